@@ -1,0 +1,128 @@
+"""The page tree: portal → street office (街道) → community (社区) → news.
+
+Communities are pages so that editors write their introduction and news in the Wagtail admin;
+the deliberation hall and the meetings hang below each community by URL.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+from wagtail.search import index
+
+
+class HomePage(Page):
+    """The district or city portal: lists its street offices and their communities."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    subpage_types = ["cms.StreetOfficePage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("portal home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["streets"] = [
+            (street, CommunityPage.objects.live().child_of(street).select_related("property_company"))
+            for street in StreetOfficePage.objects.live().child_of(self)
+        ]
+        return context
+
+
+class StreetOfficePage(Page):
+    """街道办事处: its officers see escalations and statistics across its communities."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("address"), FieldPanel("phone")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.CommunityPage"]
+
+    class Meta:
+        verbose_name = _("street office page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["communities"] = CommunityPage.objects.live().child_of(self).select_related("property_company")
+        return context
+
+    def communities(self):
+        return CommunityPage.objects.child_of(self)
+
+
+class CommunityPage(Page):
+    """社区: owns members, households, requests and meetings."""
+
+    area = models.CharField(
+        _("area"), max_length=120, blank=True, help_text=_("District and neighbourhood, e.g. 赛罕区大学西路")
+    )
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    phone = models.CharField(_("service phone"), max_length=30, blank=True)
+    intro = RichTextField(_("introduction"), blank=True)
+    property_company = models.ForeignKey(
+        "deliberation.PropertyCompany",
+        verbose_name=_("property company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="communities",
+    )
+    support_threshold = models.PositiveIntegerField(
+        _("support threshold"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100000)],
+        help_text=_("Supports after which a request is proposed for the four-party meeting."),
+    )
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel([FieldPanel("area"), FieldPanel("address"), FieldPanel("phone")], heading=_("Where")),
+        FieldPanel("intro"),
+        FieldPanel("property_company"),
+        FieldPanel("support_threshold"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("area"), index.SearchField("intro")]
+    parent_page_types = ["cms.StreetOfficePage"]
+    subpage_types = ["cms.NewsPage"]
+
+    class Meta:
+        verbose_name = _("community page")
+
+    @property
+    def street_office(self):
+        return StreetOfficePage.objects.parent_of(self).first()
+
+    def get_context(self, request, *args, **kwargs):
+        from deliberation.models import Household, Membership
+
+        context = super().get_context(request, *args, **kwargs)
+        context["news"] = NewsPage.objects.live().child_of(self).order_by("-first_published_at")[:5]
+        context["household_count"] = Household.objects.for_community(self).count()
+        context["member_count"] = Membership.objects.for_community(self).approved().count()
+        user = request.user
+        context["my_membership"] = (
+            Membership.objects.filter(community=self, user=user).first() if user.is_authenticated else None
+        )
+        return context
+
+
+class NewsPage(Page):
+    """A community notice or news item."""
+
+    date = models.DateField(_("date"))
+    body = RichTextField(_("body"))
+
+    content_panels = Page.content_panels + [FieldPanel("date"), FieldPanel("body")]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+    parent_page_types = ["cms.CommunityPage"]
+    subpage_types: list = []
+
+    class Meta:
+        verbose_name = _("news page")

@@ -1,0 +1,14 @@
+from .base import *  # noqa: F401,F403
+from .base import BASE_DIR, DATABASES, STORAGES
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+MEDIA_ROOT = BASE_DIR / ".test-media"
+ACCOUNT_RATE_LIMITS = False
+
+# Live-server tests with concurrent writers need a real file: Django's shared in-memory SQLite
+# database is served through one connection and would hide any locking problem.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}

@@ -1,0 +1,86 @@
+"""django-rules predicates about a user's place in a community.
+
+Each predicate takes the object a permission is asked about: a community page, or anything with a
+``community`` attribute (a membership, a household, later a request or a meeting). Results are
+cached per request by rules' own predicate cache where it matters; queries are single lookups.
+"""
+
+import rules
+
+from .models import Membership, Role
+
+
+def community_of(obj):
+    if obj is None:
+        return None
+    from cms.models import CommunityPage
+
+    if isinstance(obj, CommunityPage):
+        return obj
+    return getattr(obj, "community", None)
+
+
+def _approved_role(user, community):
+    if not user.is_authenticated or community is None:
+        return None
+    cache = user.__dict__.setdefault("_membership_roles", {})
+    if community.pk not in cache:
+        cache[community.pk] = (
+            Membership.objects.filter(user=user, community=community, status=Membership.Status.APPROVED)
+            .values_list("role", flat=True)
+            .first()
+        )
+    return cache[community.pk]
+
+
+@rules.predicate
+def is_verified_member(user, obj):
+    return _approved_role(user, community_of(obj)) is not None
+
+
+@rules.predicate
+def is_community_worker(user, obj):
+    return _approved_role(user, community_of(obj)) == Role.WORKER
+
+
+@rules.predicate
+def is_representative(user, obj):
+    return _approved_role(user, community_of(obj)) == Role.REPRESENTATIVE
+
+
+@rules.predicate
+def is_committee_member(user, obj):
+    return _approved_role(user, community_of(obj)) == Role.COMMITTEE
+
+
+@rules.predicate
+def is_property_staff_for(user, obj):
+    community = community_of(obj)
+    return bool(
+        user.is_authenticated
+        and community is not None
+        and user.property_company_id
+        and user.property_company_id == community.property_company_id
+    )
+
+
+@rules.predicate
+def is_street_officer_for(user, obj):
+    community = community_of(obj)
+    if not user.is_authenticated or community is None or not user.street_office_id:
+        return False
+    return community.get_parent().pk == user.street_office_id
+
+
+@rules.predicate
+def has_no_membership(user, obj):
+    community = community_of(obj)
+    if not user.is_authenticated or community is None:
+        return False
+    return not Membership.objects.filter(user=user, community=community).exclude(
+        status=Membership.Status.REJECTED
+    ).exists()
+
+
+is_authenticated = rules.is_authenticated
+is_site_admin = rules.is_superuser

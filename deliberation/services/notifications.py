@@ -1,0 +1,49 @@
+"""The in-site inbox and its mail, in the recipient's language."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from ..models import Notification, User
+
+
+def absolute_url(path: str) -> str:
+    if not path or path.startswith("http"):
+        return path
+    return f"{settings.SITE_URL}{path}"
+
+
+def notify(*, user: User, template: str, context: dict, url: str = "", key: str = "") -> Notification | None:
+    """Store an inbox notice for ``user`` and mail it once the transaction commits.
+
+    ``template`` names ``<template>_subject.txt`` and ``<template>_body.txt``. With a ``key`` the
+    notice is idempotent: a second call with the same key for the same user does nothing and
+    returns None, so retried commands never send the same notice twice.
+    """
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        ctx = {**context, "user": user, "url": absolute_url(url)}
+        subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
+        body = render_to_string(f"{template}_body.txt", ctx).strip()
+    try:
+        with transaction.atomic():
+            notice = Notification.objects.create(user=user, subject=subject, body=body, url=url, key=key)
+    except IntegrityError:
+        if key and Notification.objects.filter(user=user, key=key).exists():
+            return None
+        raise
+    if user.email:
+        transaction.on_commit(
+            lambda: send_mail(subject, f"{body}\n\n{absolute_url(url)}".strip(), None, [user.email])
+        )
+    return notice
+
+
+def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    from django.utils import timezone
+
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    return qs.update(read_at=timezone.now())

@@ -1,0 +1,222 @@
+"""Membership, roster, profile and inbox pages. Each view checks permission and calls a service."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cms.models import CommunityPage
+
+from .forms import ApproveForm, JoinCommunityForm, ProfileForm, RejectForm, RoleForm, RosterUploadForm
+from .models import Household, Membership, Notification, RoleEvent
+from .permissions import permission_required
+from .services import ServiceError
+from .services.memberships import (
+    membership_approve,
+    membership_reject,
+    membership_request,
+    membership_set_role,
+    user_roles,
+)
+from .services.notifications import notification_mark_read
+from .services.roster import RosterInvalid, roster_export, roster_import, roster_template
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def community_from_url(request, community_id, **_kwargs):
+    return get_object_or_404(CommunityPage.objects.live().specific(), pk=community_id)
+
+
+def membership_from_url(request, community_id, membership_id, **_kwargs):
+    return get_object_or_404(
+        Membership.objects.select_related("community", "user"), pk=membership_id, community_id=community_id
+    )
+
+
+def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+def profile(request):
+    if request.method == "POST":
+        form = ProfileForm(request.POST)
+        if form.is_valid():
+            user = request.user
+            user.display_name = form.cleaned_data["display_name"]
+            user.phone = form.cleaned_data["phone"]
+            user.language = form.cleaned_data["language"]
+            user.save(update_fields=["display_name", "phone", "language"])
+            messages.success(request, _("Your profile is saved."))
+            return redirect("profile")
+    else:
+        form = ProfileForm(
+            initial={
+                "display_name": request.user.display_name,
+                "phone": request.user.phone,
+                "language": request.user.language,
+            }
+        )
+    memberships = request.user.memberships.select_related("community", "household__building")
+    return render(
+        request,
+        "deliberation/profile.html",
+        {"form": form, "roles": user_roles(request.user), "memberships": memberships},
+    )
+
+
+@permission_required(
+    "deliberation.request_membership",
+    community_from_url,
+    message=lambda: _("You have already asked to join this community."),
+)
+def community_join(request, community_id):
+    community = request.permission_object
+    form = JoinCommunityForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership_request(user=request.user, community=community, **form.cleaned_data)
+        except ServiceError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, _("Your request was sent. A community worker will verify it."))
+            return redirect("profile")
+    return render(request, "deliberation/community_join.html", {"community": community, "form": form})
+
+
+@permission_required("deliberation.view_members", community_from_url)
+def members(request, community_id):
+    community = request.permission_object
+    memberships = Membership.objects.for_community(community).select_related(
+        "user", "household__building", "decided_by"
+    )
+    households = Household.objects.for_community(community).select_related("building")
+    return render(
+        request,
+        "deliberation/members.html",
+        {
+            "community": community,
+            "pending": [m for m in memberships if m.status == Membership.Status.PENDING],
+            "approved": [m for m in memberships if m.status == Membership.Status.APPROVED],
+            "rejected": [m for m in memberships if m.status == Membership.Status.REJECTED][:50],
+            "households": households,
+            "can_decide": request.user.has_perm("deliberation.decide_membership", community),
+            "role_form": RoleForm(),
+            "events": RoleEvent.objects.filter(community=community)
+            .select_related("user", "by")
+            .order_by("-at")[:30],
+        },
+    )
+
+
+def _decision_redirect(community):
+    return redirect(reverse("members", kwargs={"community_id": community.pk}))
+
+
+@require_POST
+@permission_required("deliberation.decide_membership", membership_from_url)
+def membership_decide(request, community_id, membership_id, action):
+    membership = request.permission_object
+    try:
+        if action == "approve":
+            form = ApproveForm(request.POST, community=membership.community)
+            if not form.is_valid():
+                raise ServiceError(_("Pick a household from the roster."))
+            membership_approve(membership=membership, by=request.user, household=form.cleaned_data["household"])
+            messages.success(request, _("%(name)s is verified.") % {"name": membership.user})
+        else:
+            form = RejectForm(request.POST)
+            reason = form.data.get("reason", "")
+            membership_reject(membership=membership, by=request.user, reason=reason)
+            messages.success(request, _("The request of %(name)s was rejected.") % {"name": membership.user})
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return _decision_redirect(membership.community)
+
+
+@require_POST
+@permission_required("deliberation.change_role", membership_from_url)
+def membership_role(request, community_id, membership_id):
+    membership = request.permission_object
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the listed roles."))
+    else:
+        try:
+            membership_set_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
+            messages.success(request, _("The role of %(name)s was changed.") % {"name": membership.user})
+        except ServiceError as error:
+            messages.error(request, error.message)
+    return _decision_redirect(membership.community)
+
+
+@permission_required("deliberation.import_roster", community_from_url)
+def roster(request, community_id):
+    community = request.permission_object
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    result = errors = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = roster_import(community=community, data=form.cleaned_data["file"].read())
+        except RosterInvalid as invalid:
+            errors = invalid.errors
+        else:
+            messages.success(
+                request,
+                _("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households.")
+                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+            )
+            return redirect("roster", community_id=community.pk)
+    households = (
+        Household.objects.for_community(community)
+        .select_related("building")
+        .prefetch_related(Prefetch("owners"))
+        .order_by("building__name", "unit", "room")
+    )
+    return render(
+        request,
+        "deliberation/roster.html",
+        {
+            "community": community,
+            "form": form,
+            "errors": errors,
+            "households": households[:200],
+            "household_count": households.count(),
+        },
+    )
+
+
+@permission_required("deliberation.import_roster", community_from_url)
+def roster_template_download(request, community_id):
+    return _xlsx_response(roster_template(), "roster-template.xlsx")
+
+
+@permission_required("deliberation.export_roster", community_from_url)
+def roster_download(request, community_id):
+    community = request.permission_object
+    stamp = timezone.localdate().isoformat()
+    return _xlsx_response(roster_export(community=community), f"roster-{community.slug}-{stamp}.xlsx")
+
+
+@login_required
+def inbox(request):
+    if request.method == "POST":
+        notification_mark_read(user=request.user)
+        return redirect("inbox")
+    notifications = Notification.objects.filter(user=request.user)[:100]
+    return render(request, "deliberation/inbox.html", {"notifications": notifications})
+
+
+@login_required
+def notification_open(request, notification_id):
+    notice = get_object_or_404(Notification, pk=notification_id, user=request.user)
+    notification_mark_read(user=request.user, notification_id=notice.pk)
+    return redirect(notice.url or "inbox")

@@ -1,0 +1,8 @@
+"""Meetings models, split by feature so each stays readable.
+
+- ``convening``: meetings, participants, agenda (and the time poll, RSVP, feeds).
+- ``minutes``: live minutes, motions, ballots, resolutions and actions.
+"""
+
+from .convening import AgendaItem, Meeting, Participant, ParticipantRole, Party  # noqa: F401
+from .minutes import *  # noqa: F401,F403

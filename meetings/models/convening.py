@@ -1,0 +1,132 @@
+"""四方会议: a meeting of a community, its participants by party, and its agenda."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Party(models.TextChoices):
+    """The four parties of a four-party meeting."""
+
+    COMMITTEE = "committee", _("Owners' committee")
+    PROPERTY = "property", _("Property company")
+    RESIDENTS = "residents", _("Resident representatives")
+    COMMUNITY = "community", _("Community staff")
+
+
+class ParticipantRole(models.TextChoices):
+    CHAIR = "chair", _("Chair")
+    SECRETARY = "secretary", _("Secretary")
+    MEMBER = "member", _("Member")
+    OBSERVER = "observer", _("Observer")
+
+
+class Meeting(models.Model):
+    class Kind(models.TextChoices):
+        FOUR_PARTY = "four_party", _("Four-party meeting")
+        OWNERS_ASSEMBLY = "owners_assembly", _("Owners' assembly")
+        HEARING = "hearing", _("Public hearing")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        POLLING = "polling", _("Time poll open")
+        SCHEDULED = "scheduled", _("Scheduled")
+        IN_PROGRESS = "in_progress", _("In progress")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        MEMBERS = "members", _("Members of the community only")
+
+    community = models.ForeignKey("cms.CommunityPage", on_delete=models.CASCADE, related_name="meetings")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.FOUR_PARTY)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    online_url = models.URLField(_("online link"), blank=True)
+    starts_at = models.DateTimeField(_("starts at"), null=True, blank=True)
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    convener = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="convened_meetings"
+    )
+    # iCalendar identity: the UID never changes; SEQUENCE rises on every change of time, place or status.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["-starts_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(starts_at__isnull=True)
+                | models.Q(ends_at__isnull=True)
+                | models.Q(ends_at__gt=models.F("starts_at")),
+                name="meeting_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Participant(models.Model):
+    """A person invited to a meeting: an account, or only a name and an email address."""
+
+    class PartStat(models.TextChoices):
+        NEEDS_ACTION = "NEEDS-ACTION", _("Not answered")
+        ACCEPTED = "ACCEPTED", _("Accepted")
+        TENTATIVE = "TENTATIVE", _("Tentative")
+        DECLINED = "DECLINED", _("Declined")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="participations"
+    )
+    name = models.CharField(_("name"), max_length=60)
+    email = models.EmailField(_("email"), blank=True)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
+    party = models.CharField(_("party"), max_length=20, choices=Party.choices)
+    role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices, default=ParticipantRole.MEMBER)
+    votes = models.BooleanField(_("votes"), default=True)
+    partstat = models.CharField(_("answer"), max_length=20, choices=PartStat.choices, default=PartStat.NEEDS_ACTION)
+
+    class Meta:
+        verbose_name = _("participant")
+        verbose_name_plural = _("participants")
+        ordering = ["party", "role", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"], condition=models.Q(user__isnull=False), name="participant_unique_user"
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "email"], condition=~models.Q(email=""), name="participant_unique_email"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_party_display()})"
+
+
+class AgendaItem(models.Model):
+    """议题: a topic of the meeting, usually from one or more requests of the hall."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_items")
+    position = models.PositiveIntegerField(default=0)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+        ordering = ["meeting_id", "position", "id"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,1 @@
+"""Live minutes, motions, ballots, resolutions and follow-up actions."""
