@@ -43,7 +43,12 @@ class Result:
     reasons: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return {"rule": self.rule, "passed": self.passed, "figures": self.figures, "reasons": list(self.reasons)}
+        return {
+            "rule": self.rule,
+            "passed": self.passed,
+            "figures": self.figures,
+            "reasons": list(self.reasons),
+        }
 
 
 def _check(votes: Iterable[Vote]) -> list[Vote]:
@@ -67,7 +72,9 @@ def _counts(votes: list[Vote]) -> dict:
 
 def _num(value: Fraction, places: str = "0.01") -> str:
     """A Fraction as a decimal string for display (the comparison itself stays exact)."""
-    return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(places), ROUND_HALF_UP))
+    return str(
+        (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal(places), ROUND_HALF_UP)
+    )
 
 
 def _pct(part: Fraction, whole: Fraction) -> str:
@@ -114,7 +121,9 @@ def four_party_consensus(votes: Iterable[Vote], *, eligible_by_party: dict | Non
     return Result(FOUR_PARTY_CONSENSUS, not reasons, figures, tuple(reasons))
 
 
-def civil_code_278(votes: Iterable[Vote], *, total_area: Fraction, total_heads: Fraction, matter: str = ORDINARY) -> Result:
+def civil_code_278(
+    votes: Iterable[Vote], *, total_area: Fraction, total_heads: Fraction, matter: str = ORDINARY
+) -> Result:
     """Owners' joint decision (PRC Civil Code art. 278).
 
     Turnout: owners holding at least 2/3 of the exclusive area *and* at least 2/3 of the owners

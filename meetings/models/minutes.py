@@ -43,7 +43,9 @@ class LiveState(models.Model):
 
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, primary_key=True, related_name="live")
     last_seq = models.PositiveBigIntegerField(default=0)
-    current_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    current_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     checkin_code = models.CharField(_("check-in code"), max_length=12, default=new_checkin_code)
     started_at = models.DateTimeField(null=True, blank=True)
     finalised_at = models.DateTimeField(null=True, blank=True)
@@ -70,7 +72,9 @@ class LiveEvent(models.Model):
     kind = models.CharField(max_length=40)
     payload = models.JSONField(default=dict)
     client_id = models.CharField(max_length=64, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -78,7 +82,9 @@ class LiveEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "seq"], name="liveevent_unique_seq"),
             models.UniqueConstraint(
-                fields=["meeting", "client_id"], condition=~models.Q(client_id=""), name="liveevent_unique_client_id"
+                fields=["meeting", "client_id"],
+                condition=~models.Q(client_id=""),
+                name="liveevent_unique_client_id",
             ),
         ]
 
@@ -101,7 +107,9 @@ class Attendance(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attendances")
     checked_in_at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("attendance")
@@ -127,8 +135,12 @@ class MinuteEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NOTE)
     party = models.CharField(_("party"), max_length=20, choices=Party.choices, blank=True)
     text = models.TextField(_("text"))
-    agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    agenda_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     author_name = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     prev_hash = models.CharField(max_length=64, blank=True)
@@ -138,7 +150,9 @@ class MinuteEntry(models.Model):
         verbose_name = _("minute entry")
         verbose_name_plural = _("minute entries")
         ordering = ["meeting_id", "position"]
-        constraints = [models.UniqueConstraint(fields=["meeting", "position"], name="minuteentry_unique_position")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "position"], name="minuteentry_unique_position")
+        ]
 
     def __str__(self):
         return self.text[:60]
@@ -167,7 +181,9 @@ class Motion(models.Model):
         CLOSED = "closed", _("Closed")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="motions")
-    agenda_item = models.ForeignKey(AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="motions")
+    agenda_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="motions"
+    )
     text = models.TextField(_("motion"))
     rule = models.CharField(_("rule"), max_length=30, choices=Rule.choices, default=Rule.SIMPLE_MAJORITY)
     matter = models.CharField(_("matter"), max_length=10, choices=Matter.choices, default=Matter.ORDINARY)
@@ -175,9 +191,13 @@ class Motion(models.Model):
     # Voting participants fixed when the motion opens (rules simple_majority and four_party_consensus).
     # Under civil_code_278 the eligible voters are the owners on the community's roster.
     eligible = models.ManyToManyField(Participant, blank=True, related_name="eligible_motions")
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     opened_at = models.DateTimeField(default=timezone.now)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     passed = models.BooleanField(null=True, blank=True)
     result = models.JSONField(default=dict, blank=True)
@@ -203,14 +223,18 @@ class Ballot(models.Model):
     """表决票: one voter's current choice. A participant votes, or (art. 278) an owner on the roster."""
 
     motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ballots")
-    participant = models.ForeignKey(Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="ballots")
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="ballots"
+    )
     owner = models.ForeignKey(
         "deliberation.Owner", null=True, blank=True, on_delete=models.CASCADE, related_name="meeting_ballots"
     )
     choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices)
     # 书面委托: a written proxy recorded by the secretary; the holder is who carried it.
     proxy_holder = models.CharField(_("proxy holder"), max_length=60, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     cast_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -219,10 +243,14 @@ class Ballot(models.Model):
         ordering = ["motion_id", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["motion", "participant"], condition=models.Q(participant__isnull=False), name="ballot_one_per_participant"
+                fields=["motion", "participant"],
+                condition=models.Q(participant__isnull=False),
+                name="ballot_one_per_participant",
             ),
             models.UniqueConstraint(
-                fields=["motion", "owner"], condition=models.Q(owner__isnull=False), name="ballot_one_per_owner"
+                fields=["motion", "owner"],
+                condition=models.Q(owner__isnull=False),
+                name="ballot_one_per_owner",
             ),
             models.CheckConstraint(
                 condition=models.Q(participant__isnull=False, owner__isnull=True)
@@ -255,7 +283,9 @@ class BallotChange(models.Model):
         ordering = ["motion_id", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["motion", "client_id"], condition=~models.Q(client_id=""), name="ballotchange_unique_client_id"
+                fields=["motion", "client_id"],
+                condition=~models.Q(client_id=""),
+                name="ballotchange_unique_client_id",
             )
         ]
 
@@ -305,7 +335,9 @@ class Action(models.Model):
     owner_party = models.CharField(_("responsible party"), max_length=20, choices=Party.choices)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

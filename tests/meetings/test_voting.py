@@ -53,10 +53,18 @@ def party_votes(**by_party):
 class TestFourPartyConsensus:
     def test_majority_in_every_party_passes(self):
         result = voting.four_party_consensus(
-            party_votes(committee=[FOR, FOR, AGAINST], property=[FOR], residents=[FOR, FOR, ABSTAIN], community=[FOR])
+            party_votes(
+                committee=[FOR, FOR, AGAINST], property=[FOR], residents=[FOR, FOR, ABSTAIN], community=[FOR]
+            )
         )
         assert result.passed
-        assert result.figures["parties"]["committee"] == {FOR: 2, AGAINST: 1, ABSTAIN: 0, "cast": 3, "passed": True}
+        assert result.figures["parties"]["committee"] == {
+            FOR: 2,
+            AGAINST: 1,
+            ABSTAIN: 0,
+            "cast": 3,
+            "passed": True,
+        }
 
     def test_exactly_half_in_one_party_fails(self):
         result = voting.four_party_consensus(
@@ -163,7 +171,9 @@ class TestOwnerWeights:
         assert total_heads == 4
 
     def test_co_owners_voting_together_carry_the_whole_household(self):
-        weights, total_area, total_heads = voting.owner_weights([("h1", "100", ["a", "b", "c"]), ("h2", "50", ["d"])])
+        weights, total_area, total_heads = voting.owner_weights(
+            [("h1", "100", ["a", "b", "c"]), ("h2", "50", ["d"])]
+        )
         ballots = [Vote(o, FOR, area=weights[o][0], heads=weights[o][1]) for o in ("a", "b", "c")]
         result = voting.civil_code_278(ballots, total_area=total_area, total_heads=total_heads)
         assert result.figures["participating_area"] == "100.00"
@@ -171,7 +181,9 @@ class TestOwnerWeights:
 
     def test_co_owners_split_exactly_in_thirds(self):
         # 100 m² shared by three: thirds must add back to exactly 100 (no rounding drift).
-        weights, total_area, total_heads = voting.owner_weights([("h1", "100", ["a", "b", "c"]), ("h2", "100", ["d"])])
+        weights, total_area, total_heads = voting.owner_weights(
+            [("h1", "100", ["a", "b", "c"]), ("h2", "100", ["d"])]
+        )
         ballots = [Vote(o, FOR, area=weights[o][0], heads=weights[o][1]) for o in ("a", "b")]
         ballots.append(Vote("d", AGAINST, area=weights["d"][0], heads=1))
         result = voting.civil_code_278(ballots, total_area=total_area, total_heads=total_heads)
@@ -189,7 +201,8 @@ area = st.fractions(min_value=Fraction(1, 100), max_value=500, max_denominator=3
 def ballot_lists(draw):
     n = draw(st.integers(min_value=0, max_value=40))
     return [
-        Vote(voter=i, choice=draw(choice), party=draw(party), area=draw(area), heads=Fraction(1)) for i in range(n)
+        Vote(voter=i, choice=draw(choice), party=draw(party), area=draw(area), heads=Fraction(1))
+        for i in range(n)
     ]
 
 
@@ -216,11 +229,19 @@ def test_turning_a_ballot_to_for_never_defeats_a_passing_motion(ballots):
     for i, ballot in enumerate(ballots):
         if ballot.choice == FOR:
             continue
-        changed = ballots[:i] + [Vote(ballot.voter, FOR, ballot.party, ballot.area, ballot.heads)] + ballots[i + 1 :]
+        changed = (
+            ballots[:i]
+            + [Vote(ballot.voter, FOR, ballot.party, ballot.area, ballot.heads)]
+            + ballots[i + 1 :]
+        )
         if voting.simple_majority(ballots).passed:
             assert voting.simple_majority(changed).passed
         if voting.four_party_consensus(ballots).passed:
             assert voting.four_party_consensus(changed).passed
         for matter in (voting.ORDINARY, voting.MAJOR):
-            if voting.civil_code_278(ballots, total_area=total_area, total_heads=total_heads, matter=matter).passed:
-                assert voting.civil_code_278(changed, total_area=total_area, total_heads=total_heads, matter=matter).passed
+            if voting.civil_code_278(
+                ballots, total_area=total_area, total_heads=total_heads, matter=matter
+            ).passed:
+                assert voting.civil_code_278(
+                    changed, total_area=total_area, total_heads=total_heads, matter=matter
+                ).passed

@@ -1,0 +1,1 @@
+from . import rules_live  # noqa: F401
