@@ -4,6 +4,8 @@ Every console form posts to a small view that checks the permission and calls th
 as the WebSocket consumer, so the page works without JavaScript.
 """
 
+from functools import wraps
+
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,6 +41,30 @@ def get_action_resolution(request, action_id, **kwargs):
     return action.resolution
 
 
+def _not_public():
+    return _("This meeting is only open to its participants and the community's members.")
+
+
+def _public_or_login(perm, get_object):
+    """Public meetings and their resolutions are readable without an account; otherwise anonymous
+    visitors log in and others get a 403 with the reason."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            obj = get_object(request, **kwargs)
+            if not request.user.has_perm(perm, obj):
+                return permission_required(perm, lambda request, **kw: obj, message=_not_public)(view)(
+                    request, *args, **kwargs
+                )
+            request.permission_object = obj
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 def labels() -> dict:
     """Display names for the codes events carry, in the viewer's language (for live.js)."""
     from .models import Action as ActionModel
@@ -65,6 +91,9 @@ def labels() -> dict:
             "closed": _("Closed"),
             "passed": _("Passed"),
             "not_passed": _("Not passed"),
+            "would_pass": _("Would pass now"),
+            "would_fail": _("Would not pass now"),
+            "close_vote": _("Close the vote"),
             "for": _("For"),
             "against": _("Against"),
             "abstain": _("Abstain"),
@@ -86,7 +115,7 @@ def labels() -> dict:
     }
 
 
-@permission_required("meetings.view_live", get_meeting, message=lambda: _("This meeting is not public."))
+@_public_or_login("meetings.view_live", get_meeting)
 def meeting_live(request, meeting_id):
     meeting = request.permission_object
     user = request.user
@@ -276,28 +305,12 @@ def live_ballot_proxy(request, meeting_id, motion_id):
     return _back(meeting, "#motions")
 
 
-@permission_required("meetings.view_live", get_meeting, message=lambda: _("This meeting is not public."))
+@_public_or_login("meetings.view_live", get_meeting)
 def minutes_print(request, meeting_id):
     meeting = request.permission_object
     context = minutes_context(meeting)
     context.update({"meeting": meeting, "motions": motions_with_tallies(meeting)})
     return render(request, "meetings/minutes_print.html", context)
-
-
-def _public_or_login(perm, get_object):
-    """Resolutions are public notices: anyone may read those of public meetings."""
-
-    def decorator(view):
-        def wrapped(request, *args, **kwargs):
-            obj = get_object(request, **kwargs)
-            if not request.user.has_perm(perm, obj):
-                return permission_required(perm, lambda request, **kw: obj)(view)(request, *args, **kwargs)
-            request.permission_object = obj
-            return view(request, *args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 @_public_or_login("meetings.view_resolution", get_meeting)
