@@ -88,23 +88,15 @@ class Participant(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="participations",
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="participations"
     )
     name = models.CharField(_("name"), max_length=60)
     email = models.EmailField(_("email"), blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     party = models.CharField(_("party"), max_length=20, choices=Party.choices)
-    role = models.CharField(
-        _("role"), max_length=20, choices=ParticipantRole.choices, default=ParticipantRole.MEMBER
-    )
+    role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices, default=ParticipantRole.MEMBER)
     votes = models.BooleanField(_("votes"), default=True)
-    partstat = models.CharField(
-        _("answer"), max_length=20, choices=PartStat.choices, default=PartStat.NEEDS_ACTION
-    )
+    partstat = models.CharField(_("answer"), max_length=20, choices=PartStat.choices, default=PartStat.NEEDS_ACTION)
 
     class Meta:
         verbose_name = _("participant")
@@ -112,9 +104,7 @@ class Participant(models.Model):
         ordering = ["party", "role", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "user"],
-                condition=models.Q(user__isnull=False),
-                name="participant_unique_user",
+                fields=["meeting", "user"], condition=models.Q(user__isnull=False), name="participant_unique_user"
             ),
             models.UniqueConstraint(
                 fields=["meeting", "email"], condition=~models.Q(email=""), name="participant_unique_email"
