@@ -44,7 +44,7 @@ def test_renders_current_state_with_stable_hooks(client, meeting, people):
         'id="quorum"',
         'id="entry-form"',
         'id="entry-text"',
-        'data-ws-path="/ws/meetings/%d/live/"' % meeting.pk,
+        f'data-ws-path="/ws/meetings/{meeting.pk}/live/"',
         "meetings/live.js",
     ):
         assert hook in body, hook
