@@ -116,7 +116,9 @@ def make_meeting():
     if community is None:
         community = CommunityPage(title="基准社区", slug="bench-community", area="-", support_threshold=3)
         street.add_child(instance=community)
-    secretary, _ = User.objects.get_or_create(email="bench-secretary@example.org", defaults={"username": "bench-sec"})
+    secretary, _ = User.objects.get_or_create(
+        email="bench-secretary@example.org", defaults={"username": "bench-sec"}
+    )
     meeting = Meeting.objects.create(
         community=community,
         title=f"基准会议 {timezone.now():%H:%M:%S}",
@@ -124,7 +126,9 @@ def make_meeting():
         visibility=Meeting.Visibility.PUBLIC,
         convener=secretary,
     )
-    Participant.objects.create(meeting=meeting, user=secretary, name="书记员", party="community", role="secretary")
+    Participant.objects.create(
+        meeting=meeting, user=secretary, name="书记员", party="community", role="secretary"
+    )
     session = SessionStore()
     session["_auth_user_id"] = str(secretary.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
@@ -137,7 +141,9 @@ async def open_viewers(url, origin, n, *, ours):
     import websockets
 
     async def one():
-        ws = await websockets.connect(url, origin=origin, max_queue=None, open_timeout=120, ping_interval=None)
+        ws = await websockets.connect(
+            url, origin=origin, max_queue=None, open_timeout=120, ping_interval=None
+        )
         if ours:
             await ws.send(json.dumps({"type": "hello", "last_seq": 0}))
             while json.loads(await ws.recv())["type"] != "hello":
@@ -179,7 +185,12 @@ async def burst(viewers, writers, events, ours, timeout):
                 break
             n += 1
             if ours:
-                message = {"type": "entry.add", "client_id": uuid.uuid4().hex, "kind": "note", "text": f"第{w}-{i}条"}
+                message = {
+                    "type": "entry.add",
+                    "client_id": uuid.uuid4().hex,
+                    "kind": "note",
+                    "text": f"第{w}-{i}条",
+                }
             else:
                 message = {"type": "event", "seq": n, "kind": "entry", "data": {"text": f"第{w}-{i}条"}}
             await ws.send(json.dumps(message, ensure_ascii=False))
@@ -197,7 +208,9 @@ async def run_ours(args, meeting_id, session_key, port):
     viewers = await open_viewers(url, origin, args.viewers, ours=True)
     writers = []
     for _ in range(args.writers):
-        ws = await websockets.connect(url, origin=origin, additional_headers={"Cookie": f"sessionid={session_key}"}, max_queue=None)
+        ws = await websockets.connect(
+            url, origin=origin, additional_headers={"Cookie": f"sessionid={session_key}"}, max_queue=None
+        )
         # Writers send no hello, so the server forwards them no events: they only write.
         writers.append(ws)
     try:
@@ -232,14 +245,20 @@ def main():
     t0 = time.monotonic()
     setup_django(args)
     meeting_id, session_key = make_meeting()
-    print(f"setup (migrate + meeting) {time.monotonic() - t0:.1f}s; viewers={args.viewers} events={args.events} "
-          f"writers={args.writers} layer={args.layer}", flush=True)
+    print(
+        f"setup (migrate + meeting) {time.monotonic() - t0:.1f}s; viewers={args.viewers} events={args.events} "
+        f"writers={args.writers} layer={args.layer}",
+        flush=True,
+    )
 
     env = dict(os.environ, LOG_LEVEL="ERROR", PYTHONPATH=str(BASE_DIR))
     ours_port, plain_port = free_port(), free_port()
     daphne = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(ours_port), "cms.asgi:application"],
-        cwd=BASE_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     plain = subprocess.Popen([sys.executable, "-c", PLAIN_SERVER, str(plain_port)], stdout=subprocess.DEVNULL)
     try:

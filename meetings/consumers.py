@@ -81,6 +81,10 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.group = live.group_name(self.meeting_id)
         self.sent_seq = None  # nothing is forwarded before the client's hello
+        # While a replay is being read from the database, live events wait here, so none is lost
+        # between the replay's query and its end, and none overtakes it.
+        self.replaying = False
+        self.backlog = []
         self.bucket = TokenBucket(RATE_PER_SECOND, RATE_BURST)
         self.flooded = 0
         self.joined = False
@@ -89,13 +93,14 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
         except Refused:
             await self.close(code=4403)
             return
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await live.relay_join(self, self.meeting_id)
         self.joined = True
         await self.accept()
 
     async def disconnect(self, code):
         if self.joined:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            self.joined = False
+            await live.relay_leave(self, self.meeting_id)
 
     # --- incoming ----------------------------------------------------------------------------
 
@@ -143,13 +148,28 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "hello", "last_seq": current, "reset": True})
             self.sent_seq = current
             return
-        self.sent_seq = await self.send_replay(last_seq)
-        await self.send_json({"type": "hello", "last_seq": self.sent_seq})
+        self.replaying = True
+        try:
+            self.sent_seq = await self.send_replay(last_seq)
+            await self.send_json({"type": "hello", "last_seq": self.sent_seq})
+        finally:
+            await self.drain_backlog()
 
     async def on_replay(self, message):
         since = _int(message.get("since", 0), "since")
-        sent = await self.send_replay(since)
-        self.sent_seq = max(self.sent_seq or 0, sent)
+        self.replaying = True
+        try:
+            sent = await self.send_replay(since)
+            self.sent_seq = max(self.sent_seq or 0, sent)
+        finally:
+            await self.drain_backlog()
+
+    async def drain_backlog(self):
+        self.replaying = False
+        while self.backlog:
+            backlog, self.backlog = self.backlog, []
+            for message in backlog:
+                await self.live_event(message)
 
     async def on_ping(self, message):
         await self.send_json({"type": "pong"})
@@ -252,16 +272,28 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
     # --- outgoing ----------------------------------------------------------------------------
 
     async def live_event(self, message):
-        """A stored event from the group. Sent in strict seq order; a gap is filled from the database."""
+        """A stored event, handed over by the process's relay (``live.relay_join``), not through
+        Channels' per-consumer dispatch. Sent in strict seq order; a gap is filled from the database."""
+        if not self.joined:
+            return
+        if self.replaying:
+            self.backlog.append(message)
+            return
         if self.sent_seq is None:
             return
-        event = message["event"]
-        if event["seq"] <= self.sent_seq:
+        seq = message["seq"]
+        if seq <= self.sent_seq:
             return
-        if event["seq"] > self.sent_seq + 1:
-            self.sent_seq = await self.send_replay(self.sent_seq, until=event["seq"] - 1)
-        await self.send_json(event)
-        self.sent_seq = event["seq"]
+        if seq > self.sent_seq + 1:
+            self.replaying = True
+            try:
+                self.sent_seq = await self.send_replay(self.sent_seq, until=seq - 1)
+            finally:
+                self.backlog.insert(0, message)
+                await self.drain_backlog()
+            return
+        self.sent_seq = seq
+        await self.send(text_data=message["text"])
 
     async def send_replay(self, after: int, until: int | None = None) -> int:
         while True:

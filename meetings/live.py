@@ -16,6 +16,7 @@ Services call ``lock`` and ``record``; consumers call ``replay``, ``group_name``
 """
 
 import asyncio
+import json
 import logging
 
 from asgiref.sync import async_to_sync
@@ -80,7 +81,11 @@ def broadcast(meeting_id: int, message: dict) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group_name(meeting_id), {"type": "live.event", "event": message})
+        # Encoded once here, not once per viewer: the layer copies the message for every member.
+        text = json.dumps(message, ensure_ascii=False)
+        async_to_sync(layer.group_send)(
+            group_name(meeting_id), {"type": "live.event", "seq": message["seq"], "text": text}
+        )
     except Exception:  # the event is stored; viewers catch up through replay
         logger.exception("broadcast of meeting %s seq %s failed", meeting_id, message.get("seq"))
 
@@ -97,6 +102,69 @@ def replay(
 
 def last_seq(meeting_id: int) -> int:
     return LiveState.objects.filter(pk=meeting_id).values_list("last_seq", flat=True).first() or 0
+
+
+# --- Fan-out within a process ------------------------------------------------------------------
+# Each process joins a meeting's group once (a Relay) and hands every broadcast to its local
+# consumers directly. The channel layer then carries one message per process and event instead of
+# one per viewer: with the in-memory layer every delivery also scans all channels, and with Redis
+# every member is a list push, so per-viewer membership made fan-out cost grow with the audience.
+
+
+class Relay:
+    def __init__(self, layer, meeting_id: int):
+        self.layer, self.meeting_id = layer, meeting_id
+        self.members: set = set()
+        self.channel = None
+        self.task = None
+        self.ready = asyncio.Event()
+
+    async def start(self) -> None:
+        self.channel = await self.layer.new_channel()
+        await self.layer.group_add(group_name(self.meeting_id), self.channel)
+        self.task = asyncio.get_running_loop().create_task(self.run())
+        self.ready.set()
+
+    async def run(self) -> None:
+        while True:
+            message = await self.layer.receive(self.channel)
+            for member in list(self.members):
+                try:
+                    await member.live_event(message)
+                except Exception:  # one broken viewer must not starve the others
+                    logger.exception("relay to a viewer of meeting %s failed", self.meeting_id)
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        if self.channel is not None:
+            await self.layer.group_discard(group_name(self.meeting_id), self.channel)
+
+
+_relays: dict = {}
+
+
+async def relay_join(consumer, meeting_id: int) -> None:
+    key = (id(asyncio.get_running_loop()), meeting_id)
+    relay = _relays.get(key)
+    if relay is None:
+        relay = _relays[key] = Relay(get_channel_layer(), meeting_id)
+        relay.members.add(consumer)
+        await relay.start()
+    else:
+        relay.members.add(consumer)
+        await relay.ready.wait()
+
+
+async def relay_leave(consumer, meeting_id: int) -> None:
+    key = (id(asyncio.get_running_loop()), meeting_id)
+    relay = _relays.get(key)
+    if relay is None:
+        return
+    relay.members.discard(consumer)
+    if not relay.members:
+        del _relays[key]
+        await relay.stop()
 
 
 # --- Coalescing ------------------------------------------------------------------------------

@@ -325,3 +325,22 @@ async def test_a_write_after_logout_is_refused(meeting, secretary):
     assert (await communicator.receive_json_from())["code"] == "session_expired"
     assert (await communicator.receive_output())["type"] == "websocket.close"
     await communicator.disconnect()
+
+
+async def test_one_relay_per_process_serves_every_viewer_and_goes_with_the_last(meeting, secretary):
+    from meetings import live
+
+    viewers = [await open_socket(meeting) for _ in range(3)]
+    for viewer in viewers:
+        await hello(viewer)
+    relays = [r for (loop, meeting_id), r in live._relays.items() if meeting_id == meeting.pk]
+    assert len(relays) == 1 and len(relays[0].members) == 3
+    await viewers[0].disconnect()
+    writer = await open_socket(meeting, secretary)
+    await writer.send_json_to({"type": "entry.add", "client_id": "r1", "kind": "note", "text": "还在吗"})
+    for viewer in viewers[1:]:
+        event = await until(viewer, lambda m: m["type"] == "event")
+        assert event["data"]["text"] == "还在吗"
+    for communicator in [*viewers[1:], writer]:
+        await communicator.disconnect()
+    assert not [key for key in live._relays if key[1] == meeting.pk]
