@@ -164,7 +164,7 @@ async def receive_all(ws, expected, deadline, ours):
             break
         try:
             raw = await asyncio.wait_for(ws.recv(), remaining)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             break
         message = json.loads(raw)
         if ours and message.get("type") != "event":
