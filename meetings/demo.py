@@ -2,4 +2,6 @@
 
 
 def seed(ctx) -> None:
-    return None
+    from . import demo_live
+
+    demo_live.seed(ctx)
