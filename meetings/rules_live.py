@@ -5,10 +5,10 @@ resolution). The WebSocket consumer asks the same permissions as the views, on e
 
 | permission | who |
 |---|---|
-| meetings.view_live | whoever may see the meeting (public / members / participants / workers / street) |
+| meetings.view_live | whoever may see the meeting (public / members / participants / workers / street), owners on the roster |
 | meetings.keep_minutes | the meeting's secretary, the community's workers, admins |
 | meetings.chair_meeting | the meeting's chair, the community's workers, admins |
-| meetings.check_in_self | an invited participant |
+| meetings.check_in_self | an invited participant (admins pass every rule; the service still refuses non-participants) |
 | meetings.cast_ballot | a voting participant, or an owner on the community's roster |
 | meetings.view_resolution | as view_live |
 | meetings.manage_actions | the community's workers, the meeting's secretary, admins |
@@ -58,10 +58,10 @@ def is_invited(user, obj):
 
 keeps_minutes = is_meeting_secretary | is_meeting_worker | is_site_admin
 
-rules.add_perm("meetings.view_live", can_view_meeting | is_site_admin)
+rules.add_perm("meetings.view_live", can_view_meeting | is_meeting_owner | is_site_admin)
 rules.add_perm("meetings.keep_minutes", keeps_minutes)
 rules.add_perm("meetings.chair_meeting", is_meeting_chair | is_meeting_worker | is_site_admin)
 rules.add_perm("meetings.check_in_self", is_invited)
 rules.add_perm("meetings.cast_ballot", is_voting_participant | is_meeting_owner)
-rules.add_perm("meetings.view_resolution", can_view_meeting | is_site_admin)
+rules.add_perm("meetings.view_resolution", can_view_meeting | is_meeting_owner | is_site_admin)
 rules.add_perm("meetings.manage_actions", keeps_minutes)
