@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from deliberation.services import ServiceError
 from meetings.models import LiveEvent, Meeting, MinuteEntry
@@ -10,6 +11,13 @@ from meetings.services import minutes as svc
 from .live_factories import add_participant, four_parties, make_meeting
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Service messages are matched in English (the site's default language is zh-hans)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

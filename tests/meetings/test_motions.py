@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from deliberation.models import Building
 from deliberation.services import ServiceError
@@ -14,6 +15,13 @@ from tests.factories import HouseholdFactory, OwnerFactory, UserFactory
 from .live_factories import add_participant, four_parties, make_meeting
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Service messages are matched in English (the site's default language is zh-hans)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
