@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.db import connections
 from django.test import Client
 from playwright.sync_api import sync_playwright
@@ -135,7 +136,10 @@ def desktop_page(new_context):
 
 @dataclass
 class World:
-    """幸福社区 under 大学西路街道 with a roster, a community worker and a verified resident."""
+    """幸福社区 under 大学西路街道 with a roster, a community worker and a verified resident.
+
+    Their emails are verified, so they can log in when verification is mandatory.
+    """
 
     street: StreetOfficePage
     community: CommunityPage
@@ -170,12 +174,17 @@ def world(transactional_db):
         email="resident@xingfu.test",
         display_name="李居民",
     )
+    for user in (worker, resident):
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     return World(street=street, community=community, worker=worker, resident=resident, households=households)
 
 
 @pytest.fixture
 def outsider(transactional_db):
-    return UserFactory(email="newcomer@xingfu.test", display_name="新居民")
+    """A verified account that belongs to no community yet."""
+    user = UserFactory(email="newcomer@xingfu.test", display_name="新居民")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
 
 
 @pytest.fixture
