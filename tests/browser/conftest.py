@@ -25,6 +25,7 @@ from wagtail.models import Page
 
 from cms.models import CommunityPage, StreetOfficePage
 from deliberation.models import Building, Role
+from deliberation.services.memberships import membership_request
 from tests.factories import (
     HouseholdFactory,
     PropertyCompanyFactory,
@@ -136,15 +137,20 @@ def desktop_page(new_context):
 
 @dataclass
 class World:
-    """幸福社区 under 大学西路街道 with a roster, a community worker and a verified resident.
+    """幸福社区 under 大学西路街道 with a six-household roster and one account per situation.
 
-    Their emails are verified, so they can log in when verification is mandatory.
+    ``worker`` (community worker) and ``resident`` are verified members; ``applicant`` has a
+    pending request (so the members page shows the verification forms); ``outsider`` belongs to
+    no community. Every email is verified, so all can log in when verification is mandatory.
+    Journeys that add the hall or meetings extend this through their own fixtures.
     """
 
     street: StreetOfficePage
     community: CommunityPage
     worker: object
     resident: object
+    applicant: object
+    outsider: object
     households: list = field(default_factory=list)
 
 
@@ -174,17 +180,22 @@ def world(transactional_db):
         email="resident@xingfu.test",
         display_name="李居民",
     )
-    for user in (worker, resident):
+    applicant = UserFactory(email="applicant@xingfu.test", display_name="赵申请")
+    membership_request(
+        user=applicant, community=community, building="1号楼", unit="1单元", room="201", tenure="tenant"
+    )
+    outsider = UserFactory(email="newcomer@xingfu.test", display_name="新居民")
+    for user in (worker, resident, applicant, outsider):
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return World(street=street, community=community, worker=worker, resident=resident, households=households)
-
-
-@pytest.fixture
-def outsider(transactional_db):
-    """A verified account that belongs to no community yet."""
-    user = UserFactory(email="newcomer@xingfu.test", display_name="新居民")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    return World(
+        street=street,
+        community=community,
+        worker=worker,
+        resident=resident,
+        applicant=applicant,
+        outsider=outsider,
+        households=households,
+    )
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from .helpers import PASSWORD, shot
 CONFIRM_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/")
 
 
-def sign_up(page, base_url: str, *, email: str, name: str, password: str = PASSWORD, screenshot: str = "") -> None:
+def sign_up(
+    page, base_url: str, *, email: str, name: str, password: str = PASSWORD, screenshot: str = ""
+) -> None:
     page.goto(f"{base_url}/accounts/signup/")
     page.locator("input[name=email]").fill(email)
     page.locator("input[name=display_name]").fill(name)
@@ -57,7 +59,15 @@ def log_in(page, base_url: str, *, email: str, password: str = PASSWORD, screens
 
 
 def ask_to_join(
-    page, base_url: str, *, community, building: str, unit: str, room: str, tenure: str = "owner", screenshot: str = ""
+    page,
+    base_url: str,
+    *,
+    community,
+    building: str,
+    unit: str,
+    room: str,
+    tenure: str = "owner",
+    screenshot: str = "",
 ) -> None:
     """From the community page, follow "join", name the household and send the request."""
     page.goto(base_url + community.url)

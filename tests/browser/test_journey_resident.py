@@ -17,8 +17,11 @@ from .helpers import BROWSER, DESKTOP, PHONE, shot
 
 pytestmark = BROWSER
 
+
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_new_resident_signs_up_verifies_joins_and_is_verified(world, live_server, new_context, settings, language):
+def test_new_resident_signs_up_verifies_joins_and_is_verified(
+    world, live_server, new_context, settings, language
+):
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
     base = live_server.url
     prefix = f"journey1-{language}"
