@@ -82,3 +82,12 @@ def test_skip_link_is_the_first_stop_and_leads_to_main(world, live_server, new_c
     assert skip.is_visible()
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"#main$"))
+
+
+def test_the_check_itself_fails_on_a_serious_violation(chromium):
+    """Guard against a silently broken axe run (no script, wrong result shape) passing every page."""
+    page = chromium.new_page()
+    page.set_content('<html lang="en"><title>t</title><main><h1>x</h1><img src="a.png"></main></html>')
+    with pytest.raises(AssertionError, match="image-alt"):
+        assert_accessible(page, "a page with an image without alt text")
+    page.close()
