@@ -36,7 +36,7 @@ from tests.factories import (
 )
 
 from .helpers import DESKTOP, PHONE
-from .servers import start_daphne
+from .servers import spawn_daphne, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -88,6 +88,9 @@ def chromium():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             yield browser
+            # Close the connections Django opened for this "async" context, or PostgreSQL
+            # refuses to drop the test database at the end (other sessions are using it).
+            connections.close_all()
             browser.close()
     finally:
         if previous is None:
@@ -211,9 +214,9 @@ def asgi_workers(transactional_db):
     mail_dir.mkdir()
 
     def start(count=1, env=None):
-        started = [start_daphne(log_dir=tmp, mail_dir=mail_dir, env=env) for _ in range(count)]
+        started = [spawn_daphne(log_dir=tmp, mail_dir=mail_dir, env=env) for _ in range(count)]
         workers.extend(started)
-        return started
+        return [wait_ready(worker) for worker in started]
 
     start.mail_dir = mail_dir
     yield start

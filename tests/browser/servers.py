@@ -30,7 +30,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_database_url() -> str:
+def database_url_for_workers() -> str:
     """The URL of the database pytest-django created, for processes outside the test run."""
     db = connection.settings_dict
     if connection.vendor == "sqlite":
@@ -59,16 +59,14 @@ class AsgiWorker:
                 self.process.wait()
 
 
-def start_daphne(
-    *, log_dir: Path, mail_dir: Path, env: dict | None = None, timeout: float = 40
-) -> AsgiWorker:
-    """Start ``daphne cms.asgi:application`` on a free port and wait until it serves ``/``."""
+def spawn_daphne(*, log_dir: Path, mail_dir: Path, env: dict | None = None) -> AsgiWorker:
+    """Start ``daphne cms.asgi:application`` on a free port (``wait_ready`` before use)."""
     port = free_port()
     log = log_dir / f"daphne-{port}.log"
     worker_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url_for_workers(),
         "TEST_MAIL_DIR": str(mail_dir),
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
@@ -82,7 +80,12 @@ def start_daphne(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
-    worker = AsgiWorker(port=port, process=process, log=log)
+    return AsgiWorker(port=port, process=process, log=log)
+
+
+def wait_ready(worker: AsgiWorker, timeout: float = 60) -> AsgiWorker:
+    """Wait until the worker serves ``/`` with 200; stop it and raise with its log if not."""
+    process, log = worker.process, worker.log
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
