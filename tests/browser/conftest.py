@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.db import connections
 from django.test import Client
 from playwright.sync_api import sync_playwright
@@ -35,7 +36,7 @@ from tests.factories import (
     make_street,
 )
 
-from .helpers import DESKTOP, PHONE
+from .helpers import PHONE
 from .servers import spawn_daphne, wait_ready
 
 CHROMIUM = "/usr/bin/chromium"
@@ -114,11 +115,12 @@ def new_context(chromium, request):
             viewport=viewport, locale="zh-CN" if language == "zh-hans" else "en-US"
         )
         context.set_default_timeout(15_000)
-        cookies = [{"name": "django_language", "value": language, "url": base_url}]
+        cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}]
         if user is not None:
             client = Client()
             client.force_login(user)
-            cookies.append({"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base_url})
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url})
         context.add_cookies(cookies)
         contexts.append(context)
         return context
@@ -126,16 +128,6 @@ def new_context(chromium, request):
     yield make
     for context in contexts:
         context.close()
-
-
-@pytest.fixture
-def phone_page(new_context):
-    return new_context(viewport=PHONE).new_page()
-
-
-@pytest.fixture
-def desktop_page(new_context):
-    return new_context(viewport=DESKTOP).new_page()
 
 
 @dataclass

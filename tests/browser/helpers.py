@@ -54,15 +54,6 @@ def assert_accessible(page, where: str = "") -> None:
     )
 
 
-def log_in(page, base_url: str, email: str, password: str = PASSWORD) -> None:
-    """Log in through allauth's form, as a person would."""
-    page.goto(f"{base_url}/accounts/login/")
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").first.click()
-    page.wait_for_load_state()
-
-
 # Every browser test module: ``pytestmark = BROWSER``. Transactional, because the server runs in
 # another thread or process; serialized rollback, because the page tree comes from a migration.
 BROWSER = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

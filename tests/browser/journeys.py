@@ -29,14 +29,18 @@ def sign_up(
     page.wait_for_url(re.compile(r"/accounts/confirm-email/$"))
 
 
+def mails_to(email: str) -> list:
+    """Messages in the test outbox (live_server runs in this process) addressed to ``email``."""
+    return [message for message in mail.outbox if email in message.to]
+
+
 def confirmation_link(email: str) -> str:
-    """The verification link from the last mail sent to ``email`` (the test outbox)."""
-    for message in reversed(mail.outbox):
-        if email in message.to:
-            match = CONFIRM_LINK.search(message.body)
-            assert match, f"no confirmation link in: {message.body}"
-            return match.group(0)
-    raise AssertionError(f"no mail to {email} in {[m.to for m in mail.outbox]}")
+    """The verification link from the last mail sent to ``email``."""
+    messages = mails_to(email)
+    assert messages, f"no mail to {email} in {[m.to for m in mail.outbox]}"
+    match = CONFIRM_LINK.search(messages[-1].body)
+    assert match, f"no confirmation link in: {messages[-1].body}"
+    return match.group(0)
 
 
 def verify_email(page, base_url: str, *, email: str, screenshot: str = "") -> None:

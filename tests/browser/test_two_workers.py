@@ -1,6 +1,7 @@
 """Two ASGI workers (daphne) on one database — PostgreSQL when DATABASE_URL says so, else the
-SQLite test file — and Redis when REDIS_URL is set: both serve the site, and a session opened
-through one worker is valid on the other, as behind a load balancer.
+SQLite test file — and Redis when REDIS_URL is set: both serve the site, a session opened
+through one worker is valid on the other, as behind a load balancer, and mail one worker sends
+carries links the other one honours.
 
 The live-minutes smoke test (journey 3, one worker per browser context) joins this module.
 """
@@ -13,6 +14,7 @@ from deliberation.models import User
 
 from . import journeys
 from .helpers import BROWSER, DESKTOP, shot
+from .servers import read_mails
 
 pytestmark = BROWSER
 
@@ -49,3 +51,17 @@ def test_two_workers_serve_the_site_and_share_sessions(world, asgi_workers, new_
     page.wait_for_load_state()
     page.goto(worker_a.url + "/profile/")
     assert "/accounts/login/" in page.url
+
+    # Mail sent by a worker: a password reset asked on B, its link opened on A.
+    page.goto(worker_b.url + "/accounts/password/reset/")
+    page.locator("input[name=email]").fill(world.resident.email)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/accounts/password/reset/done/$"))
+    (message,) = [m for m in read_mails(asgi_workers.mail_dir) if world.resident.email in m["To"]]
+    link = re.search(r"/accounts/password/reset/key/\S+/", message.get_payload(decode=True).decode()).group(0)
+    page.goto(worker_a.url + link)
+    page.locator("input[name=password1]").fill("a-new-pass-word-456")
+    page.locator("input[name=password2]").fill("a-new-pass-word-456")
+    page.locator("main form button[type=submit]:not([form])").click()
+    page.wait_for_url(re.compile(r"/accounts/password/reset/key/done/$"))
+    journeys.log_in(page, worker_b.url, email=world.resident.email, password="a-new-pass-word-456")
