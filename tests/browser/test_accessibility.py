@@ -91,3 +91,10 @@ def test_the_check_itself_fails_on_a_serious_violation(chromium):
     with pytest.raises(AssertionError, match="image-alt"):
         assert_accessible(page, "a page with an image without alt text")
     page.close()
+
+
+def test_unread_count_is_part_of_the_inbox_link_name(world, live_server, new_context):
+    """The badge is only a number; assistive technology hears "Inbox (1 unread)"."""
+    page = new_context(viewport=PHONE, language="en", user=world.worker).new_page()
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("link", name="Inbox (1 unread)", exact=True).count() == 1
