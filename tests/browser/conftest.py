@@ -1,0 +1,217 @@
+"""Browser fixtures: the system Chromium through Playwright, a seeded 幸福社区, servers.
+
+Journeys and accessibility checks use pytest-django's ``live_server`` (in-process, so
+``django.core.mail.outbox`` and the ``settings`` fixture work). Anything that needs WebSockets
+or several processes uses ``asgi_workers`` (daphne subprocesses on the same test database).
+
+Every browser test module sets ``pytestmark = BROWSER`` (from helpers): the browser marker and a
+transactional database (the server must see committed rows) with
+serialized rollback, because the Wagtail page tree comes from a data migration that a flush would erase.
+"""
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db import connections
+from django.test import Client
+from playwright.sync_api import sync_playwright
+from pytest_django.plugin import blocking_manager_key
+from wagtail.models import Page
+
+from cms.models import CommunityPage, StreetOfficePage
+from deliberation.models import Building, Role
+from deliberation.services.memberships import membership_request
+from tests.factories import (
+    HouseholdFactory,
+    PropertyCompanyFactory,
+    UserFactory,
+    make_community,
+    make_member,
+    make_street,
+)
+
+from .helpers import PHONE
+from .servers import spawn_daphne, wait_ready
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Put the migrated data (page tree, site, permissions) back after the flush.
+
+    Django restores serialized data only at the start of the next serialized test; a later
+    transactional test elsewhere in the suite would otherwise find an empty database.
+    """
+    result = yield
+    if nextitem is None:
+        return result  # the test database is gone already
+    following = nextitem.get_closest_marker("django_db")
+    if following is not None and following.kwargs.get("serialized_rollback"):
+        return result  # the next test restores it itself
+    with item.config.stash[blocking_manager_key].unblock():
+        for alias in connections:
+            contents = getattr(connections[alias], "_test_serialized_contents", None)
+            if contents and not Page.objects.using(alias).exists():
+                connections[alias].creation.deserialize_db_from_string(contents)
+    return result
+
+
+@pytest.fixture
+def chromium():
+    """The system Chromium (never a downloaded one), one per test.
+
+    Playwright's sync API keeps an event loop running in this thread while it lives. Django then
+    refuses ORM calls from the (synchronous) test, so they are allowed meanwhile; and Django keeps
+    a separate connection object for that "async" context, so Playwright must stop before
+    pytest-django flushes and restores the database with its own connection: hence not shared
+    between tests (a launch costs about half a second).
+    """
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield browser
+            # Close the connections Django opened for this "async" context, or PostgreSQL
+            # refuses to drop the test database at the end (other sessions are using it).
+            connections.close_all()
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def new_context(chromium, request):
+    """``new_context(viewport=PHONE, language="zh-hans", user=None, base_url=...)`` → a context.
+
+    Each context is a separate person (own cookies). ``user`` logs them in by session cookie
+    (fast; journeys that prove the login form use ``helpers.log_in`` instead). Closed at the end.
+    """
+    contexts = []
+
+    def make(*, viewport=PHONE, language="zh-hans", user=None, base_url=None):
+        base_url = base_url or request.getfixturevalue("live_server").url
+        context = chromium.new_context(
+            viewport=viewport, locale="zh-CN" if language == "zh-hans" else "en-US"
+        )
+        context.set_default_timeout(15_000)
+        cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}]
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            cookies.append({"name": settings.SESSION_COOKIE_NAME, "value": session, "url": base_url})
+        context.add_cookies(cookies)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@dataclass
+class World:
+    """幸福社区 under 大学西路街道 with a six-household roster and one account per situation.
+
+    ``worker`` (community worker) and ``resident`` are verified members; ``applicant`` has a
+    pending request (so the members page shows the verification forms); ``outsider`` belongs to
+    no community. Every email is verified, so all can log in when verification is mandatory.
+    Journeys that add the hall or meetings extend this through their own fixtures.
+    """
+
+    street: StreetOfficePage
+    community: CommunityPage
+    worker: object
+    resident: object
+    applicant: object
+    outsider: object
+    households: list = field(default_factory=list)
+
+
+@pytest.fixture
+def world(transactional_db):
+    street = make_street(title="大学西路街道")
+    company = PropertyCompanyFactory(name="宜居物业")
+    community = make_community(street=street, title="幸福社区", company=company, threshold=3, slug="xingfu")
+    households = []
+    for building_name, unit, rooms in [
+        ("1号楼", "1单元", ["101", "102", "201", "202"]),
+        ("2号楼", "2单元", ["301", "302"]),
+    ]:
+        building, _ = Building.objects.get_or_create(community=community, name=building_name)
+        households += [HouseholdFactory(building=building, unit=unit, room=room) for room in rooms]
+    worker = make_member(
+        community,
+        role=Role.WORKER,
+        household=households[0],
+        email="worker@xingfu.test",
+        display_name="王社工",
+    )
+    resident = make_member(
+        community,
+        role=Role.RESIDENT,
+        household=households[1],
+        email="resident@xingfu.test",
+        display_name="李居民",
+    )
+    applicant = UserFactory(email="applicant@xingfu.test", display_name="赵申请")
+    membership_request(
+        user=applicant, community=community, building="1号楼", unit="1单元", room="201", tenure="tenant"
+    )
+    outsider = UserFactory(email="newcomer@xingfu.test", display_name="新居民")
+    for user in (worker, resident, applicant, outsider):
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return World(
+        street=street,
+        community=community,
+        worker=worker,
+        resident=resident,
+        applicant=applicant,
+        outsider=outsider,
+        households=households,
+    )
+
+
+@pytest.fixture
+def asgi_workers(transactional_db):
+    """``asgi_workers(n, env=None)`` → n daphne workers on the test database (stopped at the end).
+
+    Workers share sessions through the database and, when ``REDIS_URL`` is set, the channel
+    layer through Redis. ``.mail_dir`` holds the mail they send (``servers.read_mails``).
+    """
+    workers = []
+    tmp = Path(tempfile.mkdtemp(prefix="cdh-asgi-"))
+    mail_dir = tmp / "mail"
+    mail_dir.mkdir()
+
+    def start(count=1, env=None):
+        started = [spawn_daphne(log_dir=tmp, mail_dir=mail_dir, env=env) for _ in range(count)]
+        workers.extend(started)
+        return [wait_ready(worker) for worker in started]
+
+    start.mail_dir = mail_dir
+    yield start
+    for worker in workers:
+        worker.stop()
+    shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,38 @@
+"""The pages every accessibility run checks, in both languages.
+
+Add a page with one line: a name, a function from the ``world`` fixture (plus any extra
+fixtures listed in ``needs``) to a path, and who is logged in (an attribute of ``world``, or
+None for an anonymous visitor). The hall, request detail, submit form, meeting page, live
+minutes and statistics join this list as their branches land.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageCase:
+    name: str
+    path: Callable[..., str]
+    login_as: str | None = None
+    needs: tuple[str, ...] = ()  # extra fixtures passed to ``path`` by name, after ``world``
+
+    def __str__(self) -> str:
+        return self.name
+
+
+A11Y_PAGES = [
+    PageCase("home", lambda world: "/"),
+    PageCase("community", lambda world: world.community.url),
+    PageCase("community-as-worker", lambda world: world.community.url, login_as="worker"),
+    PageCase("login", lambda world: "/accounts/login/"),
+    PageCase("signup", lambda world: "/accounts/signup/"),
+    PageCase("password-reset", lambda world: "/accounts/password/reset/"),
+    PageCase("profile", lambda world: "/profile/", login_as="resident"),
+    PageCase("join", lambda world: f"/communities/{world.community.pk}/join/", login_as="outsider"),
+    PageCase("members", lambda world: f"/communities/{world.community.pk}/members/", login_as="worker"),
+    PageCase("roster", lambda world: f"/communities/{world.community.pk}/roster/", login_as="worker"),
+    PageCase("inbox", lambda world: "/inbox/", login_as="worker"),
+]
+
+LANGUAGES = ["zh-hans", "en"]
