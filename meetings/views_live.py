@@ -84,6 +84,8 @@ def labels() -> dict:
             "offline": _("Offline: showing the state when the page loaded."),
             "quorum_ok": _("Quorum reached: all four parties present."),
             "quorum_missing": _("Quorum not reached. Missing:"),
+            "turnout_ok": _("Turnout reached: at least 2/3 of the area and of the owners take part."),
+            "turnout_missing": _("Turnout not reached: 2/3 of the area and of the owners must take part."),
             "present": _("present"),
             "absent": _("absent"),
             "current": _("current item"),

@@ -23,5 +23,6 @@ def test_demo_meeting_has_verified_minutes_and_prints(client):
     assert 'data-verified="true"' in body
     assert "Signatures" in body and "Property company" in body
     assert "使用专项维修资金" in body and "3/4" in body
+    assert "Turnout reached" in body
     live = Meeting.objects.get(title=LIVE_TITLE)
     assert client.get(reverse("meeting_live", args=[live.pk])).status_code == 200

@@ -231,6 +231,10 @@
   function tallyNodes(result, closed) {
     var f = result.figures, nodes = [];
     if (result.rule === "civil_code_278") {
+      var light = el("p", { className: "turnout-light quorum", "data-ok": f.turnout_ok ? "true" : "false" });
+      light.appendChild(el("span", { "aria-hidden": "true" }, f.turnout_ok ? "●" : "○"));
+      light.appendChild(document.createTextNode(" " + (f.turnout_ok ? T.turnout_ok : T.turnout_missing)));
+      nodes.push(light);
       var dl = el("dl", { className: "facts tally-facts" });
       [
         [T.turnout + " (" + T.area + ")", f.participating_area + " / " + f.total_area + " (" + f.turnout_area_pct + "%)", "participating_area"],
