@@ -92,3 +92,23 @@ def test_follow_up_actions_and_their_progress_are_public(client, meeting, people
     body = client.get(reverse("resolution_detail", args=[resolution.pk])).content.decode()
     assert "物业提交充电桩选址方案" in body and "已完成现场勘查" in body and "In progress" in body
     assert 'data-status="in_progress"' in body
+
+
+def test_the_community_list_makes_the_same_queries_for_more_resolutions(client, community, meeting, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("community_resolutions", args=[community.pk])
+    passed_resolution(meeting, people, text="第一项")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(5):
+        resolution = passed_resolution(meeting, people, text=f"决议{i}")
+        svc.action_add(
+            resolution=resolution, by=people["secretary"].user, title="落实", owner_party="property"
+        )
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+    assert body.count("data-resolution-id") == 6
+    assert len(many) == len(few)
