@@ -164,6 +164,16 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
         finally:
             await self.drain_backlog()
 
+    async def resync(self):
+        """Send whatever was stored since the last event this viewer got (after a layer outage)."""
+        if self.sent_seq is None or self.replaying or not self.joined:
+            return
+        self.replaying = True
+        try:
+            self.sent_seq = await self.send_replay(self.sent_seq)
+        finally:
+            await self.drain_backlog()
+
     async def drain_backlog(self):
         self.replaying = False
         while self.backlog:

@@ -127,7 +127,19 @@ class Relay:
 
     async def run(self) -> None:
         while True:
-            message = await self.layer.receive(self.channel)
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # e.g. Redis restarting: wait, then let every viewer catch up
+                logger.exception("relay of meeting %s lost the channel layer", self.meeting_id)
+                await asyncio.sleep(1)
+                for member in list(self.members):
+                    try:
+                        await member.resync()
+                    except Exception:
+                        logger.exception("resync of a viewer of meeting %s failed", self.meeting_id)
+                continue
             for member in list(self.members):
                 try:
                     await member.live_event(message)

@@ -344,3 +344,31 @@ async def test_one_relay_per_process_serves_every_viewer_and_goes_with_the_last(
     for communicator in [*viewers[1:], writer]:
         await communicator.disconnect()
     assert not [key for key in live._relays if key[1] == meeting.pk]
+
+
+async def test_a_viewer_catches_up_after_the_channel_layer_fails(meeting, secretary, monkeypatch):
+    """Events stored while the relay could not hear the layer are replayed when it recovers."""
+    from meetings import live
+    from meetings.services.minutes import minute_add
+
+    viewer = await open_socket(meeting)
+    await hello(viewer)
+    relay = next(r for key, r in live._relays.items() if key[1] == meeting.pk)
+    real_receive = relay.layer.receive
+    failed = []
+
+    async def flaky_receive(channel):
+        if not failed:
+            failed.append(True)
+            raise ConnectionError("layer down")
+        return await real_receive(channel)
+
+    # Store an event without broadcasting it (as if the layer had dropped it), then fail once.
+    monkeypatch.setattr(live, "broadcast", lambda meeting_id, message: None)
+    await database_sync_to_async(minute_add)(meeting=meeting, by=secretary, kind="note", text="丢失的广播")
+    monkeypatch.setattr(relay.layer, "receive", flaky_receive)
+    relay.task.cancel()
+    relay.task = asyncio.get_running_loop().create_task(relay.run())
+    event = await until(viewer, lambda m: m["type"] == "event", timeout=5)
+    assert event["seq"] == 1 and event["data"]["text"] == "丢失的广播"
+    await viewer.disconnect()
