@@ -5,7 +5,7 @@ resolution). The WebSocket consumer asks the same permissions as the views, on e
 
 | permission | who |
 |---|---|
-| meetings.view_live | whoever may see the meeting (public / members / participants / workers / street), owners on the roster |
+| meetings.view_live | whoever may see the meeting (public / members / participants / workers / street), owners on the roster; a draft only to its workers and invitees |
 | meetings.keep_minutes | the meeting's secretary, the community's workers, admins |
 | meetings.chair_meeting | the meeting's chair, the community's workers, admins |
 | meetings.check_in_self | an invited participant (admins pass every rule; the service still refuses non-participants) |
@@ -56,12 +56,25 @@ def is_invited(user, obj):
     return participant_of(user, meeting_of(obj)) is not None
 
 
-keeps_minutes = is_meeting_secretary | is_meeting_worker | is_site_admin
+@rules.predicate
+def is_draft_meeting(user, obj):
+    meeting = meeting_of(obj)
+    return meeting is not None and meeting.status == meeting.Status.DRAFT
 
-rules.add_perm("meetings.view_live", can_view_meeting | is_meeting_owner | is_site_admin)
+
+keeps_minutes = is_meeting_secretary | is_meeting_worker | is_site_admin
+# A draft is still being prepared: only its workers and invitees see it.
+sees_meeting = (
+    is_meeting_worker
+    | is_site_admin
+    | is_invited
+    | (~is_draft_meeting & (can_view_meeting | is_meeting_owner))
+)
+
+rules.add_perm("meetings.view_live", sees_meeting)
 rules.add_perm("meetings.keep_minutes", keeps_minutes)
 rules.add_perm("meetings.chair_meeting", is_meeting_chair | is_meeting_worker | is_site_admin)
 rules.add_perm("meetings.check_in_self", is_invited)
 rules.add_perm("meetings.cast_ballot", is_voting_participant | is_meeting_owner)
-rules.add_perm("meetings.view_resolution", can_view_meeting | is_meeting_owner | is_site_admin)
+rules.add_perm("meetings.view_resolution", sees_meeting)
 rules.add_perm("meetings.manage_actions", keeps_minutes)

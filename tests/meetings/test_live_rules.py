@@ -60,3 +60,12 @@ def test_public_meetings_are_watched_by_anyone(community, users_by_role):
             continue
         assert as_user(users_by_role[role]).has_perm("meetings.view_live", meeting)
         assert not as_user(users_by_role[role]).has_perm("meetings.check_in_self", meeting)
+
+
+def test_a_draft_is_seen_only_by_its_workers_and_invitees(community, users_by_role):
+    meeting = make_meeting(community, status=Meeting.Status.DRAFT)
+    invitee = add_participant(meeting).user
+    for role in ROLES:
+        expected = role in {"worker", "admin"}
+        assert as_user(users_by_role[role]).has_perm("meetings.view_live", meeting) is expected, role
+    assert invitee.has_perm("meetings.view_live", meeting)
