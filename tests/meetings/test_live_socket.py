@@ -259,6 +259,7 @@ async def test_motion_ballots_coalesce_into_full_tallies(meeting, people, monkey
     voters = [people[p].user for p in ("committee", "property", "residents")] + [people["chair"].user]
     sockets = [chair] + [await open_socket(meeting, u) for u in voters[:3]]
     plan = ["against", "for", "abstain", "for"]
+    began = asyncio.get_running_loop().time()
     for n in range(3):  # every voter changes their mind twice, in a burst
         for socket, choice in zip(sockets, plan, strict=True):
             await socket.send_json_to(
@@ -273,22 +274,25 @@ async def test_motion_ballots_coalesce_into_full_tallies(meeting, people, monkey
     for socket in sockets[1:]:
         for _ in range(3):
             await until(socket, lambda m: m["type"] == "ack")
-    tallies = []
-    while not await chair.receive_nothing(timeout=0.6):
-        message = await chair.receive_json_from()
-        if message["type"] == "event" and message["kind"] == "tally":
-            tallies.append(message)
+    # Every ballot is acknowledged, so stored: the last tally must come to hold exactly these.
     final = {
         b.participant.user_id: b.choice
         async for b in Ballot.objects.filter(motion_id=motion_id).select_related("participant")
     }
     assert len(final) == 4
     assert await database_sync_to_async(BallotChange.objects.filter(motion_id=motion_id).count)() >= 4
-    # 12 ballots produced only a few tally events, and the last one is the full, final tally.
-    assert 1 <= len(tallies) <= 4
-    figures = tallies[-1]["data"]["result"]["figures"]
     counts = {c: list(final.values()).count(c) for c in ("for", "against", "abstain")}
-    assert {k: figures[k] for k in counts} == counts
+    tallies = []
+    while True:
+        message = await chair.receive_json_from(timeout=5)
+        if message["type"] == "event" and message["kind"] == "tally":
+            tallies.append(message)
+            figures = message["data"]["result"]["figures"]
+            if {k: figures[k] for k in counts} == counts and figures["cast"] == 4:
+                break
+    elapsed = asyncio.get_running_loop().time() - began
+    # 12 ballots: tallies are bounded by time (one per window), each the full tally.
+    assert len(tallies) <= elapsed / live.TALLY_WINDOW + 2
 
     await chair.send_json_to({"type": "motion.close", "client_id": "close-1", "motion": motion_id})
     closed = await until(chair, lambda m: m["type"] == "event" and m["kind"] == "motion.closed")
@@ -308,7 +312,7 @@ async def test_a_flooding_client_is_rate_limited_and_not_served(meeting, secreta
     replies = []
     while not await communicator.receive_nothing(timeout=0.3):
         replies.append(await communicator.receive_json_from())
-    assert replies.count({"type": "pong"}) <= 6
+    assert replies.count({"type": "pong"}) <= 8  # a burst of 5, plus what refills meanwhile
     assert any(r.get("code") == "rate_limited" for r in replies)
     await asyncio.sleep(1.1)
     await communicator.send_json_to({"type": "ping"})
