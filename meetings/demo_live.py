@@ -20,8 +20,9 @@ CLOSED_TITLE = "十一月四方会议：门禁系统与电梯维修资金"
 LIVE_TITLE = "楼道堆物整治专题会（进行中）"
 
 
-def _meeting(community, title, convener, *, hours_ago, agenda):
-    start = (timezone.localtime() - timedelta(hours=hours_ago)).replace(minute=0, second=0, microsecond=0)
+def _meeting(community, title, convener, *, agenda):
+    # Entries are stamped when they are written (now), so the demo meetings are held now.
+    start = (timezone.localtime() - timedelta(minutes=30)).replace(second=0, microsecond=0)
     meeting = Meeting.objects.create(
         community=community,
         title=title,
@@ -61,7 +62,6 @@ def _closed_meeting(community, ctx):
         community,
         CLOSED_TITLE,
         worker,
-        hours_ago=5,
         agenda=["小区门禁系统老化，申请更换", "3号楼电梯使用专项维修资金大修"],
     )
     people = _participants(meeting, ctx)
@@ -144,7 +144,6 @@ def _live_meeting(community, ctx):
         community,
         LIVE_TITLE,
         ctx.users["worker"],
-        hours_ago=0,
         agenda=["楼道堆物清理时限", "电动车楼道充电处置"],
     )
     people = _participants(meeting, ctx)

@@ -81,7 +81,9 @@ def minutes_context(meeting) -> dict:
 
 
 def resolutions_for(community, user) -> list[Resolution]:
-    resolutions = Resolution.objects.filter(community=community).select_related("meeting", "motion")
+    resolutions = Resolution.objects.filter(community=community).select_related(
+        "meeting__community", "motion"
+    )
     return [
         r for r in resolutions.prefetch_related("actions") if user.has_perm("meetings.view_resolution", r)
     ]

@@ -102,6 +102,7 @@ def labels() -> dict:
             "cast": _("Ballots"),
             "eligible": _("eligible"),
             "turnout": _("Turnout"),
+            "taking_part": _("Taking part"),
             "area": _("Area (m²)"),
             "heads": _("Owners"),
             "of": _("of"),

@@ -235,18 +235,28 @@
       light.appendChild(el("span", { "aria-hidden": "true" }, f.turnout_ok ? "●" : "○"));
       light.appendChild(document.createTextNode(" " + (f.turnout_ok ? T.turnout_ok : T.turnout_missing)));
       nodes.push(light);
-      var dl = el("dl", { className: "facts tally-facts" });
+      var table = el("table", { className: "tally-table" });
+      var head = el("tr");
+      [" ", T.area, T.heads].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
+      table.appendChild(el("thead")).appendChild(head);
+      var body = el("tbody");
       [
-        [T.turnout + " (" + T.area + ")", f.participating_area + " / " + f.total_area + " (" + f.turnout_area_pct + "%)", "participating_area"],
-        [T.turnout + " (" + T.heads + ")", f.participating_heads + " / " + f.total_heads + " (" + f.turnout_heads_pct + "%)", "participating_heads"],
-        [T["for"], f.area["for"] + " m² / " + f.heads["for"] + " (" + f.for_area_pct + "% / " + f.for_heads_pct + "%)", "for"],
-        [T.against, f.area.against + " m² / " + f.heads.against, "against"],
-        [T.abstain, f.area.abstain + " m² / " + f.heads.abstain, "abstain"]
+        ["participating", T.taking_part, f.participating_area + " / " + f.total_area + " (" + f.turnout_area_pct + "%)",
+          f.participating_heads + " / " + f.total_heads + " (" + f.turnout_heads_pct + "%)"],
+        ["for", T["for"], f.area["for"] + " (" + f.for_area_pct + "%)", f.heads["for"] + " (" + f.for_heads_pct + "%)"],
+        ["against", T.against, f.area.against, f.heads.against],
+        ["abstain", T.abstain, f.area.abstain, f.heads.abstain]
       ].forEach(function (row) {
-        dl.appendChild(el("dt", {}, row[0]));
-        dl.appendChild(el("dd", { "data-figure": row[2] }, row[1]));
+        var tr = el("tr", { "data-figure": row[0] });
+        tr.appendChild(el("th", { scope: "row" }, row[1]));
+        tr.appendChild(el("td", {}, row[2]));
+        tr.appendChild(el("td", {}, row[3]));
+        body.appendChild(tr);
       });
-      nodes.push(dl);
+      table.appendChild(body);
+      var wrap = el("div", { className: "table-scroll" });
+      wrap.appendChild(table);
+      nodes.push(wrap);
     } else {
       var p = el("p", { className: "tally-counts" });
       [["for", T["for"] + " " + f["for"]], ["against", T.against + " " + f.against], ["abstain", T.abstain + " " + f.abstain],
