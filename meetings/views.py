@@ -25,9 +25,10 @@ from .forms import (
     ScheduleForm,
     parse_poll_answers,
 )
-from .models import AgendaItem, Meeting, Participant, Party, TimeSlot
+from .models import AgendaItem, Meeting, Participant, Party, SlotAnswer, TimeSlot
 from .services import ServiceError, convening, polls, rsvp
 from .signing import LinkExpired, LinkInvalid, participant_from_token
+from .templatetags.meetings_tags import webcal
 
 CALENDAR = "text/calendar; charset=utf-8"
 
@@ -59,6 +60,7 @@ def meeting_list(request, community_id):
             "meetings": meetings,
             "can_convene": request.user.has_perm("meetings.convene_meeting", community),
             "feed_url": absolute_url(reverse("feed_community", kwargs={"community_id": community.pk})),
+            "webcal_url": _webcal(reverse("feed_community", kwargs={"community_id": community.pk})),
         },
     )
 
@@ -108,6 +110,7 @@ def meeting_detail(request, meeting_id):
     parties, participants = _parties(meeting)
     me = next((p for p in participants if request.user.is_authenticated and p.user_id == request.user.pk), None)
     can_change = request.user.has_perm("meetings.change_meeting", meeting)
+    poll = polls.poll_table(meeting) if meeting.status == Meeting.Status.POLLING else None
     context = {
         "meeting": meeting,
         "community": meeting.community,
@@ -118,7 +121,10 @@ def meeting_detail(request, meeting_id):
         "can_change": can_change and meeting.is_open_for_changes,
         "can_cancel": request.user.has_perm("meetings.cancel_meeting", meeting) and meeting.is_open_for_changes,
         "when": mail.format_when(meeting.starts_at, meeting.ends_at),
-        "poll": polls.poll_table(meeting) if meeting.status == Meeting.Status.POLLING or meeting.slots.exists() else None,
+        "poll": poll,
+        "my_answers": _answers_of(poll, me),
+        "answer_choices": SlotAnswer.Answer.choices,
+        "agenda_actions": [("up", _("Up")), ("down", _("Down")), ("remove", _("Remove"))],
         "live_url": f"/meetings/{meeting.pk}/live/",
         "webcal_community": _webcal(reverse("feed_community", kwargs={"community_id": meeting.community_id})),
         "webcal_mine": _webcal(reverse("feed_user", kwargs={"token": request.user.feed_token}))
@@ -136,9 +142,14 @@ def meeting_detail(request, meeting_id):
     return render(request, "meetings/meeting_detail.html", context)
 
 
+def _answers_of(poll, participant) -> dict:
+    if poll is None or participant is None:
+        return {}
+    return {slot_id: a for (slot_id, pid), a in poll.answers.items() if pid == participant.pk}
+
+
 def _webcal(path: str) -> str:
-    url = absolute_url(path)
-    return "webcal://" + url.split("://", 1)[1]
+    return webcal(absolute_url(path))
 
 
 @permission_required("meetings.view_meeting", meeting_from_url)
@@ -344,9 +355,8 @@ def meeting_respond(request, token):
             "when": mail.format_when(meeting.starts_at, meeting.ends_at),
             "agenda": list(meeting.agenda_items.all()),
             "poll": poll,
-            "my_answers": {slot_id: a for (slot_id, pid), a in poll.answers.items() if pid == participant.pk}
-            if poll
-            else {},
+            "my_answers": _answers_of(poll, participant),
+            "answer_choices": SlotAnswer.Answer.choices,
             "suggested": request.GET.get("answer", ""),
             "partstats": [(value, label) for value, label in Participant.PartStat.choices if value != "NEEDS-ACTION"],
         },
