@@ -71,3 +71,11 @@ def email_only(ready):
 
 def other_user():
     return UserFactory()
+
+
+def in_english(client):
+    """Pages follow the language cookie; English makes assertions on labels independent of .po files."""
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
