@@ -1,7 +1,11 @@
 """Meeting pages, signed-link answers and calendar feeds. Each view checks permission and calls a service."""
 
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -41,8 +45,32 @@ def meeting_from_url(request, meeting_id, **_kwargs):
     return get_object_or_404(Meeting.objects.select_related("community", "convener"), pk=meeting_id)
 
 
+def viewable(view):
+    """Like ``permission_required("meetings.view_meeting")``, but a public meeting needs no login."""
+
+    @wraps(view)
+    def wrapped(request, meeting_id, **kwargs):
+        meeting = meeting_from_url(request, meeting_id)
+        if not request.user.has_perm("meetings.view_meeting", meeting):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            raise PermissionDenied(_("This meeting is for members of the community only."))
+        request.permission_object = meeting
+        return view(request, meeting_id, **kwargs)
+
+    return wrapped
+
+
 def _detail(meeting):
     return redirect("meeting_detail", meeting_id=meeting.pk)
+
+
+def _own_participant(request, meeting) -> Participant:
+    """Superusers pass every rules check, but only a participant can answer for themselves."""
+    participant = meeting.participants.filter(user=request.user).first()
+    if participant is None:
+        raise PermissionDenied(_("Only the meeting's participants answer for themselves."))
+    return participant
 
 
 def _error(request, error: ServiceError):
@@ -104,7 +132,7 @@ def _parties(meeting):
     ], participants
 
 
-@permission_required("meetings.view_meeting", meeting_from_url)
+@viewable
 def meeting_detail(request, meeting_id):
     meeting = request.permission_object
     parties, participants = _parties(meeting)
@@ -152,7 +180,7 @@ def _webcal(path: str) -> str:
     return webcal(absolute_url(path))
 
 
-@permission_required("meetings.view_meeting", meeting_from_url)
+@viewable
 def meeting_ics(request, meeting_id):
     """"Add to calendar": the meeting as a published event (no METHOD), not an invitation."""
     meeting = request.permission_object
@@ -283,7 +311,7 @@ def poll_fix(request, meeting_id):
 @permission_required("meetings.answer_poll", meeting_from_url)
 def poll_answer(request, meeting_id):
     meeting = request.permission_object
-    participant = meeting.participants.get(user=request.user)
+    participant = _own_participant(request, meeting)
     try:
         polls.poll_answer(participant=participant, answers=parse_poll_answers(request.POST, meeting.slots.all()))
     except ServiceError as error:
@@ -297,7 +325,7 @@ def poll_answer(request, meeting_id):
 @permission_required("meetings.rsvp_meeting", meeting_from_url)
 def meeting_rsvp(request, meeting_id):
     meeting = request.permission_object
-    participant = meeting.participants.get(user=request.user)
+    participant = _own_participant(request, meeting)
     try:
         rsvp.participant_rsvp(participant=participant, partstat=request.POST.get("partstat", ""))
     except ServiceError as error:

@@ -9,7 +9,8 @@ from django.utils import timezone
 from meetings.models import Meeting, Participant, Party
 from meetings.services import ServiceError, convening
 
-from .convening_fixtures import add_four_parties, convener, draft, ready, scheduled, soon  # noqa: F401
+from .convening_fixtures import *  # noqa: F403 (fixtures)
+from .convening_fixtures import add_four_parties, soon
 
 
 def snapshot(meeting):

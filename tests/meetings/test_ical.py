@@ -11,7 +11,7 @@ from meetings import mail as meeting_mail
 from meetings.models import Meeting, Participant
 from meetings.services import convening, rsvp
 
-from .convening_fixtures import convener, draft, ready, scheduled  # noqa: F401
+from .convening_fixtures import *  # noqa: F403 (fixtures)
 from .ical_checks import check_itip, only_event, parse_both
 
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from meetings.services import convening
 
-from .convening_fixtures import convener, draft, ready, scheduled  # noqa: F401
+from .convening_fixtures import *  # noqa: F403 (fixtures)
 from .ical_checks import check_itip
 
 

@@ -7,10 +7,11 @@ from django.core import mail as django_mail
 from django.utils import timezone
 
 from meetings.models import Meeting, SlotAnswer
-from meetings.services import ServiceError, convening, polls
+from meetings.services import ServiceError, polls
 from meetings.signing import participant_token
 
-from .convening_fixtures import convener, draft, email_only, ready, soon  # noqa: F401
+from .convening_fixtures import *  # noqa: F403 (fixtures)
+from .convening_fixtures import soon
 
 
 @pytest.fixture
@@ -55,7 +56,7 @@ def test_poll_needs_all_four_parties(draft, convener):
 def test_answers_table_and_best_slot(polling):
     first, second, third = polling.slots.all()
     people = {p.party: p for p in polling.participants.all()}
-    for party, participant in people.items():
+    for participant in people.values():
         polls.poll_answer(participant=participant, answers={first.pk: "yes", second.pk: "maybe", third.pk: "no"})
     # Property says no to the first: the second (every party can come) wins.
     polls.poll_answer(participant=people["property"], answers={first.pk: "no"})

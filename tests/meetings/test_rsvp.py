@@ -11,7 +11,8 @@ from meetings.models import Meeting, Participant
 from meetings.services import ServiceError, convening, rsvp
 from meetings.signing import MAX_AGE, participant_token
 
-from .convening_fixtures import convener, draft, email_only, in_english, ready, scheduled  # noqa: F401
+from .convening_fixtures import *  # noqa: F403 (fixtures)
+from .convening_fixtures import in_english
 
 
 def link(participant, answer=""):
