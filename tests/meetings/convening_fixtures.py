@@ -79,3 +79,12 @@ def in_english(client):
 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
+
+
+@pytest.fixture(autouse=True)
+def english_service_messages():
+    """Service errors are asserted in English; mails still follow each recipient's language."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
