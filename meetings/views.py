@@ -394,11 +394,12 @@ def meeting_respond(request, token):
 # Feeds ------------------------------------------------------------------------------------------
 
 
-def _feed_bytes(meetings, *, name: str) -> bytes:
+def _feed_bytes(meetings, *, name: str, with_attendees: bool = False) -> bytes:
+    """Public calendars never list attendees: their addresses are for the participants only."""
     entries = [
         ical.FeedEntry(
             meeting=m,
-            participants=list(m.participants.all()),
+            participants=list(m.participants.all()) if with_attendees else [],
             agenda=list(m.agenda_items.all()),
             url=mail.meeting_url(m),
         )
@@ -425,7 +426,7 @@ def feed_user(request, token):
     if user is None:
         raise Http404(_("No such calendar."))
     meetings = _feed_queryset(Meeting.objects.filter(participants__user=user).distinct())
-    data = _feed_bytes(meetings, name=_("My meetings"))
+    data = _feed_bytes(meetings, name=_("My meetings"), with_attendees=True)
     return HttpResponse(data, content_type=CALENDAR)
 
 

@@ -79,3 +79,25 @@ def test_list_shows_public_meetings_and_links_live_page(client, scheduled, commu
     detail = client.get(f"/meetings/{scheduled.pk}/").content.decode()
     assert f"/meetings/{scheduled.pk}/live/" in detail
     assert "3号楼电梯更换" in detail
+
+
+def test_list_hides_members_only_and_drafts_from_the_public(client, community, scheduled, convener, users_by_role):
+    starts, ends = soon(days=15)
+    members_only = Meeting.objects.create(community=community, convener=convener, title="内部会议",
+                                          status=Meeting.Status.SCHEDULED, visibility=Meeting.Visibility.MEMBERS,
+                                          starts_at=starts, ends_at=ends)
+    Meeting.objects.create(community=community, convener=convener, title="草稿会议")
+    url = f"/communities/{community.pk}/meetings/"
+
+    def titles(user):
+        client.logout()
+        if user:
+            client.force_login(user)
+        html = client.get(url).content.decode()
+        return {t for t in (scheduled.title, members_only.title, "草稿会议") if t in html}
+
+    assert titles(None) == {scheduled.title}
+    assert titles(users_by_role["outsider"]) == {scheduled.title}
+    assert titles(users_by_role["resident"]) == {scheduled.title, members_only.title}
+    assert titles(users_by_role["street"]) == {scheduled.title, members_only.title}
+    assert titles(convener) == {scheduled.title, members_only.title, "草稿会议"}

@@ -82,3 +82,12 @@ def test_profile_shows_feed_and_webcal(client, scheduled):
     assert f"/feeds/community/{scheduled.community_id}.ics" in detail
     assert "webcal://" in detail
     assert f"/meetings/{scheduled.pk}/meeting.ics" in detail
+
+
+def test_public_calendars_never_list_attendee_addresses(client, community, scheduled):
+    for url in (f"/feeds/community/{community.pk}.ics", f"/meetings/{scheduled.pk}/meeting.ics"):
+        body = client.get(url).content
+        assert b"ATTENDEE" not in body and b"manager@wuye.example" not in body
+    rep = scheduled.participants.get(party="residents").user
+    private = client.get(f"/feeds/user/{rep.feed_token}.ics").content
+    assert b"ATTENDEE" in private
