@@ -115,6 +115,10 @@ class PollTable:
     answers: dict[tuple[int, int], str]
 
     @property
+    def parties(self) -> list[Party]:
+        return list(Party)
+
+    @property
     def best(self) -> SlotRow | None:
         return next((row for row in self.rows if row.best), None)
 
