@@ -132,6 +132,8 @@ def meeting_update(*, meeting: Meeting, by: User, **changes) -> Meeting:
     starts_at = changes.get("starts_at", locked.starts_at)
     ends_at = changes.get("ends_at", locked.ends_at)
     if "starts_at" in changes or "ends_at" in changes:
+        if locked.status == Meeting.Status.POLLING:
+            raise ServiceError(_("The time poll is open: fix the time from its table."), field="starts_at")
         validate_times(starts_at, ends_at)
         if locked.status == Meeting.Status.SCHEDULED and starts_at is None:
             raise ServiceError(_("A scheduled meeting needs a time. Cancel it instead."), field="starts_at")

@@ -7,7 +7,7 @@ from django.core import mail as django_mail
 from django.utils import timezone
 
 from meetings.models import Meeting, SlotAnswer
-from meetings.services import ServiceError, polls
+from meetings.services import ServiceError, convening, polls
 from meetings.signing import participant_token
 
 from .convening_fixtures import *  # noqa: F403 (fixtures)
@@ -111,3 +111,11 @@ def test_logged_in_participant_answers_on_the_site(client, polling):
     assert f'name="answer_{slot.pk}"' in page.content.decode()
     client.post(f"/meetings/{polling.pk}/poll/answer/", {f"answer_{slot.pk}": "maybe"})
     assert SlotAnswer.objects.get(participant=rep).answer == "maybe"
+
+
+def test_time_cannot_be_edited_while_the_poll_is_open(polling, convener):
+    start, end = soon(8)
+    with pytest.raises(ServiceError, match="poll is open"):
+        convening.meeting_update(meeting=polling, by=convener, starts_at=start, ends_at=end)
+    polling.refresh_from_db()
+    assert polling.starts_at is None

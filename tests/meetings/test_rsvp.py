@@ -103,3 +103,17 @@ def test_rsvp_refused_on_cancelled_meeting_and_bad_value(manager, scheduled, con
         rsvp.participant_rsvp(participant=manager, partstat="ACCEPTED")
     manager.refresh_from_db()
     assert manager.partstat == "NEEDS-ACTION"
+
+
+def test_links_taken_from_the_mail_itself_work(client, scheduled):
+    import re
+
+    from django.core import mail as django_mail
+
+    message = next(m for m in django_mail.outbox if m.to == ["manager@wuye.example"])
+    url = re.search(r"http://\S+/meetings/respond/\S+\?answer=DECLINED", message.body).group(0)
+    path = url.split("://", 1)[1].split("/", 1)[1]
+    page = client.get("/" + path)
+    assert page.status_code == 200
+    client.post("/" + path.split("?")[0], {"action": "rsvp", "partstat": "DECLINED"})
+    assert scheduled.participants.get(email="manager@wuye.example").partstat == "DECLINED"
