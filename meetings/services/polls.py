@@ -115,6 +115,11 @@ class PollTable:
     answers: dict[tuple[int, int], str]
 
     @property
+    def not_answered(self) -> list[Participant]:
+        answered = {participant_id for (_slot_id, participant_id) in self.answers}
+        return [p for p in self.participants if p.pk not in answered]
+
+    @property
     def parties(self) -> list[Party]:
         return list(Party)
 

@@ -62,6 +62,7 @@ def test_invite_poll_and_cancel_through_pages(client, ready, convener):
     SlotAnswer.objects.create(slot=slot, participant=Participant.objects.filter(meeting=ready).first(), answer="yes")
     html = client.get(f"/meetings/{ready.pk}/").content.decode()
     assert "best" in html and "Fix this time and invite" in html
+    assert "Not answered yet:" in html
     client.post(f"/meetings/{ready.pk}/poll/fix/", {"slot": slot.pk})
     ready.refresh_from_db()
     assert ready.status == Meeting.Status.SCHEDULED and ready.starts_at == slot.starts_at

@@ -66,6 +66,7 @@ def test_answers_table_and_best_slot(polling):
     assert rows[first.pk].parties_available == 3
     assert rows[second.pk].parties_available == 4
     assert table.best.slot == second
+    assert table.not_answered == []
     assert SlotAnswer.objects.filter(slot=first).count() == 4, "an answer is changed, never duplicated"
 
 
