@@ -40,7 +40,11 @@ def _participants(meeting, ctx):
         wanted.append(dict(user=ctx.neighbours[0], party=Party.RESIDENTS, role=ParticipantRole.SECRETARY))
     for fields in wanted:
         user = fields.get("user")
-        exists = meeting.participants.filter(user=user) if user else meeting.participants.filter(email=fields["email"])
+        exists = (
+            meeting.participants.filter(user=user)
+            if user
+            else meeting.participants.filter(email=fields["email"])
+        )
         if not exists.exists():
             convening.participant_add(meeting=meeting, by=worker, **fields)
 

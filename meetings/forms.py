@@ -14,7 +14,10 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 def datetime_field(label, required=False):
     return forms.DateTimeField(
-        label=label, required=required, widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS,
+        label=label,
+        required=required,
+        widget=DATETIME_INPUT,
+        input_formats=DATETIME_FORMATS,
         help_text=_("Beijing time (Asia/Shanghai)"),
     )
 
@@ -27,7 +30,9 @@ class MeetingForm(forms.Form):
     starts_at = datetime_field(_("Starts at"))
     ends_at = datetime_field(_("Ends at"))
     visibility = forms.ChoiceField(label=_("Who can see it"), choices=Meeting.Visibility.choices)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
 
     @classmethod
     def for_meeting(cls, meeting, data=None):
@@ -37,12 +42,16 @@ class MeetingForm(forms.Form):
 
 class ParticipantForm(forms.Form):
     member = forms.ModelChoiceField(
-        label=_("Person with an account"), queryset=User.objects.none(), required=False,
+        label=_("Person with an account"),
+        queryset=User.objects.none(),
+        required=False,
         help_text=_("Or leave empty and give a name and email for someone without an account."),
     )
     name = forms.CharField(label=_("Name"), max_length=60, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
-    language = forms.ChoiceField(label=_("Language of their mail"), choices=settings.LANGUAGES, required=False)
+    language = forms.ChoiceField(
+        label=_("Language of their mail"), choices=settings.LANGUAGES, required=False
+    )
     party = forms.ChoiceField(label=_("Party"), choices=Party.choices)
     role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices, initial=ParticipantRole.MEMBER)
     votes = forms.BooleanField(label=_("Votes"), required=False, initial=True)
@@ -53,15 +62,19 @@ class ParticipantForm(forms.Form):
             members = User.objects.filter(
                 memberships__community=community, memberships__status=Membership.Status.APPROVED
             )
-            staff = User.objects.filter(property_company_id=community.property_company_id) if (
-                community.property_company_id
-            ) else User.objects.none()
+            staff = (
+                User.objects.filter(property_company_id=community.property_company_id)
+                if (community.property_company_id)
+                else User.objects.none()
+            )
             self.fields["member"].queryset = (members | staff).distinct().order_by("display_name", "email")
 
 
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Agenda item"), max_length=200)
-    description = forms.CharField(label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(
+        label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 class ScheduleForm(forms.Form):
@@ -90,8 +103,11 @@ class PollOpenForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason (sent to every participant)"), widget=forms.Textarea(attrs={"rows": 2}),
-                             required=False)
+    reason = forms.CharField(
+        label=_("Reason (sent to every participant)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
 
 
 def parse_poll_answers(data, slots) -> dict[int, str]:

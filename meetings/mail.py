@@ -206,7 +206,11 @@ def send_meeting_mail(*, meeting, kind: str, participants=None, key: str = "") -
             with translation.override(settings.LANGUAGE_CODE):
                 calendar = meeting_calendar(meeting, method=method, participants=everyone, agenda=agenda)
         message, subject, text = build_message(
-            kind=kind, meeting=meeting, participant=participant, participants=everyone, agenda=agenda,
+            kind=kind,
+            meeting=meeting,
+            participant=participant,
+            participants=everyone,
+            agenda=agenda,
             calendar=calendar,
         )
         if key:

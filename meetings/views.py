@@ -103,9 +103,13 @@ def meeting_create(request, community_id):
         except ServiceError as error:
             form.add_error(error.field, error.message)
         else:
-            messages.success(request, _("The meeting is saved as a draft. Now add participants of all four parties."))
+            messages.success(
+                request, _("The meeting is saved as a draft. Now add participants of all four parties.")
+            )
             return _detail(meeting)
-    return render(request, "meetings/meeting_form.html", {"community": community, "form": form, "meeting": None})
+    return render(
+        request, "meetings/meeting_form.html", {"community": community, "form": form, "meeting": None}
+    )
 
 
 @permission_required("meetings.change_meeting", meeting_from_url)
@@ -121,14 +125,17 @@ def meeting_edit(request, meeting_id):
             messages.success(request, _("The meeting is saved."))
             return _detail(meeting)
     return render(
-        request, "meetings/meeting_form.html", {"community": meeting.community, "form": form, "meeting": meeting}
+        request,
+        "meetings/meeting_form.html",
+        {"community": meeting.community, "form": form, "meeting": meeting},
     )
 
 
 def _parties(meeting):
     participants = list(meeting.participants.select_related("user"))
     return [
-        {"party": party, "participants": [p for p in participants if p.party == party.value]} for party in Party
+        {"party": party, "participants": [p for p in participants if p.party == party.value]}
+        for party in Party
     ], participants
 
 
@@ -136,7 +143,9 @@ def _parties(meeting):
 def meeting_detail(request, meeting_id):
     meeting = request.permission_object
     parties, participants = _parties(meeting)
-    me = next((p for p in participants if request.user.is_authenticated and p.user_id == request.user.pk), None)
+    me = next(
+        (p for p in participants if request.user.is_authenticated and p.user_id == request.user.pk), None
+    )
     can_change = request.user.has_perm("meetings.change_meeting", meeting)
     poll = polls.poll_table(meeting) if meeting.status == Meeting.Status.POLLING else None
     context = {
@@ -147,7 +156,8 @@ def meeting_detail(request, meeting_id):
         "agenda": list(meeting.agenda_items.all()),
         "me": me,
         "can_change": can_change and meeting.is_open_for_changes,
-        "can_cancel": request.user.has_perm("meetings.cancel_meeting", meeting) and meeting.is_open_for_changes,
+        "can_cancel": request.user.has_perm("meetings.cancel_meeting", meeting)
+        and meeting.is_open_for_changes,
         "when": mail.format_when(meeting.starts_at, meeting.ends_at),
         "poll": poll,
         "my_answers": _answers_of(poll, me),
@@ -182,7 +192,7 @@ def _webcal(path: str) -> str:
 
 @viewable
 def meeting_ics(request, meeting_id):
-    """"Add to calendar": the meeting as a published event (no METHOD), not an invitation."""
+    """ "Add to calendar": the meeting as a published event (no METHOD), not an invitation."""
     meeting = request.permission_object
     if meeting.starts_at is None:
         raise Http404(_("This meeting has no fixed time yet."))
@@ -198,14 +208,24 @@ def participant_add(request, meeting_id):
     meeting = request.permission_object
     form = ParticipantForm(request.POST, community=meeting.community)
     if not form.is_valid():
-        messages.error(request, _("Check the participant's details: %(errors)s") % {
-            "errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)})
+        messages.error(
+            request,
+            _("Check the participant's details: %(errors)s")
+            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
+        )
         return _detail(meeting)
     data = form.cleaned_data
     try:
         participant = convening.participant_add(
-            meeting=meeting, by=request.user, user=data["member"], name=data["name"], email=data["email"],
-            party=data["party"], role=data["role"], votes=data["votes"], language=data["language"],
+            meeting=meeting,
+            by=request.user,
+            user=data["member"],
+            name=data["name"],
+            email=data["email"],
+            party=data["party"],
+            role=data["role"],
+            votes=data["votes"],
+            language=data["language"],
         )
     except ServiceError as error:
         _error(request, error)
@@ -313,7 +333,9 @@ def poll_answer(request, meeting_id):
     meeting = request.permission_object
     participant = _own_participant(request, meeting)
     try:
-        polls.poll_answer(participant=participant, answers=parse_poll_answers(request.POST, meeting.slots.all()))
+        polls.poll_answer(
+            participant=participant, answers=parse_poll_answers(request.POST, meeting.slots.all())
+        )
     except ServiceError as error:
         _error(request, error)
     else:
@@ -365,7 +387,9 @@ def meeting_respond(request, token):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "poll":
-                polls.poll_answer(participant=participant, answers=parse_poll_answers(request.POST, meeting.slots.all()))
+                polls.poll_answer(
+                    participant=participant, answers=parse_poll_answers(request.POST, meeting.slots.all())
+                )
                 messages.success(request, _("Your answers are saved."))
             else:
                 rsvp.participant_rsvp(participant=participant, partstat=request.POST.get("partstat", ""))
@@ -386,7 +410,9 @@ def meeting_respond(request, token):
             "my_answers": _answers_of(poll, participant),
             "answer_choices": SlotAnswer.Answer.choices,
             "suggested": request.GET.get("answer", ""),
-            "partstats": [(value, label) for value, label in Participant.PartStat.choices if value != "NEEDS-ACTION"],
+            "partstats": [
+                (value, label) for value, label in Participant.PartStat.choices if value != "NEEDS-ACTION"
+            ],
         },
     )
 
@@ -414,7 +440,9 @@ def _feed_queryset(qs):
     return (
         qs.with_time()
         .select_related("convener", "community")
-        .prefetch_related(Prefetch("participants", queryset=Participant.objects.select_related("user")), "agenda_items")
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("user")), "agenda_items"
+        )
         .order_by("starts_at")
     )
 

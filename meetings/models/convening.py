@@ -49,7 +49,9 @@ class MeetingQuerySet(models.QuerySet):
         ):
             visible = qs
         elif user.is_authenticated:
-            visible = qs.filter(models.Q(visibility=Meeting.Visibility.PUBLIC) | models.Q(participants__user=user))
+            visible = qs.filter(
+                models.Q(visibility=Meeting.Visibility.PUBLIC) | models.Q(participants__user=user)
+            )
         else:
             visible = qs.public()
         if not (user.is_authenticated and (user.is_superuser or is_community_worker(user, community))):
@@ -138,15 +140,23 @@ class Participant(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="participations"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participations",
     )
     name = models.CharField(_("name"), max_length=60)
     email = models.EmailField(_("email"), blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     party = models.CharField(_("party"), max_length=20, choices=Party.choices)
-    role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices, default=ParticipantRole.MEMBER)
+    role = models.CharField(
+        _("role"), max_length=20, choices=ParticipantRole.choices, default=ParticipantRole.MEMBER
+    )
     votes = models.BooleanField(_("votes"), default=True)
-    partstat = models.CharField(_("answer"), max_length=20, choices=PartStat.choices, default=PartStat.NEEDS_ACTION)
+    partstat = models.CharField(
+        _("answer"), max_length=20, choices=PartStat.choices, default=PartStat.NEEDS_ACTION
+    )
     answered_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -155,7 +165,9 @@ class Participant(models.Model):
         ordering = ["party", "role", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "user"], condition=models.Q(user__isnull=False), name="participant_unique_user"
+                fields=["meeting", "user"],
+                condition=models.Q(user__isnull=False),
+                name="participant_unique_user",
             ),
             models.UniqueConstraint(
                 fields=["meeting", "email"], condition=~models.Q(email=""), name="participant_unique_email"
@@ -205,7 +217,9 @@ class TimeSlot(models.Model):
         verbose_name_plural = _("candidate times")
         ordering = ["starts_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"
+            ),
             models.UniqueConstraint(fields=["meeting", "starts_at", "ends_at"], name="slot_unique_time"),
         ]
 

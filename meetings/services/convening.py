@@ -36,7 +36,9 @@ def _require_open(meeting: Meeting) -> None:
         raise ServiceError(_("This meeting has started or is closed and can no longer be changed."))
 
 
-def validate_times(starts_at: datetime | None, ends_at: datetime | None, *, now: datetime | None = None) -> None:
+def validate_times(
+    starts_at: datetime | None, ends_at: datetime | None, *, now: datetime | None = None
+) -> None:
     """Both or neither; the end after the start; never in the past."""
     if (starts_at is None) != (ends_at is None):
         raise ServiceError(_("Give both the start and the end, or neither."), field="ends_at")
@@ -48,7 +50,9 @@ def validate_times(starts_at: datetime | None, ends_at: datetime | None, *, now:
         raise ServiceError(_("The start is in the past. Choose a time to come."), field="starts_at")
 
 
-def _mail_on_commit(meeting_id: int, kind: str, participant_ids: list[int] | None = None, key: str = "") -> None:
+def _mail_on_commit(
+    meeting_id: int, kind: str, participant_ids: list[int] | None = None, key: str = ""
+) -> None:
     def send():
         meeting = Meeting.objects.select_related("community", "convener").get(pk=meeting_id)
         participants = None
@@ -61,7 +65,9 @@ def _mail_on_commit(meeting_id: int, kind: str, participant_ids: list[int] | Non
 
 def _bump(meeting: Meeting, **changes) -> Meeting:
     """Write ``changes`` and raise SEQUENCE in one UPDATE; return the fresh row."""
-    Meeting.objects.filter(pk=meeting.pk).update(sequence=F("sequence") + 1, updated_at=timezone.now(), **changes)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        sequence=F("sequence") + 1, updated_at=timezone.now(), **changes
+    )
     meeting.refresh_from_db()
     return meeting
 
@@ -249,7 +255,10 @@ def participant_add(
     # need no update for it, so SEQUENCE stays.
     if locked.status == Meeting.Status.SCHEDULED:
         _mail_on_commit(
-            locked.pk, mail.INVITATION, [participant.pk], key=f"meeting-{locked.pk}-invitation-{locked.sequence}"
+            locked.pk,
+            mail.INVITATION,
+            [participant.pk],
+            key=f"meeting-{locked.pk}-invitation-{locked.sequence}",
         )
     elif locked.status == Meeting.Status.POLLING:
         _mail_on_commit(locked.pk, mail.POLL, [participant.pk], key=f"meeting-{locked.pk}-poll")
@@ -346,7 +355,9 @@ def meeting_reminders_send(*, now: datetime) -> int:
                 continue
             meeting = Meeting.objects.get(pk=meeting_id)
             _mail_on_commit(
-                meeting.pk, mail.REMINDER, key=f"meeting-{meeting.pk}-reminder-{meeting.starts_at.timestamp():.0f}"
+                meeting.pk,
+                mail.REMINDER,
+                key=f"meeting-{meeting.pk}-reminder-{meeting.starts_at.timestamp():.0f}",
             )
         count += 1
     return count

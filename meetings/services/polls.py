@@ -145,7 +145,9 @@ def poll_table(meeting: Meeting) -> PollTable:
                 continue
             row.by_party[party_of[participant_id]][answer] += 1
             setattr(row, answer, getattr(row, answer) + 1)
-        row.parties_available = sum(1 for counts in row.by_party.values() if counts["yes"] + counts["maybe"] > 0)
+        row.parties_available = sum(
+            1 for counts in row.by_party.values() if counts["yes"] + counts["maybe"] > 0
+        )
         rows.append(row)
     answered = [row for row in rows if row.yes + row.maybe > 0]
     if answered:

@@ -13,7 +13,9 @@ from tests.factories import UserFactory, make_member
 
 
 def soon(days=7, hour=14):
-    start = (timezone.localtime() + timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    start = (timezone.localtime() + timedelta(days=days)).replace(
+        hour=hour, minute=0, second=0, microsecond=0
+    )
     return start, start + timedelta(hours=2)
 
 
@@ -26,7 +28,11 @@ def convener(community):
 def draft(community, convener):
     starts, ends = soon()
     return convening.meeting_create(
-        community=community, by=convener, title="四方会议：电梯维修", place="党群服务中心三楼", starts_at=starts,
+        community=community,
+        by=convener,
+        title="四方会议：电梯维修",
+        place="党群服务中心三楼",
+        starts_at=starts,
         ends_at=ends,
     )
 
@@ -38,7 +44,11 @@ def add_four_parties(meeting, community, convener, *, email_only_language="zh-ha
     people = [
         convening.participant_add(meeting=meeting, by=convener, user=committee, party=Party.COMMITTEE),
         convening.participant_add(
-            meeting=meeting, by=convener, name="刘经理", email="manager@wuye.example", party=Party.PROPERTY,
+            meeting=meeting,
+            by=convener,
+            name="刘经理",
+            email="manager@wuye.example",
+            party=Party.PROPERTY,
             language=email_only_language,
         ),
         convening.participant_add(meeting=meeting, by=convener, user=rep, party=Party.RESIDENTS),

@@ -15,14 +15,24 @@ from .convening_fixtures import add_four_parties, soon
 
 def snapshot(meeting):
     fresh = Meeting.objects.get(pk=meeting.pk)
-    return (fresh.title, fresh.place, fresh.starts_at, fresh.ends_at, fresh.status, fresh.sequence,
-            fresh.participants.count(), fresh.agenda_items.count())
+    return (
+        fresh.title,
+        fresh.place,
+        fresh.starts_at,
+        fresh.ends_at,
+        fresh.status,
+        fresh.sequence,
+        fresh.participants.count(),
+        fresh.agenda_items.count(),
+    )
 
 
 def test_end_before_start_is_refused(community, convener):
     starts, _ends = soon()
     with pytest.raises(ServiceError, match="end after it starts"):
-        convening.meeting_create(community=community, by=convener, title="会", starts_at=starts, ends_at=starts)
+        convening.meeting_create(
+            community=community, by=convener, title="会", starts_at=starts, ends_at=starts
+        )
     assert not Meeting.objects.exists()
 
 
@@ -30,7 +40,11 @@ def test_start_in_the_past_is_refused(community, convener):
     starts = timezone.now() - timedelta(hours=1)
     with pytest.raises(ServiceError, match="past") as error:
         convening.meeting_create(
-            community=community, by=convener, title="会", starts_at=starts, ends_at=starts + timedelta(hours=1)
+            community=community,
+            by=convener,
+            title="会",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=1),
         )
     assert error.value.field == "starts_at"
     assert not Meeting.objects.exists()
@@ -39,7 +53,9 @@ def test_start_in_the_past_is_refused(community, convener):
 def test_edit_with_end_before_start_changes_nothing(scheduled, convener):
     before = snapshot(scheduled)
     with pytest.raises(ServiceError):
-        convening.meeting_update(meeting=scheduled, by=convener, ends_at=scheduled.starts_at - timedelta(minutes=5))
+        convening.meeting_update(
+            meeting=scheduled, by=convener, ends_at=scheduled.starts_at - timedelta(minutes=5)
+        )
     assert snapshot(scheduled) == before
 
 
@@ -56,7 +72,9 @@ def test_inviting_before_all_four_parties_names_the_missing(draft, community, co
     assert convening.missing_parties(draft) == [Party.PROPERTY, Party.RESIDENTS]
 
 
-@pytest.mark.parametrize("status", [Meeting.Status.CLOSED, Meeting.Status.IN_PROGRESS, Meeting.Status.CANCELLED])
+@pytest.mark.parametrize(
+    "status", [Meeting.Status.CLOSED, Meeting.Status.IN_PROGRESS, Meeting.Status.CANCELLED]
+)
 def test_closed_meeting_cannot_be_edited(scheduled, convener, status):
     Meeting.objects.filter(pk=scheduled.pk).update(status=status)
     scheduled.refresh_from_db()
@@ -65,9 +83,12 @@ def test_closed_meeting_cannot_be_edited(scheduled, convener, status):
         lambda: convening.meeting_update(meeting=scheduled, by=convener, place="别处"),
         lambda: convening.meeting_cancel(meeting=scheduled, by=convener),
         lambda: convening.agenda_item_add(meeting=scheduled, by=convener, title="新议题"),
-        lambda: convening.participant_add(meeting=scheduled, by=convener, name="某人", email="x@example.org",
-                                          party=Party.COMMITTEE),
-        lambda: convening.meeting_schedule(meeting=scheduled, by=convener, starts_at=soon(9)[0], ends_at=soon(9)[1]),
+        lambda: convening.participant_add(
+            meeting=scheduled, by=convener, name="某人", email="x@example.org", party=Party.COMMITTEE
+        ),
+        lambda: convening.meeting_schedule(
+            meeting=scheduled, by=convener, starts_at=soon(9)[0], ends_at=soon(9)[1]
+        ),
     ):
         with pytest.raises(ServiceError, match="no longer be changed"):
             call()
@@ -82,7 +103,9 @@ def test_schedule_sends_one_invitation_per_participant(scheduled):
     )
 
 
-def test_reschedule_raises_sequence_and_sends_updates(scheduled, convener, django_capture_on_commit_callbacks):
+def test_reschedule_raises_sequence_and_sends_updates(
+    scheduled, convener, django_capture_on_commit_callbacks
+):
     django_mail.outbox.clear()
     starts, ends = soon(days=10)
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,15 +125,21 @@ def test_draft_edits_do_not_raise_sequence_or_mail(draft, convener, django_captu
 def test_participant_rules(draft, community, convener):
     with pytest.raises(ServiceError, match="email"):
         convening.participant_add(meeting=draft, by=convener, name="无邮箱", party=Party.PROPERTY)
-    convening.participant_add(meeting=draft, by=convener, name="刘经理", email="M@Wuye.example", party=Party.PROPERTY)
+    convening.participant_add(
+        meeting=draft, by=convener, name="刘经理", email="M@Wuye.example", party=Party.PROPERTY
+    )
     with pytest.raises(ServiceError, match="already"):
-        convening.participant_add(meeting=draft, by=convener, name="又一个", email="m@wuye.example", party=Party.PROPERTY)
+        convening.participant_add(
+            meeting=draft, by=convener, name="又一个", email="m@wuye.example", party=Party.PROPERTY
+        )
     convening.participant_add(meeting=draft, by=convener, user=convener, party=Party.COMMUNITY, role="chair")
     with pytest.raises(ServiceError, match="chair"):
-        convening.participant_add(meeting=draft, by=convener, name="二号", email="c@x.org", party=Party.COMMITTEE,
-                                  role="chair")
-    observer = convening.participant_add(meeting=draft, by=convener, name="旁听", email="o@x.org",
-                                         party=Party.RESIDENTS, role="observer")
+        convening.participant_add(
+            meeting=draft, by=convener, name="二号", email="c@x.org", party=Party.COMMITTEE, role="chair"
+        )
+    observer = convening.participant_add(
+        meeting=draft, by=convener, name="旁听", email="o@x.org", party=Party.RESIDENTS, role="observer"
+    )
     assert observer.votes is False
 
 
@@ -170,8 +199,9 @@ def test_reminder_sent_once_24_hours_before(ready, convener, django_capture_on_c
     # Moving the meeting clears the mark: the new time gets its own reminder.
     new_start = starts + timedelta(hours=1)
     with django_capture_on_commit_callbacks(execute=True):
-        convening.meeting_update(meeting=meeting, by=convener, starts_at=new_start,
-                                 ends_at=new_start + timedelta(hours=1))
+        convening.meeting_update(
+            meeting=meeting, by=convener, starts_at=new_start, ends_at=new_start + timedelta(hours=1)
+        )
     with django_capture_on_commit_callbacks(execute=True):
         assert convening.meeting_reminders_send(now=later + timedelta(hours=1)) == 1
 

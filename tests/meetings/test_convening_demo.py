@@ -10,8 +10,12 @@ from meetings.models import Meeting, Participant, Party
 
 
 def counts():
-    return (Meeting.objects.count(), Participant.objects.count(),
-            sum(m.agenda_items.count() for m in Meeting.objects.all()), sum(m.slots.count() for m in Meeting.objects.all()))
+    return (
+        Meeting.objects.count(),
+        Participant.objects.count(),
+        sum(m.agenda_items.count() for m in Meeting.objects.all()),
+        sum(m.slots.count() for m in Meeting.objects.all()),
+    )
 
 
 def test_seed_demo_meetings(db):

@@ -7,9 +7,15 @@ from meetings.models import Meeting, Participant, Party
 from ..conftest import ROLES, as_user
 
 
-def meeting_for(community, users_by_role, *, status=Meeting.Status.SCHEDULED, visibility=Meeting.Visibility.PUBLIC):
+def meeting_for(
+    community, users_by_role, *, status=Meeting.Status.SCHEDULED, visibility=Meeting.Visibility.PUBLIC
+):
     meeting = Meeting.objects.create(
-        community=community, convener=users_by_role["worker"], title="四方会议", status=status, visibility=visibility
+        community=community,
+        convener=users_by_role["worker"],
+        title="四方会议",
+        status=status,
+        visibility=visibility,
     )
     # The representative sits in the meeting; nobody else of the roles does.
     Participant.objects.create(
@@ -44,7 +50,9 @@ def test_view_public_meeting(community, users_by_role):
 def test_view_members_only_meeting(community, users_by_role):
     meeting = meeting_for(community, users_by_role, visibility=Meeting.Visibility.MEMBERS)
     check(
-        "meetings.view_meeting", meeting, users_by_role,
+        "meetings.view_meeting",
+        meeting,
+        users_by_role,
         {"resident", "representative", "committee", "worker", "street", "admin"},
     )
 

@@ -18,22 +18,39 @@ def test_worker_convenes_and_page_names_missing_party(client, community, convene
     starts, ends = soon()
     response = client.post(
         f"/communities/{community.pk}/meetings/new/",
-        {"title": "四方会议", "kind": "four_party", "place": "党群服务中心", "starts_at": local(starts),
-         "ends_at": local(ends), "visibility": "public"},
+        {
+            "title": "四方会议",
+            "kind": "four_party",
+            "place": "党群服务中心",
+            "starts_at": local(starts),
+            "ends_at": local(ends),
+            "visibility": "public",
+        },
     )
     meeting = Meeting.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/meetings/{meeting.pk}/"
-    client.post(f"/meetings/{meeting.pk}/participants/", {"member": convener.pk, "party": "community", "role": "chair",
-                                                           "votes": "on"})
-    client.post(f"/meetings/{meeting.pk}/participants/", {"name": "刘经理", "email": "m@wuye.example",
-                                                           "party": "property", "role": "member", "language": "zh-hans"})
+    client.post(
+        f"/meetings/{meeting.pk}/participants/",
+        {"member": convener.pk, "party": "community", "role": "chair", "votes": "on"},
+    )
+    client.post(
+        f"/meetings/{meeting.pk}/participants/",
+        {
+            "name": "刘经理",
+            "email": "m@wuye.example",
+            "party": "property",
+            "role": "member",
+            "language": "zh-hans",
+        },
+    )
     html = client.get(f"/meetings/{meeting.pk}/").content.decode()
     assert "Invitations cannot be sent yet" in html
     missing = html.split("Invitations cannot be sent yet", 1)[1].split("</p>", 1)[0]
     assert "Owners&#x27; committee" in missing and "Resident representatives" in missing
     assert "Property company" not in missing
-    response = client.post(f"/meetings/{meeting.pk}/invite/", {"starts_at": local(starts), "ends_at": local(ends)},
-                           follow=True)
+    response = client.post(
+        f"/meetings/{meeting.pk}/invite/", {"starts_at": local(starts), "ends_at": local(ends)}, follow=True
+    )
     assert "Missing: Owners" in response.content.decode()
     assert Meeting.objects.get().status == Meeting.Status.DRAFT and django_mail.outbox == []
 
@@ -43,7 +60,13 @@ def test_form_errors_end_before_start(client, community, convener):
     starts, ends = soon()
     response = client.post(
         f"/communities/{community.pk}/meetings/new/",
-        {"title": "会", "kind": "four_party", "starts_at": local(ends), "ends_at": local(starts), "visibility": "public"},
+        {
+            "title": "会",
+            "kind": "four_party",
+            "starts_at": local(ends),
+            "ends_at": local(starts),
+            "visibility": "public",
+        },
     )
     assert response.status_code == 200
     assert "The meeting must end after it starts." in response.content.decode()
@@ -53,13 +76,17 @@ def test_form_errors_end_before_start(client, community, convener):
 def test_invite_poll_and_cancel_through_pages(client, ready, convener):
     in_english(client).force_login(convener)
     one, two = soon(5), soon(6)
-    response = client.post(f"/meetings/{ready.pk}/poll/", {
-        "start_1": local(one[0]), "end_1": local(one[1]), "start_2": local(two[0]), "end_2": local(two[1])})
+    response = client.post(
+        f"/meetings/{ready.pk}/poll/",
+        {"start_1": local(one[0]), "end_1": local(one[1]), "start_2": local(two[0]), "end_2": local(two[1])},
+    )
     assert response.status_code == 302
     ready.refresh_from_db()
     assert ready.status == Meeting.Status.POLLING and ready.slots.count() == 2
     slot = ready.slots.first()
-    SlotAnswer.objects.create(slot=slot, participant=Participant.objects.filter(meeting=ready).first(), answer="yes")
+    SlotAnswer.objects.create(
+        slot=slot, participant=Participant.objects.filter(meeting=ready).first(), answer="yes"
+    )
     html = client.get(f"/meetings/{ready.pk}/").content.decode()
     assert "best" in html and "Fix this time and invite" in html
     assert "Not answered yet:" in html
@@ -70,7 +97,9 @@ def test_invite_poll_and_cancel_through_pages(client, ready, convener):
     client.post(f"/meetings/{ready.pk}/cancel/", {"reason": "台风"})
     ready.refresh_from_db()
     assert ready.status == Meeting.Status.CANCELLED
-    edit = client.post(f"/meetings/{ready.pk}/edit/", {"title": "改", "kind": "four_party", "visibility": "public"})
+    edit = client.post(
+        f"/meetings/{ready.pk}/edit/", {"title": "改", "kind": "four_party", "visibility": "public"}
+    )
     assert "can no longer be changed" in edit.content.decode()
 
 
@@ -82,11 +111,19 @@ def test_list_shows_public_meetings_and_links_live_page(client, scheduled, commu
     assert "3号楼电梯更换" in detail
 
 
-def test_list_hides_members_only_and_drafts_from_the_public(client, community, scheduled, convener, users_by_role):
+def test_list_hides_members_only_and_drafts_from_the_public(
+    client, community, scheduled, convener, users_by_role
+):
     starts, ends = soon(days=15)
-    members_only = Meeting.objects.create(community=community, convener=convener, title="内部会议",
-                                          status=Meeting.Status.SCHEDULED, visibility=Meeting.Visibility.MEMBERS,
-                                          starts_at=starts, ends_at=ends)
+    members_only = Meeting.objects.create(
+        community=community,
+        convener=convener,
+        title="内部会议",
+        status=Meeting.Status.SCHEDULED,
+        visibility=Meeting.Visibility.MEMBERS,
+        starts_at=starts,
+        ends_at=ends,
+    )
     Meeting.objects.create(community=community, convener=convener, title="草稿会议")
     url = f"/communities/{community.pk}/meetings/"
 

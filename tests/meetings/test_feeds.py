@@ -21,18 +21,28 @@ def private_meeting(scheduled, convener, community, django_capture_on_commit_cal
     """A members-only meeting with the same participants as ``scheduled``."""
     starts, ends = soon(days=9)
     meeting = convening.meeting_create(
-        community=community, by=convener, title="业委会内部协调会", place="社区会议室", starts_at=starts, ends_at=ends,
+        community=community,
+        by=convener,
+        title="业委会内部协调会",
+        place="社区会议室",
+        starts_at=starts,
+        ends_at=ends,
         visibility=Meeting.Visibility.MEMBERS,
     )
     for p in scheduled.participants.all():
-        convening.participant_add(meeting=meeting, by=convener, user=p.user, name=p.name, email=p.email, party=p.party)
+        convening.participant_add(
+            meeting=meeting, by=convener, user=p.user, name=p.name, email=p.email, party=p.party
+        )
     with django_capture_on_commit_callbacks(execute=True):
         return convening.meeting_schedule(meeting=meeting, by=convener)
 
 
 def test_user_feed_lists_own_meetings(client, scheduled, private_meeting):
     rep = scheduled.participants.get(party="residents").user
-    assert summaries(client.get(f"/feeds/user/{rep.feed_token}.ics")) == {scheduled.title, private_meeting.title}
+    assert summaries(client.get(f"/feeds/user/{rep.feed_token}.ics")) == {
+        scheduled.title,
+        private_meeting.title,
+    }
 
 
 def test_revoked_token_returns_404(client, scheduled):
@@ -46,7 +56,9 @@ def test_revoked_token_returns_404(client, scheduled):
     assert summaries(client.get(f"/feeds/user/{rep.feed_token}.ics")) == {scheduled.title}
 
 
-def test_another_users_token_never_shows_someone_elses_private_meetings(client, private_meeting, users_by_role):
+def test_another_users_token_never_shows_someone_elses_private_meetings(
+    client, private_meeting, users_by_role
+):
     for role in ("outsider", "resident", "property", "street", "admin"):
         user = users_by_role[role]
         assert private_meeting.title not in summaries(client.get(f"/feeds/user/{user.feed_token}.ics"))
@@ -64,7 +76,9 @@ def test_community_feed_never_shows_members_only_meetings(client, community, sch
 
 def test_feeds_leave_out_drafts_and_polls_but_keep_cancelled(client, community, scheduled, convener):
     starts, ends = soon(days=12)
-    convening.meeting_create(community=community, by=convener, title="草稿会议", starts_at=starts, ends_at=ends)
+    convening.meeting_create(
+        community=community, by=convener, title="草稿会议", starts_at=starts, ends_at=ends
+    )
     assert "草稿会议" not in summaries(client.get(f"/feeds/community/{community.pk}.ics"))
     assert "草稿会议" not in summaries(client.get(f"/feeds/user/{convener.feed_token}.ics"))
     convening.meeting_cancel(meeting=scheduled, by=convener)

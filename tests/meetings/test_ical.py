@@ -53,7 +53,9 @@ def test_roles_for_observers_and_non_voters(ready, convener):
     assert ical.attendee_role(other) == "OPT-PARTICIPANT"
 
 
-def test_update_and_cancel_keep_uid_and_raise_sequence(scheduled, convener, django_capture_on_commit_callbacks):
+def test_update_and_cancel_keep_uid_and_raise_sequence(
+    scheduled, convener, django_capture_on_commit_callbacks
+):
     first = only_event(meeting_mail.meeting_calendar(scheduled, method=ical.REQUEST))
     with django_capture_on_commit_callbacks(execute=True):
         updated = convening.meeting_update(meeting=scheduled, by=convener, place="社区会议室")
@@ -84,16 +86,26 @@ def test_update_carries_each_partstat(scheduled, convener, django_capture_on_com
 
 
 @pytest.mark.parametrize("path", ["community", "user", "download"])
-def test_feeds_and_download_parse(client, scheduled, convener, community, path, django_capture_on_commit_callbacks):
+def test_feeds_and_download_parse(
+    client, scheduled, convener, community, path, django_capture_on_commit_callbacks
+):
     # A second, cancelled meeting stays in the feeds as cancelled.
     starts = scheduled.starts_at + timedelta(days=7)
     other = convening.meeting_create(
-        community=community, by=convener, title="第二次会议", place="会议室", starts_at=starts,
+        community=community,
+        by=convener,
+        title="第二次会议",
+        place="会议室",
+        starts_at=starts,
         ends_at=starts + timedelta(hours=1),
     )
     for participant in scheduled.participants.all():
         convening.participant_add(
-            meeting=other, by=convener, user=participant.user, name=participant.name, email=participant.email,
+            meeting=other,
+            by=convener,
+            user=participant.user,
+            name=participant.name,
+            email=participant.email,
             party=participant.party,
         )
     with django_capture_on_commit_callbacks(execute=True):
@@ -124,8 +136,17 @@ def test_empty_feed_is_still_a_valid_calendar(client, community):
 
 def test_invitation_refuses_unknown_method_and_missing_time(draft):
     with pytest.raises(ValueError):
-        ical.invitation(draft, participants=[], agenda=[], url="x", organizer=("a@b.c", "A"),
-                        dtstamp=timezone.now(), method="PUBLISH")
+        ical.invitation(
+            draft,
+            participants=[],
+            agenda=[],
+            url="x",
+            organizer=("a@b.c", "A"),
+            dtstamp=timezone.now(),
+            method="PUBLISH",
+        )
     draft.starts_at = None
     with pytest.raises(ValueError):
-        ical.invitation(draft, participants=[], agenda=[], url="x", organizer=("a@b.c", "A"), dtstamp=timezone.now())
+        ical.invitation(
+            draft, participants=[], agenda=[], url="x", organizer=("a@b.c", "A"), dtstamp=timezone.now()
+        )

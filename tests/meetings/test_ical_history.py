@@ -21,7 +21,9 @@ operation = st.one_of(
     st.tuples(st.just("time"), st.integers(min_value=1, max_value=24 * 60)),
     st.tuples(st.just("place"), st.sampled_from(["党群服务中心", "社区会议室", "3号楼架空层"])),
     st.tuples(st.just("title"), st.sampled_from(["四方会议", "电梯专题会", "停车协调会"])),
-    st.tuples(st.just("rsvp"), st.tuples(st.integers(0, 3), st.sampled_from(["ACCEPTED", "TENTATIVE", "DECLINED"]))),
+    st.tuples(
+        st.just("rsvp"), st.tuples(st.integers(0, 3), st.sampled_from(["ACCEPTED", "TENTATIVE", "DECLINED"]))
+    ),
     st.tuples(st.just("agenda"), st.sampled_from(["垃圾分类", "绿化养护"])),
 )
 
@@ -42,12 +44,22 @@ def test_uid_constant_and_sequence_rising(ready, convener, django_capture_on_com
     def run(ops, cancel_at_end):
         starts, ends = soon(days=3)
         meeting = convening.meeting_create(
-            community=ready.community, by=convener, title="四方会议", place="党群服务中心", starts_at=starts,
+            community=ready.community,
+            by=convener,
+            title="四方会议",
+            place="党群服务中心",
+            starts_at=starts,
             ends_at=ends,
         )
         for p in template:
             convening.participant_add(
-                meeting=meeting, by=convener, user=p.user, name=p.name, email=p.email, party=p.party, role=p.role
+                meeting=meeting,
+                by=convener,
+                user=p.user,
+                name=p.name,
+                email=p.email,
+                party=p.party,
+                role=p.role,
             )
         with django_capture_on_commit_callbacks(execute=True):
             meeting = convening.meeting_schedule(meeting=meeting, by=convener)
@@ -64,7 +76,10 @@ def test_uid_constant_and_sequence_rising(ready, convener, django_capture_on_com
                     new_start = starts + timedelta(minutes=value * 5)
                     changed = new_start != meeting.starts_at
                     meeting = convening.meeting_update(
-                        meeting=meeting, by=convener, starts_at=new_start, ends_at=new_start + timedelta(hours=2)
+                        meeting=meeting,
+                        by=convener,
+                        starts_at=new_start,
+                        ends_at=new_start + timedelta(hours=2),
                     )
                 elif kind in ("place", "title"):
                     changed = getattr(meeting, kind) != value
@@ -87,7 +102,9 @@ def test_uid_constant_and_sequence_rising(ready, convener, django_capture_on_com
             else:
                 assert after == before, f"{kind} must not raise SEQUENCE"
                 assert len(django_mail.outbox) == sent_before, f"{kind} sends nothing"
-            current = only_event(meeting_mail.meeting_calendar(Meeting.objects.get(pk=meeting.pk), method=ical.REQUEST))
+            current = only_event(
+                meeting_mail.meeting_calendar(Meeting.objects.get(pk=meeting.pk), method=ical.REQUEST)
+            )
             assert current["UID"] == uid and current["SEQUENCE"] == after
         if cancel_at_end:
             with django_capture_on_commit_callbacks(execute=True):

@@ -70,7 +70,11 @@ def test_subject_and_body_in_recipient_language_with_date_time_place(
     mails = by_recipient()
     english = next(m for m in mails.values() if "李秀英" in m.body)
     chinese = mails["manager@wuye.example"]
-    words = {"invitation": ("Invitation", "邀请"), "update": ("Updated", "变更"), "cancel": ("Cancelled", "取消")}
+    words = {
+        "invitation": ("Invitation", "邀请"),
+        "update": ("Updated", "变更"),
+        "cancel": ("Cancelled", "取消"),
+    }
     assert words[kind][0] in english.subject
     assert words[kind][1] in chinese.subject
     assert "Dear" in english.body and "Dear" not in chinese.body

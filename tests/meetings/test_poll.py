@@ -57,7 +57,9 @@ def test_answers_table_and_best_slot(polling):
     first, second, third = polling.slots.all()
     people = {p.party: p for p in polling.participants.all()}
     for participant in people.values():
-        polls.poll_answer(participant=participant, answers={first.pk: "yes", second.pk: "maybe", third.pk: "no"})
+        polls.poll_answer(
+            participant=participant, answers={first.pk: "yes", second.pk: "maybe", third.pk: "no"}
+        )
     # Property says no to the first: the second (every party can come) wins.
     polls.poll_answer(participant=people["property"], answers={first.pk: "no"})
     table = polls.poll_table(polling)

@@ -51,7 +51,9 @@ def test_tampered_link_is_refused(client, manager):
     token = participant_token(manager)
     tampered = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
     for method in ("get", "post"):
-        response = getattr(client, method)(f"/meetings/respond/{tampered}/", {"action": "rsvp", "partstat": "DECLINED"})
+        response = getattr(client, method)(
+            f"/meetings/respond/{tampered}/", {"action": "rsvp", "partstat": "DECLINED"}
+        )
         assert response.status_code == 400
         assert "not valid" in response.content.decode()
     manager.refresh_from_db()
