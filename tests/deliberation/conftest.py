@@ -36,3 +36,4 @@ def submit(community, category):
         return request_submit(community=community, by=by, title=title, description=description, **kwargs)
 
     return _submit
+
