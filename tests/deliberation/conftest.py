@@ -4,11 +4,30 @@ from deliberation.models import Category, Role
 from deliberation.services.requests import request_submit
 from tests.factories import UserFactory, make_member
 
+DEFAULT_CATEGORIES = [
+    ("物业服务", "Property services", "property", 3),
+    ("设施维修", "Facility repairs", "property", 5),
+    ("环境卫生", "Cleanliness and environment", "property", 3),
+    ("邻里纠纷", "Disputes between neighbours", "community", 7),
+    ("其他", "Other", "community", 7),
+]
+
 
 @pytest.fixture
 def categories(db):
-    """The default categories created by the data migration, by Chinese name."""
+    """The default categories (made by the data migration; made again after a flushing test)."""
+    for position, (zh, en, party, days) in enumerate(DEFAULT_CATEGORIES):
+        Category.objects.get_or_create(
+            name_zh=zh, defaults={"name_en": en, "default_party": party, "sla_days": days, "position": position}
+        )
     return {c.name_zh: c for c in Category.objects.all()}
+
+
+@pytest.fixture
+def client(client, settings):
+    """Tests read English messages; one test checks the Chinese ones."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 @pytest.fixture
