@@ -281,8 +281,8 @@ class RequestEvent(models.Model):
         AUTO_CLOSED = "auto_closed", _("closed without evaluation")
         ESCALATED = "escalated", _("escalated to the street office")
         PROPOSED = "proposed", _("proposed for the four-party meeting")
-        REMINDED = "reminded", _("reminder sent before the due date")
-        URGED = "urged", _("urged: overdue")
+        REMINDED = "reminded", _("reminder: the due date is near")
+        URGED = "urged", _("urge: overdue")
         ON_AGENDA = "on_agenda", _("put on a meeting agenda")
         RESOLVED_BY_MEETING = "resolved_by_meeting", _("resolved by a meeting")
 

@@ -92,7 +92,8 @@ def responsible_people(request: Request) -> list[User]:
     return people or community_workers(request.community)
 
 
-def _tell(users, request: Request, event: RequestEvent, *, key_suffix: str = "") -> None:
+def _tell(users, request: Request, event: RequestEvent, *, key: str = "") -> None:
+    """Notify each user once. ``key`` (default: the event) makes a retried notice a no-op."""
     seen = set()
     for user in users:
         if user is None or user.pk in seen:
@@ -103,7 +104,7 @@ def _tell(users, request: Request, event: RequestEvent, *, key_suffix: str = "")
             template="deliberation/mail/request_event",
             context={"request": request, "event": event, "what": Kind(event.kind).label, "note": event.note},
             url=request.get_absolute_url(),
-            key=f"request:{request.pk}:event:{event.pk}{key_suffix}",
+            key=key or f"request:{request.pk}:event:{event.pk}",
         )
 
 
