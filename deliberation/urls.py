@@ -37,4 +37,20 @@ urlpatterns = [
         name="request_action",
     ),
     path("work/", views_hall.work, name="work_queue"),
+    path(
+        "communities/<int:community_id>/statistics/",
+        views_hall.community_statistics_view,
+        name="community_statistics",
+    ),
+    re_path(
+        r"^communities/(?P<community_id>\d+)/statistics\.(?P<fmt>csv|xlsx)$",
+        views_hall.community_statistics_view,
+        name="community_statistics_export",
+    ),
+    path("streets/<int:street_id>/statistics/", views_hall.street_statistics_view, name="street_statistics"),
+    re_path(
+        r"^streets/(?P<street_id>\d+)/statistics\.(?P<fmt>csv|xlsx)$",
+        views_hall.street_statistics_view,
+        name="street_statistics_export",
+    ),
 ]
