@@ -333,7 +333,7 @@ def _street_from_url(street_id):
     return get_object_or_404(StreetOfficePage.objects.live(), pk=street_id)
 
 
-def _statistics_response(request, *, scope, result, filename: str, fmt: str, back_url: str):
+def _statistics_response(request, *, scope, result, filename: str, fmt: str, back_url: str, street_url: str = ""):
     if fmt == "csv":
         response = HttpResponse(statistics_csv(result), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -345,7 +345,13 @@ def _statistics_response(request, *, scope, result, filename: str, fmt: str, bac
     return render(
         request,
         "deliberation/statistics.html",
-        {"scope": scope, "stats": result, "back_url": back_url, "is_street": bool(result.communities)},
+        {
+            "scope": scope,
+            "stats": result,
+            "back_url": back_url,
+            "street_url": street_url,
+            "is_street": bool(result.communities),
+        },
     )
 
 
@@ -359,6 +365,7 @@ def community_statistics_view(request, community_id, fmt="html"):
         filename=f"statistics-community-{community.pk}",
         fmt=fmt,
         back_url=reverse("hall", kwargs={"community_id": community.pk}),
+        street_url=reverse("street_statistics", kwargs={"street_id": community.get_parent().pk}) if fmt == "html" else "",
     )
 
 
