@@ -201,17 +201,19 @@ def test_reject_needs_a_reason(client, submit, worker):
 
 def test_property_staff_respond_and_resolve(client, accepted, property_staff):
     client.force_login(property_staff)
-    response = post_action(client, accepted, "respond", {"body": "已安排维修师傅明天上午处理"})
+    assert accepted in client.get(reverse("work_queue")).context["sections"]["company"]
+    response = post_action(client, accepted, "respond", {"body": "已安排维修师傅明天上午处理", "photos": [upload()]})
     assert response.status_code == 302
     accepted.refresh_from_db()
     assert accepted.status == Status.RESPONDED and accepted.first_response_at is not None
-    assert accepted.responses.get().party == "property"
+    answer = accepted.responses.get()
+    assert (answer.party, answer.by) == ("property", property_staff)
+    assert answer.photos.count() == 1 and not answer.photos.get().image.name.endswith("photo.jpg")
     assert post_action(client, accepted, "resolve", {"note": "灯已更换"}).status_code == 302
     accepted.refresh_from_db()
     assert accepted.status == Status.RESOLVED
     assert kinds(accepted) == ["submitted", "accepted", "responded", "resolved"]
-    work = client.get(reverse("work_queue"))
-    assert work.status_code == 200
+    assert accepted not in client.get(reverse("work_queue")).context["sections"]["company"]
 
 
 def test_other_company_and_residents_cannot_act(client, accepted, community, street):
