@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from vote.models import VoteModel
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -99,7 +100,7 @@ class Request(VoteModel, index.Indexed, models.Model):
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
         ACCEPTED = "accepted", _("Accepted")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("request status", "Rejected")
         RESPONDED = "responded", _("Responded")
         RESOLVED = "resolved", _("Resolved")
         EVALUATED = "evaluated", _("Evaluated")

@@ -299,3 +299,13 @@ def test_worker_escalates_and_street_can_respond(client, accepted, worker, stree
     assert accepted in client.get(reverse("work_queue")).context["sections"]["street"]
     assert post_action(client, accepted, "respond", {"body": "街道已协调城管处理"}).status_code == 302
     assert accepted.responses.get().party == "street"
+
+
+def test_refusals_and_notices_speak_chinese_by_default(client, accepted, community, settings):
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    client.force_login(make_member(community))
+    response = post_action(client, accepted, "resolve", {"note": ""})
+    assert response.status_code == 403
+    assert "只有负责此诉求的一方或社区工作者才能标记为已解决。" in response.content.decode()
+    notice = Notification.objects.filter(user=accepted.requester).latest("id")
+    assert notice.subject == f"{accepted.tracking_number} 楼道灯坏了：受理"
