@@ -51,8 +51,10 @@ class BareList(ListView):
     paginate_by = PAGE_SIZE
 
     def get_queryset(self):
-        return Request.objects.filter(community_id=self.kwargs["community_id"]).select_related("category").order_by(
-            "-created_at", "-id"
+        return (
+            Request.objects.filter(community_id=self.kwargs["community_id"])
+            .select_related("category")
+            .order_by("-created_at", "-id")
         )
 
     def render_to_response(self, context, **kwargs):

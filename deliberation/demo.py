@@ -105,7 +105,14 @@ def seed(ctx) -> None:
 
     @scenario("5号楼电梯经常停运")
     def _(title):
-        r = submit(users["resident"], title, "5号楼2单元电梯这个月已经停了三次，楼上有几位行动不便的老人。", "设施维修", "5号楼2单元", True)
+        r = submit(
+            users["resident"],
+            title,
+            "5号楼2单元电梯这个月已经停了三次，楼上有几位行动不便的老人。",
+            "设施维修",
+            "5号楼2单元",
+            True,
+        )
         supports(r, neighbours[:5])
         _backdate(r, 3, [0, 20])
 
@@ -117,7 +124,9 @@ def seed(ctx) -> None:
 
     @scenario("2号楼楼顶漏水")
     def _(title):
-        r = submit(neighbours[1], title, "下雨后顶楼502卫生间天花板渗水，墙皮脱落。", "设施维修", "2号楼1单元502")
+        r = submit(
+            neighbours[1], title, "下雨后顶楼502卫生间天花板渗水，墙皮脱落。", "设施维修", "2号楼1单元502"
+        )
         request_accept(request=r, by=worker, note="已联系物业上门查看")
         _backdate(r, 2, [0, 3])
 
@@ -130,7 +139,9 @@ def seed(ctx) -> None:
 
     @scenario("垃圾分类点异味严重")
     def _(title):
-        r = submit(neighbours[3], title, "4号楼旁垃圾分类点夏天异味很大，清运不及时。", "环境卫生", "4号楼东侧")
+        r = submit(
+            neighbours[3], title, "4号楼旁垃圾分类点夏天异味很大，清运不及时。", "环境卫生", "4号楼东侧"
+        )
         request_accept(request=r, by=worker)
         request_respond(request=r, by=staff, body="清运改为每天两次，并每周冲洗消毒。")
         request_resolve(request=r, by=staff, note="已调整清运频次")
@@ -147,7 +158,9 @@ def seed(ctx) -> None:
 
     @scenario("楼道堆放杂物占用消防通道")
     def _(title):
-        r = submit(neighbours[5], title, "3号楼1单元楼道堆满纸箱和旧家具，影响消防通道。", "安全", "3号楼1单元")
+        r = submit(
+            neighbours[5], title, "3号楼1单元楼道堆满纸箱和旧家具，影响消防通道。", "安全", "3号楼1单元"
+        )
         request_accept(request=r, by=worker)
         request_respond(request=r, by=worker, body="已张贴清理通知，请住户三日内自行清理。")
         request_resolve(request=r, by=worker)
@@ -174,21 +187,27 @@ def seed(ctx) -> None:
 
     @scenario("单元门禁失灵")
     def _(title):
-        r = submit(users["representative"], title, "2号楼2单元门禁刷卡无反应，陌生人随意进出。", "安全", "2号楼2单元")
+        r = submit(
+            users["representative"], title, "2号楼2单元门禁刷卡无反应，陌生人随意进出。", "安全", "2号楼2单元"
+        )
         request_accept(request=r, by=worker, party="property")
         request_resolve(request=r, by=staff, note="已更换门禁主板")
         _backdate(r, 11, [0, 2, 30])  # resolved ten days ago, never evaluated: closed automatically
 
     @scenario("外墙瓷砖脱落有安全隐患")
     def _(title):
-        r = submit(users["committee"], title, "4号楼西侧外墙瓷砖有松动，已经掉下来两块。", "设施维修", "4号楼西侧")
+        r = submit(
+            users["committee"], title, "4号楼西侧外墙瓷砖有松动，已经掉下来两块。", "设施维修", "4号楼西侧"
+        )
         request_accept(request=r, by=worker)
         request_respond(request=r, by=staff, body="已拉警戒线，正在联系有资质的施工队。")
         _backdate(r, 12, [0, 3, 30])  # due five days after acceptance: overdue, urged and escalated
 
     @scenario("楼上噪音纠纷多次调解无果")
     def _(title):
-        r = submit(neighbours[0], title, "楼上住户每晚十二点后仍有很大噪音，多次沟通无效。", "邻里纠纷", "3号楼2单元")
+        r = submit(
+            neighbours[0], title, "楼上住户每晚十二点后仍有很大噪音，多次沟通无效。", "邻里纠纷", "3号楼2单元"
+        )
         request_accept(request=r, by=worker)
         request_respond(request=r, by=worker, body="社区已组织双方第一次调解。")
         request_escalate(request=r, by=worker, reason="双方分歧较大，需街道人民调解委员会介入。")
@@ -214,7 +233,14 @@ def seed(ctx) -> None:
 
     @scenario("增设电动自行车充电桩")
     def _(title):
-        r = submit(users["representative"], title, "电动车在楼道充电很危险，建议在北门车棚增设集中充电桩。", "安全", "北门车棚", True)
+        r = submit(
+            users["representative"],
+            title,
+            "电动车在楼道充电很危险，建议在北门车棚增设集中充电桩。",
+            "安全",
+            "北门车棚",
+            True,
+        )
         supports(r, neighbours[1:8])
         request_put_on_agenda(request=r, by=worker, meeting_title="十二月四方会议", url="")
         _backdate(r, 8, [0, 30, 60])
@@ -224,7 +250,9 @@ def seed(ctx) -> None:
         r = submit(neighbours[2], title, "地面停车位紧张，希望公开透明地分配。", "停车", "", True)
         supports(r, neighbours[3:9])
         request_put_on_agenda(request=r, by=worker, meeting_title="十一月四方会议", url="")
-        request_resolve_by_meeting(request=r, by=worker, resolution_title="通过按户摇号分配地面车位的方案", url="")
+        request_resolve_by_meeting(
+            request=r, by=worker, resolution_title="通过按户摇号分配地面车位的方案", url=""
+        )
         _backdate(r, 6, [0, 20, 60, 100])
 
     for title, build in scenarios:

@@ -20,7 +20,9 @@ class PhotosField(forms.FileField):
         )
         kwargs.setdefault("required", False)
         kwargs.setdefault("label", _("Photos"))
-        kwargs.setdefault("help_text", _("Up to 4 photos (JPEG, PNG or WebP, 5 MB each). Location data is removed."))
+        kwargs.setdefault(
+            "help_text", _("Up to 4 photos (JPEG, PNG or WebP, 5 MB each). Location data is removed.")
+        )
         super().__init__(**kwargs)
 
     def clean(self, data, initial=None):
@@ -99,7 +101,9 @@ class EvaluateForm(forms.Form):
         choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class EmptyForm(forms.Form):

@@ -114,7 +114,9 @@ class Request(VoteModel, index.Indexed, models.Model):
     #: Statuses after which supports are frozen.
     SUPPORTABLE_STATUSES = OPEN_STATUSES
 
-    tracking_number = models.CharField(_("tracking number"), max_length=20, unique=True, null=True, editable=False)
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=20, unique=True, null=True, editable=False
+    )
     community = models.ForeignKey("cms.CommunityPage", on_delete=models.CASCADE, related_name="requests")
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="requests"

@@ -24,8 +24,9 @@ def request_search_ids(*, queryset, q: str) -> list[int]:
     hits = get_search_backend().search(q, queryset, fields=None, operator="and")
     ids = {r.pk for r in hits}
     ids.update(
-        queryset.filter(Q(title__icontains=q) | Q(tracking_number__iexact=q) | Q(location__icontains=q))
-        .values_list("pk", flat=True)[:1000]
+        queryset.filter(
+            Q(title__icontains=q) | Q(tracking_number__iexact=q) | Q(location__icontains=q)
+        ).values_list("pk", flat=True)[:1000]
     )
     return list(ids)
 
@@ -71,9 +72,10 @@ def work_queue(*, user) -> dict:
     sections = {}
     if user.property_company_id:
         sections["company"] = (
-            Request.objects.for_list().for_company(user.property_company).open().order_by(
-                F("due_date").asc(nulls_last=True), "id"
-            )
+            Request.objects.for_list()
+            .for_company(user.property_company)
+            .open()
+            .order_by(F("due_date").asc(nulls_last=True), "id")
         )
     worker_communities = Membership.objects.approved().filter(user=user, role=Role.WORKER).values("community")
     sections["community"] = (
@@ -85,6 +87,10 @@ def work_queue(*, user) -> dict:
     if user.street_office_id:
         communities = CommunityPage.objects.child_of(user.street_office).values("pk")
         sections["street"] = (
-            Request.objects.for_list().filter(community__in=communities).escalated().open().order_by("-escalated_at")
+            Request.objects.for_list()
+            .filter(community__in=communities)
+            .escalated()
+            .open()
+            .order_by("-escalated_at")
         )
     return sections

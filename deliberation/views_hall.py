@@ -84,7 +84,8 @@ def request_new(request, community_id):
             _service_error(form, error)
         else:
             messages.success(
-                request, _("Your request was submitted. Tracking number: %(n)s") % {"n": created.tracking_number}
+                request,
+                _("Your request was submitted. Tracking number: %(n)s") % {"n": created.tracking_number},
             )
             return redirect(created.get_absolute_url())
     return render(
@@ -105,7 +106,9 @@ def request_record(request, community_id):
     form = forms.OfflineRequestForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            created = services.request_record_offline(community=community, by=request.user, **form.cleaned_data)
+            created = services.request_record_offline(
+                community=community, by=request.user, **form.cleaned_data
+            )
         except ServiceError as error:
             _service_error(form, error)
         else:
@@ -163,7 +166,9 @@ ACTIONS = {
         "deliberation.handle_request",
         forms.NoteForm,
         gettext_lazy("Mark resolved"),
-        gettext_lazy("Only the party responsible for this request or a community worker can mark it resolved."),
+        gettext_lazy(
+            "Only the party responsible for this request or a community worker can mark it resolved."
+        ),
         (Request.Status.ACCEPTED, Request.Status.RESPONDED, Request.Status.ON_AGENDA),
     ),
     "evaluate": Action(
@@ -333,7 +338,9 @@ def _street_from_url(street_id):
     return get_object_or_404(StreetOfficePage.objects.live(), pk=street_id)
 
 
-def _statistics_response(request, *, scope, result, filename: str, fmt: str, back_url: str, street_url: str = ""):
+def _statistics_response(
+    request, *, scope, result, filename: str, fmt: str, back_url: str, street_url: str = ""
+):
     if fmt == "csv":
         response = HttpResponse(statistics_csv(result), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -365,7 +372,9 @@ def community_statistics_view(request, community_id, fmt="html"):
         filename=f"statistics-community-{community.pk}",
         fmt=fmt,
         back_url=reverse("hall", kwargs={"community_id": community.pk}),
-        street_url=reverse("street_statistics", kwargs={"street_id": community.get_parent().pk}) if fmt == "html" else "",
+        street_url=reverse("street_statistics", kwargs={"street_id": community.get_parent().pk})
+        if fmt == "html"
+        else "",
     )
 
 

@@ -53,7 +53,9 @@ def _remind(pk: int, today: datetime.date) -> int:
         return 0
     request.reminded_for = due
     request.save(update_fields=["reminded_for"])
-    event = _event(request, Kind.REMINDED, note=_("Due %(due)s") % {"due": due.isoformat()}, from_status=request.status)
+    event = _event(
+        request, Kind.REMINDED, note=_("Due %(due)s") % {"due": due.isoformat()}, from_status=request.status
+    )
     _tell(responsible_people(request), request, event, key=f"request:{pk}:remind:{due.isoformat()}")
     return 1
 
@@ -90,7 +92,11 @@ def _escalate(pk: int, today: datetime.date) -> int:
 @transaction.atomic
 def _auto_close(pk: int, cutoff: datetime.datetime) -> int:
     request = _lock(pk)
-    if request.status not in Request.EVALUABLE_STATUSES or not request.resolved_at or request.resolved_at > cutoff:
+    if (
+        request.status not in Request.EVALUABLE_STATUSES
+        or not request.resolved_at
+        or request.resolved_at > cutoff
+    ):
         return 0
     before = request.status
     request.status = Status.CLOSED
@@ -110,12 +116,16 @@ def deadlines_process(*, now: datetime.datetime | None = None) -> Counter:
     handling = Request.objects.filter(status__in=HANDLING, due_date__isnull=False)
 
     soon = today + datetime.timedelta(days=remind_days_before())
-    for pk in handling.filter(due_date__gte=today, due_date__lte=soon).exclude(reminded_for=F("due_date")).values_list(
-        "pk", flat=True
+    for pk in (
+        handling.filter(due_date__gte=today, due_date__lte=soon)
+        .exclude(reminded_for=F("due_date"))
+        .values_list("pk", flat=True)
     ):
         counts["reminded"] += _remind(pk, today)
 
-    for pk in handling.filter(due_date__lt=today).exclude(urged_for=F("due_date")).values_list("pk", flat=True):
+    for pk in (
+        handling.filter(due_date__lt=today).exclude(urged_for=F("due_date")).values_list("pk", flat=True)
+    ):
         counts["urged"] += _urge(pk, today)
 
     limit = today - datetime.timedelta(days=escalate_after_overdue_days())

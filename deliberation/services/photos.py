@@ -30,7 +30,8 @@ def clean_photo(upload) -> ContentFile:
     name = getattr(upload, "name", "photo")
     if upload.size > max_photo_bytes():
         raise ServiceError(
-            _("%(name)s is larger than %(mb)d MB.") % {"name": name, "mb": max_photo_bytes() // (1024 * 1024)},
+            _("%(name)s is larger than %(mb)d MB.")
+            % {"name": name, "mb": max_photo_bytes() // (1024 * 1024)},
             field="photos",
         )
     upload.seek(0)
@@ -61,5 +62,7 @@ def clean_photo(upload) -> ContentFile:
     except ServiceError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ServiceError(_("%(name)s is not a JPEG, PNG or WebP image.") % {"name": name}, field="photos") from None
+        raise ServiceError(
+            _("%(name)s is not a JPEG, PNG or WebP image.") % {"name": name}, field="photos"
+        ) from None
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.{ALLOWED_FORMATS[fmt]}")

@@ -44,7 +44,9 @@ def _locked(request: Request) -> Request:
     return Request.objects.select_for_update().select_related("community", "category").get(pk=request.pk)
 
 
-def _event(request: Request, kind: str, *, by=None, note: str = "", url: str = "", from_status="") -> RequestEvent:
+def _event(
+    request: Request, kind: str, *, by=None, note: str = "", url: str = "", from_status=""
+) -> RequestEvent:
     return RequestEvent.objects.create(
         request=request,
         kind=kind,
@@ -266,7 +268,10 @@ def request_accept(
     request.due_date = due_date
     request.accepted_at = timezone.now()
     request.save()
-    detail = _("%(party)s, due %(due)s") % {"party": ResponsibleParty(party).label, "due": due_date.isoformat()}
+    detail = _("%(party)s, due %(due)s") % {
+        "party": ResponsibleParty(party).label,
+        "due": due_date.isoformat(),
+    }
     event = _event(request, Kind.ACCEPTED, by=by, note=f"{detail}. {note}".strip(), from_status=before)
     _tell(_requester(request) + responsible_people(request), request, event)
     return request
@@ -313,7 +318,9 @@ def request_respond(*, request: Request, by: User, body: str, photos=()) -> Resp
         raise ServiceError(_("Write the response."), field="body")
     if len(body) > Response._meta.get_field("body").max_length:
         raise ServiceError(_("The response is too long."), field="body")
-    response = Response.objects.create(request=request, by=by, party=acting_party(request, by), body=body.strip())
+    response = Response.objects.create(
+        request=request, by=by, party=acting_party(request, by), body=body.strip()
+    )
     _attach_photos(request, photos, response=response)
     before = request.status
     if request.status == Status.ACCEPTED:
@@ -391,7 +398,9 @@ def _reopen(request: Request, *, by, note: str) -> None:
 def request_reopen(*, request: Request, by: User, reason: str) -> Request:
     """A worker reopens an evaluated or closed request (after the one automatic reopening)."""
     request = _locked(request)
-    _require(request, (Status.EVALUATED, Status.CLOSED), _("Only an evaluated or closed request can be reopened."))
+    _require(
+        request, (Status.EVALUATED, Status.CLOSED), _("Only an evaluated or closed request can be reopened.")
+    )
     if not reason.strip():
         raise ServiceError(_("Give the reason for reopening."), field="reason")
     _reopen(request, by=by, note=reason.strip())
@@ -455,7 +464,9 @@ def request_put_on_agenda(*, request: Request, by: User | None, meeting_title: s
 
 
 @transaction.atomic
-def request_resolve_by_meeting(*, request: Request, by: User | None, resolution_title: str, url: str) -> Request:
+def request_resolve_by_meeting(
+    *, request: Request, by: User | None, resolution_title: str, url: str
+) -> Request:
     """A meeting's resolution answers this request. The requester may then evaluate it."""
     request = _locked(request)
     if request.status == Status.RESOLVED_BY_MEETING:
@@ -467,7 +478,9 @@ def request_resolve_by_meeting(*, request: Request, by: User | None, resolution_
     request.resolved_at = now
     request.first_response_at = request.first_response_at or now
     request.save()
-    event = _event(request, Kind.RESOLVED_BY_MEETING, by=by, note=resolution_title, url=url, from_status=before)
+    event = _event(
+        request, Kind.RESOLVED_BY_MEETING, by=by, note=resolution_title, url=url, from_status=before
+    )
     _tell(_requester(request), request, event)
     return request
 
@@ -485,4 +498,3 @@ def request_mark_proposed(request: Request) -> bool:
     event = _event(request, Kind.PROPOSED, note=note, from_status=request.status)
     _tell(community_workers(request.community), request, event)
     return True
-

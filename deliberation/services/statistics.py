@@ -110,7 +110,9 @@ def summarise(rows: list[dict], *, today: datetime.date) -> Summary:
     )
 
 
-def statistics_for(*, queryset, today: datetime.date | None = None, community_names: dict | None = None) -> Statistics:
+def statistics_for(
+    *, queryset, today: datetime.date | None = None, community_names: dict | None = None
+) -> Statistics:
     """Statistics over ``queryset`` (a community's or a street's requests)."""
     today = today or timezone.localdate()
     rows = list(queryset.values(*FIELDS))
@@ -123,7 +125,9 @@ def statistics_for(*, queryset, today: datetime.date | None = None, community_na
     result = Statistics(
         summary=summarise(rows, today=today),
         by_category=[(name, per_category[pk]) for pk, name in categories.items() if per_category[pk]],
-        by_status=[(str(label), per_status[value]) for value, label in Request.Status.choices if per_status[value]],
+        by_status=[
+            (str(label), per_status[value]) for value, label in Request.Status.choices if per_status[value]
+        ],
         months=[(month, summarise(month_rows, today=today)) for month, month_rows in months.items()],
     )
     if community_names is not None:
@@ -146,7 +150,9 @@ def street_statistics(*, street, today=None) -> Statistics:
 
     communities = dict(CommunityPage.objects.child_of(street).values_list("pk", "title"))
     return statistics_for(
-        queryset=Request.objects.filter(community_id__in=list(communities)), today=today, community_names=communities
+        queryset=Request.objects.filter(community_id__in=list(communities)),
+        today=today,
+        community_names=communities,
     )
 
 

@@ -18,7 +18,8 @@ def categories(db):
     """The default categories (made by the data migration; made again after a flushing test)."""
     for position, (zh, en, party, days) in enumerate(DEFAULT_CATEGORIES):
         Category.objects.get_or_create(
-            name_zh=zh, defaults={"name_en": en, "default_party": party, "sla_days": days, "position": position}
+            name_zh=zh,
+            defaults={"name_en": en, "default_party": party, "sla_days": days, "position": position},
         )
     return {c.name_zh: c for c in Category.objects.all()}
 
@@ -55,4 +56,3 @@ def submit(community, category):
         return request_submit(community=community, by=by, title=title, description=description, **kwargs)
 
     return _submit
-

@@ -36,7 +36,9 @@ def events(request, kind):
     return RequestEvent.objects.filter(request=request, kind=kind).count()
 
 
-def test_each_notice_is_sent_once(submit, worker, property_staff, street_officer, django_capture_on_commit_callbacks):
+def test_each_notice_is_sent_once(
+    submit, worker, property_staff, street_officer, django_capture_on_commit_callbacks
+):
     with time_machine.travel(at(1), tick=False):
         request = request_accept(request=submit(), by=worker, due_date=datetime.date(2026, 5, 6))
         untouched = request_accept(request=submit(), by=worker, due_date=datetime.date(2026, 5, 30))
@@ -54,7 +56,9 @@ def test_each_notice_is_sent_once(submit, worker, property_staff, street_officer
     # 7 May: overdue — one urge to the company and the workers.
     mail.outbox.clear()
     with time_machine.travel(at(7), tick=False):
-        assert run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=1, escalated=0, closed=0"
+        assert (
+            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=1, escalated=0, closed=0"
+        )
     assert sorted(m.to[0] for m in mail.outbox) == sorted([property_staff.email, worker.email])
     assert events(request, "urged") == 1
 
@@ -77,7 +81,9 @@ def test_each_notice_is_sent_once(submit, worker, property_staff, street_officer
     with time_machine.travel(at(10), tick=False):
         request_resolve(request=request, by=property_staff)
     with time_machine.travel(at(17, 8), tick=False):
-        assert run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=0, escalated=0, closed=0"
+        assert (
+            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=0, escalated=0, closed=0"
+        )
     with time_machine.travel(at(17, 10), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
             "reminded=0, urged=0, escalated=0, closed=1",

@@ -25,6 +25,8 @@ def test_seed_demo_shows_the_whole_loop(client):
 
     community = Request.objects.first().community
     assert client.get(reverse("hall", kwargs={"community_id": community.pk})).status_code == 200
-    assert client.get(reverse("community_statistics", kwargs={"community_id": community.pk})).status_code == 200
+    assert (
+        client.get(reverse("community_statistics", kwargs={"community_id": community.pk})).status_code == 200
+    )
     for request in Request.objects.all():
         assert client.get(request.get_absolute_url()).status_code == 200

@@ -43,13 +43,21 @@ def test_resident_submits_with_photos_stripped_of_gps(client, community, categor
             "category": category.pk,
             "location": "5号楼",
             "show_name": "on",
-            "photos": [upload("a.jpg"), upload("b.png", "PNG", "image/png"), upload("c.webp", "WEBP", "image/webp")],
+            "photos": [
+                upload("a.jpg"),
+                upload("b.png", "PNG", "image/png"),
+                upload("c.webp", "WEBP", "image/webp"),
+            ],
         },
     )
     request = Request.objects.get()
     assert response.status_code == 302 and response["Location"] == request.get_absolute_url()
     assert request.tracking_number == f"SQ-{request.created_at.astimezone().year}-{request.pk:06d}"
-    assert (request.requester, request.status, request.channel) == (resident, Status.SUBMITTED, Channel.ONLINE)
+    assert (request.requester, request.status, request.channel) == (
+        resident,
+        Status.SUBMITTED,
+        Channel.ONLINE,
+    )
     photos = list(RequestPhoto.objects.filter(request=request))
     assert len(photos) == 3
     for photo in photos:
@@ -88,8 +96,12 @@ def test_bad_upload_and_oversized_text_are_form_errors(client, community, catego
 
     gif = io.BytesIO()
     Image.new("RGB", (4, 4)).save(gif, format="GIF")
-    response = client.post(url, {**data, "photos": [SimpleUploadedFile("x.gif", gif.getvalue(), "image/gif")]})
-    assert response.status_code == 400 and "x.gif is not a JPEG, PNG or WebP image." in response.content.decode()
+    response = client.post(
+        url, {**data, "photos": [SimpleUploadedFile("x.gif", gif.getvalue(), "image/gif")]}
+    )
+    assert (
+        response.status_code == 400 and "x.gif is not a JPEG, PNG or WebP image." in response.content.decode()
+    )
 
     response = client.post(url, {**data, "photos": [upload(f"{i}.jpg") for i in range(5)]})
     assert response.status_code == 400 and "At most 4 photos." in response.content.decode()
@@ -159,7 +171,9 @@ def test_threshold_proposes_once_and_notifies_workers(client, submit, community,
     assert request.num_vote_up == 4 and request.proposed_at is not None
     assert kinds(request).count("proposed") == 1
     proposed = RequestEvent.objects.get(request=request, kind="proposed")
-    assert Notification.objects.filter(user=worker, key=f"request:{request.pk}:event:{proposed.pk}").count() == 1
+    assert (
+        Notification.objects.filter(user=worker, key=f"request:{request.pk}:event:{proposed.pk}").count() == 1
+    )
 
 
 def test_worker_accepts_with_sla_and_party(client, submit, worker, company, property_staff):
@@ -172,10 +186,14 @@ def test_worker_accepts_with_sla_and_party(client, submit, worker, company, prop
     assert (request.responsible_party, request.assigned_company) == ("property", company)
     assert (request.due_date - request.accepted_at.astimezone().date()).days == 5
     assert Notification.objects.filter(user=property_staff).count() == 1
-    assert Notification.objects.filter(user=request.requester, subject__contains=request.tracking_number).exists()
+    assert Notification.objects.filter(
+        user=request.requester, subject__contains=request.tracking_number
+    ).exists()
 
 
-@pytest.mark.parametrize("role", ["resident", "representative", "committee", "property", "street", "outsider"])
+@pytest.mark.parametrize(
+    "role", ["resident", "representative", "committee", "property", "street", "outsider"]
+)
 def test_only_workers_accept_or_reject(client, submit, users_by_role, role):
     request = submit()
     client.force_login(users_by_role[role])
@@ -202,7 +220,9 @@ def test_reject_needs_a_reason(client, submit, worker):
 def test_property_staff_respond_and_resolve(client, accepted, property_staff):
     client.force_login(property_staff)
     assert accepted in client.get(reverse("work_queue")).context["sections"]["company"]
-    response = post_action(client, accepted, "respond", {"body": "已安排维修师傅明天上午处理", "photos": [upload()]})
+    response = post_action(
+        client, accepted, "respond", {"body": "已安排维修师傅明天上午处理", "photos": [upload()]}
+    )
     assert response.status_code == 302
     accepted.refresh_from_db()
     assert accepted.status == Status.RESPONDED and accepted.first_response_at is not None
@@ -258,7 +278,9 @@ def test_unsatisfied_reopens_once_then_a_worker_decides(
     requester = accepted.requester
     request_resolve(request=accepted, by=property_staff)
     client.force_login(requester)
-    assert post_action(client, accepted, "evaluate", {"rating": "1", "comment": "灯还是不亮"}).status_code == 302
+    assert (
+        post_action(client, accepted, "evaluate", {"rating": "1", "comment": "灯还是不亮"}).status_code == 302
+    )
     accepted.refresh_from_db()
     assert (accepted.status, accepted.reopen_count, accepted.rating) == (Status.ACCEPTED, 1, None)
     assert kinds(accepted)[-2:] == ["evaluated", "reopened"]
@@ -271,7 +293,10 @@ def test_unsatisfied_reopens_once_then_a_worker_decides(
     accepted.refresh_from_db()
     assert (accepted.status, accepted.reopen_count, accepted.rating) == (Status.EVALUATED, 1, 2)
     assert [m.to for m in mail.outbox] == [[worker.email]]  # the worker must decide; no second reopening
-    assert accepted.tracking_number in mail.outbox[0].subject and accepted.get_absolute_url() in mail.outbox[0].body
+    assert (
+        accepted.tracking_number in mail.outbox[0].subject
+        and accepted.get_absolute_url() in mail.outbox[0].body
+    )
 
     client.force_login(worker)
     assert post_action(client, accepted, "reopen", {"reason": "约物业现场查看"}).status_code == 302
@@ -294,7 +319,9 @@ def test_worker_escalates_and_street_can_respond(client, accepted, worker, stree
     assert post_action(client, accepted, "escalate", {"reason": "涉及多部门，需街道协调"}).status_code == 302
     accepted.refresh_from_db()
     assert accepted.escalated_at is not None and accepted.escalation_reason == "涉及多部门，需街道协调"
-    assert Notification.objects.filter(user=street_officer, subject__contains=accepted.tracking_number).exists()
+    assert Notification.objects.filter(
+        user=street_officer, subject__contains=accepted.tracking_number
+    ).exists()
     client.force_login(street_officer)
     assert accepted in client.get(reverse("work_queue")).context["sections"]["street"]
     assert post_action(client, accepted, "respond", {"body": "街道已协调城管处理"}).status_code == 302

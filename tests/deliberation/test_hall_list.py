@@ -64,7 +64,9 @@ def test_filters_search_sort_and_pages(client, community, categories, users_by_r
     resident = users_by_role["resident"]
     bulk(community, repair, resident, 25)
     lift = submit(title="电梯又坏了", description="5号楼电梯停运", category=other)
-    Request.objects.filter(pk=lift.pk).update(num_vote_up=7, status=Request.Status.ACCEPTED, due_date="2026-01-01")
+    Request.objects.filter(pk=lift.pk).update(
+        num_vote_up=7, status=Request.Status.ACCEPTED, due_date="2026-01-01"
+    )
     hall = reverse("hall", kwargs={"community_id": community.pk})
 
     page = client.get(hall)
@@ -80,7 +82,9 @@ def test_filters_search_sort_and_pages(client, community, categories, users_by_r
     assert lift.tracking_number in text and "7 supports" in text
 
 
-def test_other_communities_requests_are_not_listed(client, community, other_community, categories, users_by_role):
+def test_other_communities_requests_are_not_listed(
+    client, community, other_community, categories, users_by_role
+):
     bulk(other_community, categories["其他"], users_by_role["resident"], 3)
     page = client.get(reverse("hall", kwargs={"community_id": community.pk}))
     assert page.context["page_obj"].paginator.count == 0

@@ -35,16 +35,26 @@ def test_triage_request(users_by_role, submit):
 def test_handle_request_follows_the_responsible_party(users_by_role, submit, categories):
     worker = users_by_role["worker"]
     for_company = request_accept(request=submit(), by=worker, party="property")
-    assert allowed(users_by_role, "deliberation.handle_request", for_company) == {"property", "worker", "admin"}
+    assert allowed(users_by_role, "deliberation.handle_request", for_company) == {
+        "property",
+        "worker",
+        "admin",
+    }
     assert not UserFactory(property_company=PropertyCompanyFactory(name="别家物业")).has_perm(
         "deliberation.handle_request", for_company
     )
     for_committee = request_accept(request=submit(), by=worker, party="committee")
-    assert allowed(users_by_role, "deliberation.handle_request", for_committee) == {"committee", "worker", "admin"}
+    assert allowed(users_by_role, "deliberation.handle_request", for_committee) == {
+        "committee",
+        "worker",
+        "admin",
+    }
     for_street = request_accept(request=submit(), by=worker, party="street")
     assert allowed(users_by_role, "deliberation.handle_request", for_street) == {"street", "worker", "admin"}
     escalated = request_escalate(
-        request=request_accept(request=submit(), by=worker, party="community"), by=worker, reason="需要街道协调"
+        request=request_accept(request=submit(), by=worker, party="community"),
+        by=worker,
+        reason="需要街道协调",
     )
     assert allowed(users_by_role, "deliberation.handle_request", escalated) == {"street", "worker", "admin"}
 
@@ -63,4 +73,8 @@ def test_evaluate_request(users_by_role, submit):
 
 def test_view_request_private(users_by_role, submit):
     request = submit()
-    assert allowed(users_by_role, "deliberation.view_request_private", request) == {"worker", "street", "admin"}
+    assert allowed(users_by_role, "deliberation.view_request_private", request) == {
+        "worker",
+        "street",
+        "admin",
+    }

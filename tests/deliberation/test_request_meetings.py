@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 def test_put_on_agenda_is_idempotent(submit, worker):
     request = submit()
     request_put_on_agenda(request=request, by=worker, meeting_title="五月四方会议", url="/meetings/1/")
-    again = request_put_on_agenda(request=request, by=worker, meeting_title="五月四方会议", url="/meetings/1/")
+    again = request_put_on_agenda(
+        request=request, by=worker, meeting_title="五月四方会议", url="/meetings/1/"
+    )
     assert again.status == Request.Status.ON_AGENDA
     events = RequestEvent.objects.filter(request=request, kind=RequestEvent.Kind.ON_AGENDA)
     assert [(e.note, e.url, e.by) for e in events] == [("五月四方会议", "/meetings/1/", worker)]
@@ -34,7 +36,9 @@ def test_resolve_by_meeting_notifies_and_can_be_evaluated(submit, worker):
     assert resolved.resolved_at is not None
     assert Notification.objects.filter(user=requester, subject__contains=request.tracking_number).count() == 2
     request_resolve_by_meeting(request=request, by=worker, resolution_title="加装楼道灯", url="/x/")
-    assert RequestEvent.objects.filter(request=request, kind=RequestEvent.Kind.RESOLVED_BY_MEETING).count() == 1
+    assert (
+        RequestEvent.objects.filter(request=request, kind=RequestEvent.Kind.RESOLVED_BY_MEETING).count() == 1
+    )
 
     evaluated = request_evaluate(request=request, by=requester, rating=5, comment="很满意")
     assert evaluated.status == Request.Status.EVALUATED and evaluated.rating == 5

@@ -25,7 +25,10 @@ def session_cookies(user) -> dict:
     client = Client()
     client.force_login(user)
     token = secrets.token_hex(16)  # a 32-character CSRF secret, sent as cookie and header
-    return {settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value, "csrftoken": token}
+    return {
+        settings.SESSION_COOKIE_NAME: client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "csrftoken": token,
+    }
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -33,7 +36,9 @@ def test_fifty_simultaneous_supports_are_all_counted(live_server, community, sub
     request = submit()
     residents = [make_member(community) for _ in range(SUPPORTERS)]
     sessions = [session_cookies(user) for user in residents]
-    url = live_server.url + reverse("request_support", kwargs={"ref": request.tracking_number, "action": "support"})
+    url = live_server.url + reverse(
+        "request_support", kwargs={"ref": request.tracking_number, "action": "support"}
+    )
     barrier = threading.Barrier(SUPPORTERS)
     statuses = []
     lock = threading.Lock()
