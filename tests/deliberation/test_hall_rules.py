@@ -78,3 +78,17 @@ def test_view_request_private(users_by_role, submit):
         "street",
         "admin",
     }
+
+
+def test_editors_manage_categories_in_the_wagtail_admin(client, users_by_role, categories):
+    client.force_login(users_by_role["admin"])
+    listing = client.get("/admin/snippets/deliberation/category/")
+    assert listing.status_code == 200 and "设施维修" in listing.content.decode()
+    category = categories["其他"]
+    response = client.post(
+        f"/admin/snippets/deliberation/category/edit/{category.pk}/",
+        {"name_zh": "其他", "name_en": "Other matters", "default_party": "community", "sla_days": 10, "position": 9},
+    )
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert (category.name_en, category.sla_days) == ("Other matters", 10)
