@@ -19,13 +19,17 @@ def request_search_ids(*, queryset, q: str) -> list[int]:
     """Wagtail search over title, description and location, plus exact tracking numbers.
 
     Chinese has no spaces between words, so a full-text index alone misses substrings; the
-    ``icontains`` fallback on the title keeps a search for 电梯 finding 电梯又坏了.
+    ``icontains`` fallback keeps a search for 停运 finding 电梯停运 (a community has thousands of
+    requests, not millions, so the scan is cheap).
     """
     hits = get_search_backend().search(q, queryset, fields=None, operator="and")
     ids = {r.pk for r in hits}
     ids.update(
         queryset.filter(
-            Q(title__icontains=q) | Q(tracking_number__iexact=q) | Q(location__icontains=q)
+            Q(title__icontains=q)
+            | Q(description__icontains=q)
+            | Q(location__icontains=q)
+            | Q(tracking_number__iexact=q)
         ).values_list("pk", flat=True)[:1000]
     )
     return list(ids)

@@ -336,3 +336,16 @@ def test_refusals_and_notices_speak_chinese_by_default(client, accepted, communi
     assert "只有负责此诉求的一方或社区工作者才能标记为已解决。" in response.content.decode()
     notice = Notification.objects.filter(user=accepted.requester).latest("id")
     assert notice.subject == f"{accepted.tracking_number} 楼道灯坏了：受理"
+
+
+def test_anonymous_actions_go_to_log_in_and_unknown_requests_404(client, submit):
+    request = submit()
+    for url in (
+        reverse("request_action", kwargs={"ref": request.tracking_number, "action": "accept"}),
+        reverse("request_support", kwargs={"ref": request.tracking_number, "action": "support"}),
+    ):
+        response = client.post(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert client.get(reverse("request_detail", kwargs={"ref": "SQ-2026-999999"})).status_code == 404
+    assert client.get(reverse("request_detail", kwargs={"ref": str(request.pk)})).status_code == 200
+    assert Request.objects.get(pk=request.pk).status == Status.SUBMITTED

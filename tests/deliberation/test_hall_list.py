@@ -72,9 +72,13 @@ def test_filters_search_sort_and_pages(client, community, categories, users_by_r
     page = client.get(hall)
     assert page.context["page_obj"].paginator.count == 26 and len(page.context["page_obj"]) == 20
     assert len(client.get(f"{hall}?page=2").context["page_obj"]) == 6
+    assert 'href="?page=2"' in page.content.decode()
     assert list(client.get(f"{hall}?category={other.pk}").context["page_obj"]) == [lift]
     assert list(client.get(f"{hall}?status=accepted").context["page_obj"]) == [lift]
     assert list(client.get(f"{hall}?q=电梯").context["page_obj"]) == [lift]
+    assert list(client.get(f"{hall}?q=停运").context["page_obj"]) == [lift]  # inside the description
+    intercom = submit(title="门禁", description="the intercom at gate 2 is broken", category=other)
+    assert list(client.get(f"{hall}?q=broken+intercom").context["page_obj"]) == [intercom]  # Wagtail search
     assert list(client.get(f"{hall}?q={lift.tracking_number}").context["page_obj"]) == [lift]
     assert client.get(f"{hall}?sort=supported").context["page_obj"][0] == lift
     assert client.get(f"{hall}?sort=due").context["page_obj"][0] == lift
