@@ -77,9 +77,11 @@ def has_no_membership(user, obj):
     community = community_of(obj)
     if not user.is_authenticated or community is None:
         return False
-    return not Membership.objects.filter(user=user, community=community).exclude(
-        status=Membership.Status.REJECTED
-    ).exists()
+    return (
+        not Membership.objects.filter(user=user, community=community)
+        .exclude(status=Membership.Status.REJECTED)
+        .exists()
+    )
 
 
 is_authenticated = rules.is_authenticated
@@ -92,6 +94,12 @@ is_site_admin = rules.is_superuser
 @rules.predicate
 def is_requester(user, request):
     return bool(user.is_authenticated and request is not None and request.requester_id == user.pk)
+
+
+@rules.predicate
+def is_offline_request(user, request):
+    """Recorded for someone without an account: a worker records their evaluation after a call."""
+    return request is not None and request.requester_id is None
 
 
 @rules.predicate
@@ -108,7 +116,11 @@ def is_assigned_company_staff(user, request):
 
 @rules.predicate
 def is_responsible_committee(user, request):
-    return request is not None and request.responsible_party == "committee" and is_committee_member(user, request)
+    return (
+        request is not None
+        and request.responsible_party == "committee"
+        and is_committee_member(user, request)
+    )
 
 
 @rules.predicate

@@ -353,9 +353,14 @@ def request_resolve(*, request: Request, by: User, note: str = "") -> Request:
 
 @transaction.atomic
 def request_evaluate(*, request: Request, by: User, rating: int, comment: str = "") -> Request:
-    """评价: the requester rates the outcome. 1–2 stars reopen it once; later a worker decides."""
+    """评价: the requester rates the outcome. 1–2 stars reopen it once; later a worker decides.
+
+    For a request recorded offline (no account), a community worker records the requester's
+    evaluation after a follow-up call (回访).
+    """
     request = _locked(request)
-    if request.requester_id != by.pk:
+    on_behalf = request.requester_id is None and by.pk in {u.pk for u in community_workers(request.community)}
+    if request.requester_id != by.pk and not on_behalf:
         raise ServiceError(_("Only the requester can evaluate this request."))
     _require(request, Request.EVALUABLE_STATUSES, _("This request is not waiting for your evaluation."))
     if rating not in (1, 2, 3, 4, 5):

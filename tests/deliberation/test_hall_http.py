@@ -141,6 +141,17 @@ def test_worker_records_an_offline_request_kept_private(client, community, categ
     response = client.post(reverse("request_record", kwargs={"community_id": community.pk}), {})
     assert response.status_code == 403
 
+    # Handled, resolved, and evaluated by the worker after a follow-up call (回访).
+    request_resolve(request=request_accept(request=request, by=worker), by=worker)
+    client.force_login(worker)
+    assert (
+        post_action(client, request, "evaluate", {"rating": "4", "comment": "电话回访：满意"}).status_code
+        == 302
+    )
+    request.refresh_from_db()
+    assert (request.status, request.rating) == (Status.EVALUATED, 4)
+    assert RequestEvent.objects.filter(request=request, kind="evaluated").get().by == worker
+
 
 def test_support_and_withdraw(client, submit, community):
     request = submit()

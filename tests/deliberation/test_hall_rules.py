@@ -71,6 +71,21 @@ def test_evaluate_request(users_by_role, submit):
     assert allowed(users_by_role, "deliberation.evaluate_request", request) == {"representative", "admin"}
 
 
+def test_workers_evaluate_offline_requests_on_the_requesters_behalf(users_by_role, community, categories):
+    from deliberation.services.requests import request_record_offline
+
+    offline = request_record_offline(
+        community=community,
+        by=users_by_role["worker"],
+        channel="walk_in",
+        requester_name="孙大爷",
+        title="水管漏水",
+        description="厨房水管漏水",
+        category=categories["物业服务"],
+    )
+    assert allowed(users_by_role, "deliberation.evaluate_request", offline) == {"worker", "admin"}
+
+
 def test_view_request_private(users_by_role, submit):
     request = submit()
     assert allowed(users_by_role, "deliberation.view_request_private", request) == {
@@ -87,7 +102,13 @@ def test_editors_manage_categories_in_the_wagtail_admin(client, users_by_role, c
     category = categories["其他"]
     response = client.post(
         f"/admin/snippets/deliberation/category/edit/{category.pk}/",
-        {"name_zh": "其他", "name_en": "Other matters", "default_party": "community", "sla_days": 10, "position": 9},
+        {
+            "name_zh": "其他",
+            "name_en": "Other matters",
+            "default_party": "community",
+            "sla_days": 10,
+            "position": 9,
+        },
     )
     assert response.status_code == 302
     category.refresh_from_db()
