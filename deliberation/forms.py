@@ -72,3 +72,5 @@ class ProfileForm(forms.Form):
     display_name = forms.CharField(label=_("Your name"), max_length=60)
     phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
     language = forms.ChoiceField(label=_("Language for mail"), choices=settings.LANGUAGES)
+
+

@@ -174,9 +174,7 @@ class Owner(models.Model):
         verbose_name = _("owner")
         verbose_name_plural = _("owners")
         ordering = ["household_id", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["household", "name"], name="owner_unique_per_household")
-        ]
+        constraints = [models.UniqueConstraint(fields=["household", "name"], name="owner_unique_per_household")]
 
     def __str__(self):
         return self.name

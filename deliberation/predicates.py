@@ -77,11 +77,9 @@ def has_no_membership(user, obj):
     community = community_of(obj)
     if not user.is_authenticated or community is None:
         return False
-    return (
-        not Membership.objects.filter(user=user, community=community)
-        .exclude(status=Membership.Status.REJECTED)
-        .exists()
-    )
+    return not Membership.objects.filter(user=user, community=community).exclude(
+        status=Membership.Status.REJECTED
+    ).exists()
 
 
 is_authenticated = rules.is_authenticated
@@ -116,11 +114,7 @@ def is_assigned_company_staff(user, request):
 
 @rules.predicate
 def is_responsible_committee(user, request):
-    return (
-        request is not None
-        and request.responsible_party == "committee"
-        and is_committee_member(user, request)
-    )
+    return request is not None and request.responsible_party == "committee" and is_committee_member(user, request)
 
 
 @rules.predicate

@@ -19,11 +19,7 @@ urlpatterns = [
         name="membership_decide",
     ),
     path("communities/<int:community_id>/roster/", views.roster, name="roster"),
-    path(
-        "communities/<int:community_id>/roster/template.xlsx",
-        views.roster_template_download,
-        name="roster_template",
-    ),
+    path("communities/<int:community_id>/roster/template.xlsx", views.roster_template_download, name="roster_template"),
     path("communities/<int:community_id>/roster/export.xlsx", views.roster_download, name="roster_export"),
     # The deliberation hall
     path("communities/<int:community_id>/hall/", views_hall.hall, name="hall"),

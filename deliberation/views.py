@@ -130,9 +130,7 @@ def membership_decide(request, community_id, membership_id, action):
             form = ApproveForm(request.POST, community=membership.community)
             if not form.is_valid():
                 raise ServiceError(_("Pick a household from the roster."))
-            membership_approve(
-                membership=membership, by=request.user, household=form.cleaned_data["household"]
-            )
+            membership_approve(membership=membership, by=request.user, household=form.cleaned_data["household"])
             messages.success(request, _("%(name)s is verified.") % {"name": membership.user})
         else:
             form = RejectForm(request.POST)
@@ -173,9 +171,7 @@ def roster(request, community_id):
         else:
             messages.success(
                 request,
-                _(
-                    "Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households."
-                )
+                _("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households.")
                 % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
             )
             return redirect("roster", community_id=community.pk)

@@ -51,11 +51,7 @@ def membership_request(
     else:
         membership = Membership.objects.create(user=user, community=community, **fields)
     RoleEvent.objects.create(
-        user=user,
-        community=community,
-        kind=RoleEvent.Kind.REQUESTED,
-        new_value=membership.claimed_address,
-        by=user,
+        user=user, community=community, kind=RoleEvent.Kind.REQUESTED, new_value=membership.claimed_address, by=user
     )
     staff_url = reverse("members", kwargs={"community_id": community.pk})
     for worker in community_workers(community):
@@ -110,15 +106,8 @@ def _decide(*, membership: Membership, by: User, status: str, note: str, househo
 @transaction.atomic
 def membership_approve(*, membership: Membership, by: User, household: Household | None = None) -> Membership:
     """Verify a member. The household is the one claimed, or one the worker picks from the roster."""
-    household = (
-        household
-        or membership.household
-        or _find_household(
-            membership.community,
-            membership.claimed_building,
-            membership.claimed_unit,
-            membership.claimed_room,
-        )
+    household = household or membership.household or _find_household(
+        membership.community, membership.claimed_building, membership.claimed_unit, membership.claimed_room
     )
     if household is None:
         raise ServiceError(
@@ -127,9 +116,7 @@ def membership_approve(*, membership: Membership, by: User, household: Household
         )
     if household.community.pk != membership.community_id:
         raise ServiceError(_("That household belongs to another community."))
-    return _decide(
-        membership=membership, by=by, status=Membership.Status.APPROVED, note="", household=household
-    )
+    return _decide(membership=membership, by=by, status=Membership.Status.APPROVED, note="", household=household)
 
 
 @transaction.atomic
@@ -152,12 +139,8 @@ def membership_set_role(*, membership: Membership, role: str, by: User) -> Membe
     locked.role = role
     locked.save(update_fields=["role"])
     RoleEvent.objects.create(
-        user=locked.user,
-        community=locked.community,
-        kind=RoleEvent.Kind.ROLE_CHANGED,
-        old_value=old,
-        new_value=role,
-        by=by,
+        user=locked.user, community=locked.community, kind=RoleEvent.Kind.ROLE_CHANGED,
+        old_value=old, new_value=role, by=by,
     )
     return locked
 
@@ -168,11 +151,7 @@ def user_set_property_company(*, user: User, company: PropertyCompany | None, by
     user.property_company = company
     user.save(update_fields=["property_company"])
     RoleEvent.objects.create(
-        user=user,
-        kind=RoleEvent.Kind.COMPANY_SET,
-        old_value=str(old or ""),
-        new_value=str(company or ""),
-        by=by,
+        user=user, kind=RoleEvent.Kind.COMPANY_SET, old_value=str(old or ""), new_value=str(company or ""), by=by
     )
     return user
 
@@ -183,11 +162,7 @@ def user_set_street_office(*, user: User, street, by: User | None) -> User:
     user.street_office = street
     user.save(update_fields=["street_office"])
     RoleEvent.objects.create(
-        user=user,
-        kind=RoleEvent.Kind.STREET_SET,
-        old_value=str(old or ""),
-        new_value=str(street or ""),
-        by=by,
+        user=user, kind=RoleEvent.Kind.STREET_SET, old_value=str(old or ""), new_value=str(street or ""), by=by
     )
     return user
 

@@ -18,9 +18,7 @@ from deliberation.models import Building, Household, Membership, Owner, Property
 from meetings import demo as meetings_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
-SURNAMES = (
-    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
-)
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华玉兰志强海燕"
 
 # (email, display name, role, community slug or None)
@@ -81,17 +79,9 @@ def _member(user, community, role, household, tenure=Tenure.OWNER):
 
 def seed_places(stdout=None) -> DemoContext:
     home = HomePage.objects.get(depth=2)
-    street = _page(
-        home,
-        StreetOfficePage,
-        "daxuexilu",
-        title="大学西路街道",
-        address="赛罕区大学西路 88 号",
-        phone="0471-0000000",
-    )
+    street = _page(home, StreetOfficePage, "daxuexilu", title="大学西路街道", address="赛罕区大学西路 88 号", phone="0471-0000000")
     company = PropertyCompany.objects.get_or_create(
-        name="宜居物业服务有限公司",
-        defaults={"contact_phone": "0471-1111111", "contact_email": "service@yiju.example"},
+        name="宜居物业服务有限公司", defaults={"contact_phone": "0471-1111111", "contact_email": "service@yiju.example"}
     )[0]
     communities = {}
     for slug, title, threshold in (("xingfu", "幸福社区", 3), ("hexie", "和谐社区", 5)):
@@ -123,21 +113,14 @@ def seed_places(stdout=None) -> DemoContext:
                 for floor in range(1, 6):
                     for door in (1, 2):
                         room = f"{floor}0{door}"
-                        area = (
-                            Decimal(rng.choice((68, 75, 89, 96, 112, 128)))
-                            + Decimal(rng.randint(0, 99)) / 100
-                        )
+                        area = Decimal(rng.choice((68, 75, 89, 96, 112, 128))) + Decimal(rng.randint(0, 99)) / 100
                         household, created = Household.objects.get_or_create(
                             building=building, unit=f"{unit}单元", room=room, defaults={"area": area}
                         )
                         if created:
                             owners = 2 if rng.random() < 0.25 else 1
                             for i in range(owners):
-                                name = (
-                                    rng.choice(SURNAMES)
-                                    + rng.choice(GIVEN)
-                                    + ("" if i == 0 else rng.choice(GIVEN))
-                                )
+                                name = rng.choice(SURNAMES) + rng.choice(GIVEN) + ("" if i == 0 else rng.choice(GIVEN))
                                 Owner.objects.get_or_create(household=household, name=name)
     return DemoContext(street=street, communities=communities, company=company, stdout=stdout)
 
