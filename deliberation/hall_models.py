@@ -98,15 +98,15 @@ class Request(VoteModel, index.Indexed, models.Model):
     """
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        ACCEPTED = "accepted", _("Accepted")
+        SUBMITTED = "submitted", pgettext_lazy("request status", "Submitted")
+        ACCEPTED = "accepted", pgettext_lazy("request status", "Accepted")
         REJECTED = "rejected", pgettext_lazy("request status", "Rejected")
-        RESPONDED = "responded", _("Responded")
-        RESOLVED = "resolved", _("Resolved")
-        EVALUATED = "evaluated", _("Evaluated")
-        CLOSED = "closed", _("Closed")
-        ON_AGENDA = "on_agenda", _("On a meeting agenda")
-        RESOLVED_BY_MEETING = "resolved_by_meeting", _("Resolved by a meeting")
+        RESPONDED = "responded", pgettext_lazy("request status", "Responded")
+        RESOLVED = "resolved", pgettext_lazy("request status", "Resolved")
+        EVALUATED = "evaluated", pgettext_lazy("request status", "Evaluated")
+        CLOSED = "closed", pgettext_lazy("request status", "Closed")
+        ON_AGENDA = "on_agenda", pgettext_lazy("request status", "On a meeting agenda")
+        RESOLVED_BY_MEETING = "resolved_by_meeting", pgettext_lazy("request status", "Resolved by a meeting")
 
     OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA)
     #: Statuses in which the requester may evaluate.

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..models import Category, Request
 
@@ -162,8 +163,8 @@ def street_statistics(*, street, today=None) -> Statistics:
 def _summary_columns():
     return [
         ("total", _("Requests")),
-        ("accepted", _("Accepted")),
-        ("resolved", _("Resolved")),
+        ("accepted", pgettext("request status", "Accepted")),
+        ("resolved", pgettext("request status", "Resolved")),
         ("overdue", _("Overdue")),
         ("median_response_hours", _("Median hours to first response")),
         ("median_resolution_hours", _("Median hours to resolution")),
