@@ -13,6 +13,27 @@ from tests.factories import PropertyCompanyFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
+#: Every permission of the hall; the table in docs/permissions.md lists the same.
+HALL_PERMISSIONS = {
+    "deliberation.submit_request",
+    "deliberation.record_request",
+    "deliberation.triage_request",
+    "deliberation.handle_request",
+    "deliberation.support_request",
+    "deliberation.evaluate_request",
+    "deliberation.view_request_private",
+}
+
+
+def test_every_hall_permission_is_tested_here():
+    import rules
+
+    source = open(__file__, encoding="utf-8").read()
+    registered = {name for name in rules.permissions.permissions if name.startswith("deliberation.")}
+    assert HALL_PERMISSIONS <= registered
+    assert all(source.count(f'"{perm}"') >= 2 for perm in HALL_PERMISSIONS)
+
+
 def allowed(users_by_role, perm, obj):
     return {role for role in ROLES if as_user(users_by_role[role]).has_perm(perm, obj)}
 
