@@ -114,7 +114,11 @@ def is_assigned_company_staff(user, request):
 
 @rules.predicate
 def is_responsible_committee(user, request):
-    return request is not None and request.responsible_party == "committee" and is_committee_member(user, request)
+    return (
+        request is not None
+        and request.responsible_party == "committee"
+        and is_committee_member(user, request)
+    )
 
 
 @rules.predicate

@@ -39,10 +39,16 @@ rules.add_perm("deliberation.triage_request", is_community_worker | is_site_admi
 # Official responses and resolving: whoever the request is assigned to, and the workers.
 rules.add_perm(
     "deliberation.handle_request",
-    is_community_worker | is_assigned_company_staff | is_responsible_committee | is_responsible_street | is_site_admin,
+    is_community_worker
+    | is_assigned_company_staff
+    | is_responsible_committee
+    | is_responsible_street
+    | is_site_admin,
 )
 # Supports: verified members of the request's community, never the author.
 rules.add_perm("deliberation.support_request", is_verified_member & ~is_requester)
 rules.add_perm("deliberation.evaluate_request", is_requester | (is_offline_request & is_community_worker))
 # Offline requesters' names and phones: staff only.
-rules.add_perm("deliberation.view_request_private", is_community_worker | is_street_officer_for | is_site_admin)
+rules.add_perm(
+    "deliberation.view_request_private", is_community_worker | is_street_officer_for | is_site_admin
+)
