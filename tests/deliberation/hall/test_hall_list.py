@@ -92,3 +92,30 @@ def test_other_communities_requests_are_not_listed(
     bulk(other_community, categories["其他"], users_by_role["resident"], 3)
     page = client.get(reverse("hall", kwargs={"community_id": community.pk}))
     assert page.context["page_obj"].paginator.count == 0
+
+
+def test_request_page_queries_do_not_grow_with_its_history(client, accepted_request_factory):
+    request, add_history = accepted_request_factory
+    client.get(request.get_absolute_url())
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(request.get_absolute_url()).status_code == 200
+    add_history(8)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(request.get_absolute_url()).status_code == 200
+    assert len(small) == len(large)
+
+
+@pytest.fixture
+def accepted_request_factory(submit, worker, property_staff):
+    from deliberation.services.requests import request_accept, request_respond
+
+    from .images import upload
+
+    request = request_accept(request=submit(), by=worker)
+
+    def add_history(n):
+        for i in range(n):
+            request_respond(request=request, by=property_staff, body=f"进展{i}", photos=[upload()])
+
+    add_history(1)
+    return request, add_history
