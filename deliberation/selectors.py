@@ -67,6 +67,10 @@ def request_for_detail(*, ref: str):
     return qs.filter(tracking_number=ref.upper()).first()
 
 
+#: A work queue shows the most urgent rows; the hall's filters find the rest.
+WORK_QUEUE_LIMIT = 100
+
+
 def work_queue(*, user) -> dict:
     """What each role has to act on: the company's, the community's, the street's requests."""
     from cms.models import CommunityPage
@@ -97,4 +101,4 @@ def work_queue(*, user) -> dict:
             .open()
             .order_by("-escalated_at")
         )
-    return sections
+    return {name: qs[:WORK_QUEUE_LIMIT] for name, qs in sections.items()}

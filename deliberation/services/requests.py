@@ -272,7 +272,8 @@ def request_accept(
         "party": ResponsibleParty(party).label,
         "due": due_date.isoformat(),
     }
-    event = _event(request, Kind.ACCEPTED, by=by, note=f"{detail}. {note}".strip(), from_status=before)
+    note = f"{detail}\n{note.strip()}" if note.strip() else detail
+    event = _event(request, Kind.ACCEPTED, by=by, note=note, from_status=before)
     _tell(_requester(request) + responsible_people(request), request, event)
     return request
 
