@@ -44,8 +44,11 @@ TIME_FIELDS = {
 }
 
 
-def _backdate(request: Request, days_ago: float, hours: list[float]) -> None:
-    """Spread the request's events from ``days_ago`` on, ``hours`` after the first one each."""
+def _backdate(request: Request, days_ago: float, hours: list[float], due_in_days: int | None = None) -> None:
+    """Spread the request's events from ``days_ago`` on, ``hours`` after the first one each.
+
+    ``due_in_days`` pins the due date relative to today (for a request that must show a reminder).
+    """
     start = timezone.now() - datetime.timedelta(days=days_ago)
     request.refresh_from_db()
     events = list(request.events.order_by("id"))
@@ -63,6 +66,8 @@ def _backdate(request: Request, days_ago: float, hours: list[float]) -> None:
     if request.due_date and anchors:
         # The due date was set "now" by accepting or reopening; move it back with that event.
         updates["due_date"] = request.due_date - (timezone.localdate() - timezone.localdate(anchors[-1]))
+    if due_in_days is not None:
+        updates["due_date"] = timezone.localdate() + datetime.timedelta(days=due_in_days)
     for response, event in zip(
         request.responses.order_by("id"), [e for e in events if e.kind == "responded"], strict=False
     ):
@@ -135,7 +140,7 @@ def seed(ctx) -> None:
         r = submit(neighbours[2], title, "地下车库B区排水沟堵塞，积水有十几厘米深。", "停车", "地下车库B区")
         request_accept(request=r, by=worker)
         request_respond(request=r, by=staff, body="已安排工人明早疏通排水沟，并加装一台排水泵。")
-        _backdate(r, 4, [0, 2, 20])
+        _backdate(r, 4, [0, 2, 20], due_in_days=1)  # due tomorrow: a reminder
 
     @scenario("垃圾分类点异味严重")
     def _(title):

@@ -1,8 +1,11 @@
 """seed_demo fills the hall with requests in every state, and running it twice changes nothing."""
 
+import datetime
 import io
+import zoneinfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -11,10 +14,14 @@ from deliberation.models import Notification, Request, RequestEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_shows_the_whole_loop(client):
-    call_command("seed_demo", stdout=io.StringIO())
+@pytest.mark.parametrize("hour", [10, 23])  # late evening in Shanghai moves some times past midnight
+def test_seed_demo_shows_the_whole_loop(client, hour):
+    clock = datetime.datetime(2026, 11, 30, hour, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(clock, tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
     snapshot = (Request.objects.count(), RequestEvent.objects.count(), Notification.objects.count())
-    call_command("seed_demo", stdout=io.StringIO())
+    with time_machine.travel(clock + datetime.timedelta(minutes=5), tick=False):
+        call_command("seed_demo", stdout=io.StringIO())
     assert (Request.objects.count(), RequestEvent.objects.count(), Notification.objects.count()) == snapshot
 
     statuses = set(Request.objects.values_list("status", flat=True))

@@ -1,11 +1,14 @@
 """Each role's path through the hall, over HTTP: submit, offline intake, support, the whole loop."""
 
+import datetime
 import io
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from deliberation.models import Channel, Notification, Request, RequestEvent, RequestPhoto, Role
@@ -52,7 +55,7 @@ def test_resident_submits_with_photos_stripped_of_gps(client, community, categor
     )
     request = Request.objects.get()
     assert response.status_code == 302 and response["Location"] == request.get_absolute_url()
-    assert request.tracking_number == f"SQ-{request.created_at.astimezone().year}-{request.pk:06d}"
+    assert request.tracking_number == f"SQ-{timezone.localtime(request.created_at).year}-{request.pk:06d}"
     assert (request.requester, request.status, request.channel) == (
         resident,
         Status.SUBMITTED,
@@ -190,12 +193,14 @@ def test_threshold_proposes_once_and_notifies_workers(client, submit, community,
 def test_worker_accepts_with_sla_and_party(client, submit, worker, company, property_staff):
     request = submit()
     client.force_login(worker)
-    response = post_action(client, request, "accept", {"party": "", "due_date": "", "note": ""})
+    # 18:00 UTC on 1 May is 02:00 on 2 May in Shanghai: the SLA counts from the Shanghai date.
+    with time_machine.travel(datetime.datetime(2026, 5, 1, 18, tzinfo=datetime.UTC), tick=False):
+        response = post_action(client, request, "accept", {"party": "", "due_date": "", "note": ""})
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == Status.ACCEPTED
     assert (request.responsible_party, request.assigned_company) == ("property", company)
-    assert (request.due_date - request.accepted_at.astimezone().date()).days == 5
+    assert request.due_date == datetime.date(2026, 5, 7)  # 设施维修: 5 days
     assert Notification.objects.filter(user=property_staff).count() == 1
     assert Notification.objects.filter(
         user=request.requester, subject__contains=request.tracking_number
