@@ -123,4 +123,14 @@ class HallFilterForm(forms.Form):
     category = forms.ModelChoiceField(
         label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("All")
     )
+    flag = forms.ChoiceField(
+        label=_("Only"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("proposed", _("Proposed for the four-party meeting")),
+            ("escalated", _("Escalated to the street office")),
+            ("overdue", _("Overdue")),
+        ],
+    )
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)

@@ -4,6 +4,7 @@ Every list here costs a fixed number of queries whatever the number of rows.
 """
 
 from django.db.models import F, Prefetch, Q
+from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 
 from .models import Request, RequestPhoto, Response
@@ -15,6 +16,10 @@ SORTS = {
 }
 
 
+#: A search narrows the hall to at most this many requests per way of matching.
+SEARCH_LIMIT = 1000
+
+
 def request_search_ids(*, queryset, q: str) -> list[int]:
     """Wagtail search over title, description and location, plus exact tracking numbers.
 
@@ -23,7 +28,7 @@ def request_search_ids(*, queryset, q: str) -> list[int]:
     requests, not millions, so the scan is cheap).
     """
     hits = get_search_backend().search(q, queryset, fields=None, operator="and")
-    ids = {r.pk for r in hits}
+    ids = {r.pk for r in hits[:SEARCH_LIMIT]}
     ids.update(
         queryset.filter(
             Q(title__icontains=q)
@@ -36,19 +41,33 @@ def request_search_ids(*, queryset, q: str) -> list[int]:
 
 
 def request_list(
-    *, community=None, communities=None, status: str = "", category=None, q: str = "", sort: str = "newest"
+    *,
+    community=None,
+    communities=None,
+    status: str = "",
+    category=None,
+    flag: str = "",
+    q: str = "",
+    sort: str = "newest",
 ):
     qs = Request.objects.for_list()
     if community is not None:
         qs = qs.filter(community=community)
     if communities is not None:
         qs = qs.filter(community__in=communities)
+    if q:
+        # Search first, on the community alone: the search index only knows a few filter fields.
+        qs = qs.filter(pk__in=request_search_ids(queryset=qs, q=q))
     if status:
         qs = qs.filter(status=status)
     if category is not None:
         qs = qs.filter(category=category)
-    if q:
-        qs = qs.filter(pk__in=request_search_ids(queryset=qs, q=q))
+    if flag == "proposed":
+        qs = qs.filter(proposed_at__isnull=False)
+    elif flag == "escalated":
+        qs = qs.filter(escalated_at__isnull=False)
+    elif flag == "overdue":
+        qs = qs.filter(status__in=Request.OPEN_STATUSES, due_date__lt=timezone.localdate())
     return qs.order_by(*SORTS.get(sort, SORTS["newest"]))
 
 

@@ -40,6 +40,7 @@ def hall(request, community_id):
         community=community,
         status=filters.get("status") or "",
         category=filters.get("category"),
+        flag=filters.get("flag") or "",
         q=(filters.get("q") or "").strip(),
         sort=filters.get("sort") or "newest",
     )

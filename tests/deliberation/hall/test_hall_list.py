@@ -49,9 +49,11 @@ def test_same_number_of_queries_for_20_and_2000(client, community, categories, u
         hall,
         f"{hall}?status=submitted&sort=supported",
         f"{hall}?category={category.pk}&sort=due&page=2",
+        f"{hall}?flag=overdue&q=诉求",
     ]
     bulk(community, category, requester, 20)
-    client.get(hall)  # warm per-process caches (the Wagtail site root) before counting
+    for url in urls:  # warm per-process caches (the Wagtail site root, content types) before counting
+        client.get(url)
     small = [count_queries(client, url) for url in urls]
     bulk(community, category, requester, 1980, start=20)
     assert Request.objects.count() == 2000
@@ -81,6 +83,8 @@ def test_filters_search_sort_and_pages(client, community, categories, users_by_r
     assert list(client.get(f"{hall}?q=broken+intercom").context["page_obj"]) == [intercom]  # Wagtail search
     assert list(client.get(f"{hall}?q={lift.tracking_number}").context["page_obj"]) == [lift]
     assert client.get(f"{hall}?sort=supported").context["page_obj"][0] == lift
+    assert list(client.get(f"{hall}?flag=overdue").context["page_obj"]) == [lift]
+    assert list(client.get(f"{hall}?flag=escalated").context["page_obj"]) == []
     assert client.get(f"{hall}?sort=due").context["page_obj"][0] == lift
     text = client.get(f"{hall}?q=电梯").content.decode()
     assert lift.tracking_number in text and "7 supports" in text
