@@ -46,6 +46,7 @@ class RequestForm(forms.Form):
         max_length=100,
         required=False,
         help_text=_("A building, unit or public area, e.g. 3号楼2单元 or 北门停车场."),
+        widget=forms.TextInput(attrs={"list": "location-choices", "autocomplete": "off"}),
     )
     photos = PhotosField()
     show_name = forms.BooleanField(label=_("Show my name publicly"), required=False)

@@ -92,7 +92,12 @@ def request_new(request, community_id):
     return render(
         request,
         "deliberation/request_form.html",
-        {"community": community, "form": form, "heading": _("Submit a request")},
+        {
+            "community": community,
+            "form": form,
+            "heading": _("Submit a request"),
+            "locations": community.buildings.values_list("name", flat=True),
+        },
         status=400 if form.errors else 200,
     )
 
@@ -118,7 +123,12 @@ def request_record(request, community_id):
     return render(
         request,
         "deliberation/request_form.html",
-        {"community": community, "form": form, "heading": _("Record a visit or call")},
+        {
+            "community": community,
+            "form": form,
+            "heading": _("Record a visit or call"),
+            "locations": community.buildings.values_list("name", flat=True),
+        },
         status=400 if form.errors else 200,
     )
 
