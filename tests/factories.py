@@ -86,7 +86,7 @@ def make_member(community, role=Role.RESIDENT, user=None, household=None, tenure
     """A verified member of ``community`` with a household on its roster."""
     user = user or UserFactory(**user_kwargs)
     if household is None:
-        building, _ = Building.objects.get_or_create(community=community, name="1号楼")
+        building, _ = Building.objects.get_or_create(community=community, name="综合楼")
         household = HouseholdFactory(building=building)
     Membership.objects.create(
         user=user,

@@ -52,3 +52,35 @@ def test_community_page_shows_name_area_and_company(client, community):
 
 def test_system_checks_pass():
     call_command("check")
+
+
+@pytest.mark.parametrize("url", ["/admin/snippets/deliberation/propertycompany/", "/admin/snippets/deliberation/building/"])
+def test_admin_manages_companies_and_buildings(client, django_user_model, community, url):
+    admin = django_user_model.objects.create_superuser(email="admin2@example.org", password="x-pass-123")
+    client.force_login(admin)
+    assert client.get(url).status_code == 200
+
+
+def test_production_settings_refuse_an_insecure_secret_key(monkeypatch):
+    import importlib
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("SECRET_KEY", "short")
+    monkeypatch.setenv("ALLOWED_HOSTS", "deliberation.example.org")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    saved = {name: sys.modules.pop(name, None) for name in ("cms.settings.base", "cms.settings.production")}
+    try:
+        with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+            importlib.import_module("cms.settings.production")
+        monkeypatch.setenv("SECRET_KEY", "x" * 64)
+        monkeypatch.setenv("ALLOWED_HOSTS", "localhost")
+        sys.modules.pop("cms.settings.base", None)
+        sys.modules.pop("cms.settings.production", None)
+        with pytest.raises(ImproperlyConfigured, match="ALLOWED_HOSTS"):
+            importlib.import_module("cms.settings.production")
+    finally:
+        for name, module in saved.items():
+            if module is not None:
+                sys.modules[name] = module
