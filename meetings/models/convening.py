@@ -195,6 +195,10 @@ class AgendaItem(models.Model):
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # The hall's requests this item discusses; linking puts them "on the agenda" (with a timeline event).
+    requests = models.ManyToManyField(
+        "deliberation.Request", blank=True, related_name="agenda_items", verbose_name=_("requests")
+    )
 
     class Meta:
         verbose_name = _("agenda item")
