@@ -371,9 +371,7 @@ def agenda_items_from_requests(*, meeting: Meeting, by: User, requests) -> list[
     """One agenda item per request, titled after it, linked to it."""
     items = []
     for request in requests:
-        item = agenda_item_add(
-            meeting=meeting, by=by, title=request.title, description=request.tracking_number or ""
-        )
+        item = agenda_item_add(meeting=meeting, by=by, title=request.title)
         items.append(agenda_item_link_requests(item=item, by=by, requests=[request]))
     return items
 
