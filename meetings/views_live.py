@@ -340,6 +340,8 @@ def community_resolutions(request, community_id):
 def resolution_detail(request, resolution_id):
     resolution = request.permission_object
     actions = resolution.actions.prefetch_related("progress")
+    item = resolution.motion.agenda_item
+    requests = list(item.requests.all()) if item is not None else []
     can_manage = request.user.has_perm("meetings.manage_actions", resolution)
     return render(
         request,
@@ -348,6 +350,7 @@ def resolution_detail(request, resolution_id):
             "resolution": resolution,
             "meeting": resolution.meeting,
             "actions": actions,
+            "requests": requests,
             "can_manage": can_manage,
             "action_form": forms.ActionForm() if can_manage else None,
             "progress_form": forms.ProgressForm() if can_manage else None,

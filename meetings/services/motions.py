@@ -195,11 +195,32 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
             text=motion.text,
             result=motion.result,
         )
+        resolution_resolve_requests(resolution=resolution, by=by)
     payload = motion_payload(motion, result)
     payload["resolution"] = (
         {"id": resolution.pk, "url": resolution_url(resolution)} if resolution is not None else None
     )
     return live.record(meeting=meeting, kind="motion.closed", payload=payload, client_id=client_id, actor=by)
+
+
+def resolution_resolve_requests(*, resolution, by) -> list:
+    """The hall's requests on the motion's agenda item move to "resolved by a meeting": each gets
+    a timeline event linking to the resolution and its requester is told. A request that is no
+    longer open (already resolved, rejected, closed) keeps its state."""
+    from deliberation.services.requests import request_resolve_by_meeting
+
+    item = resolution.motion.agenda_item
+    if item is None:
+        return []
+    resolved, url = [], resolution_url(resolution)
+    for request in item.requests.all():
+        try:
+            resolved.append(
+                request_resolve_by_meeting(request=request, by=by, resolution_title=resolution.title, url=url)
+            )
+        except ServiceError:
+            continue
+    return resolved
 
 
 def resolution_url(resolution) -> str:
