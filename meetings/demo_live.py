@@ -11,13 +11,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from deliberation.models import Owner
+from deliberation.models import Owner, Request
 
 from .models import AgendaItem, Meeting, Motion, Participant, ParticipantRole, Party
-from .services import minutes, motions
+from .services import convening, minutes, motions
 
 CLOSED_TITLE = "十一月四方会议：门禁系统与电梯维修资金"
 LIVE_TITLE = "楼道堆物整治专题会（进行中）"
+HALL_REQUEST_TITLE = "楼道堆放杂物占用消防通道"
 
 
 def _meeting(community, title, convener, *, agenda):
@@ -148,6 +149,18 @@ def _live_meeting(community, ctx):
     )
     people = _participants(meeting, ctx)
     chair, secretary = people[ParticipantRole.CHAIR].user, people[ParticipantRole.SECRETARY].user
+    # The hall's request about the same problem goes on the first item: a motion passed on it in the
+    # demo resolves the request ("resolved by a meeting") and tells its requester.
+    hallway = (
+        Request.objects.for_community(community)
+        .open()
+        .filter(title=HALL_REQUEST_TITLE, agenda_items__isnull=True)
+        .first()
+    )
+    if hallway is not None:
+        convening.agenda_item_link_requests(
+            item=meeting.agenda_items.order_by("position").first(), by=ctx.users["worker"], requests=[hallway]
+        )
     minutes.meeting_start(meeting=meeting, by=chair)
     for key in (ParticipantRole.CHAIR, ParticipantRole.SECRETARY, Party.COMMITTEE, Party.PROPERTY):
         minutes.attendance_check_in(meeting=meeting, participant=people[key], by=secretary)

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from meetings.demo_live import CLOSED_TITLE, LIVE_TITLE
+from meetings.demo_live import CLOSED_TITLE, HALL_REQUEST_TITLE, LIVE_TITLE
 from meetings.models import Meeting, Resolution
 from meetings.services.minutes import minutes_verify
 
@@ -25,4 +25,5 @@ def test_demo_meeting_has_verified_minutes_and_prints(client):
     assert "使用专项维修资金" in body and "3/4" in body
     assert "Turnout reached" in body
     live = Meeting.objects.get(title=LIVE_TITLE)
+    assert live.agenda_items.order_by("position").first().requests.filter(title=HALL_REQUEST_TITLE).exists()
     assert client.get(reverse("meeting_live", args=[live.pk])).status_code == 200
