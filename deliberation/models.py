@@ -289,3 +289,14 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+from .hall_models import (  # noqa: E402,F401  (the deliberation hall, kept in its own module)
+    Category,
+    Channel,
+    Request,
+    RequestEvent,
+    RequestPhoto,
+    Response,
+    ResponsibleParty,
+)

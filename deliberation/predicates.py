@@ -84,3 +84,47 @@ def has_no_membership(user, obj):
 
 is_authenticated = rules.is_authenticated
 is_site_admin = rules.is_superuser
+
+
+# --- requests (诉求): the object is a Request ------------------------------------------------
+
+
+@rules.predicate
+def is_requester(user, request):
+    return bool(user.is_authenticated and request is not None and request.requester_id == user.pk)
+
+
+@rules.predicate
+def is_offline_request(user, request):
+    """Recorded for someone without an account: a worker records their evaluation after a call."""
+    return request is not None and request.requester_id is None
+
+
+@rules.predicate
+def is_assigned_company_staff(user, request):
+    """Staff of the property company the request is assigned to, and only that company."""
+    return bool(
+        user.is_authenticated
+        and request is not None
+        and user.property_company_id
+        and request.responsible_party == "property"
+        and request.assigned_company_id == user.property_company_id
+    )
+
+
+@rules.predicate
+def is_responsible_committee(user, request):
+    return (
+        request is not None
+        and request.responsible_party == "committee"
+        and is_committee_member(user, request)
+    )
+
+
+@rules.predicate
+def is_responsible_street(user, request):
+    return (
+        request is not None
+        and (request.responsible_party == "street" or request.escalated_at is not None)
+        and is_street_officer_for(user, request)
+    )

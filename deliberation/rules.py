@@ -20,3 +20,35 @@ rules.add_perm("deliberation.decide_membership", is_community_worker | is_site_a
 rules.add_perm("deliberation.change_role", is_community_worker | is_site_admin)
 rules.add_perm("deliberation.import_roster", is_community_worker | is_site_admin)
 rules.add_perm("deliberation.export_roster", is_community_worker | is_street_officer_for | is_site_admin)
+
+# --- The deliberation hall (requests). Objects: a community page or a request. ---------------
+from .predicates import (  # noqa: E402
+    is_assigned_company_staff,
+    is_offline_request,
+    is_requester,
+    is_responsible_committee,
+    is_responsible_street,
+    is_verified_member,
+)
+
+# Submitting online: verified members. Recording a visit or a call: the community's workers.
+rules.add_perm("deliberation.submit_request", is_verified_member)
+rules.add_perm("deliberation.record_request", is_community_worker | is_site_admin)
+# Triage (accept, reject, reopen, close, escalate): the community's workers.
+rules.add_perm("deliberation.triage_request", is_community_worker | is_site_admin)
+# Official responses and resolving: whoever the request is assigned to, and the workers.
+rules.add_perm(
+    "deliberation.handle_request",
+    is_community_worker
+    | is_assigned_company_staff
+    | is_responsible_committee
+    | is_responsible_street
+    | is_site_admin,
+)
+# Supports: verified members of the request's community, never the author.
+rules.add_perm("deliberation.support_request", is_verified_member & ~is_requester)
+rules.add_perm("deliberation.evaluate_request", is_requester | (is_offline_request & is_community_worker))
+# Offline requesters' names and phones: staff only.
+rules.add_perm(
+    "deliberation.view_request_private", is_community_worker | is_street_officer_for | is_site_admin
+)

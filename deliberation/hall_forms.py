@@ -1,0 +1,137 @@
+"""Forms of the deliberation hall. They check shape and size; the services check the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, Channel, Request, ResponsibleParty
+from .services.requests import MAX_PHOTOS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to four photos in one ``<input type=file multiple>``; Pillow checks them in the service."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True})
+        )
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Photos"))
+        kwargs.setdefault(
+            "help_text", _("Up to 4 photos (JPEG, PNG or WebP, 5 MB each). Location data is removed.")
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS})
+        return [single(f, initial) for f in files]
+
+
+class RequestForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=Request._meta.get_field("title").max_length)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=Request._meta.get_field("description").max_length,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), empty_label=None)
+    location = forms.CharField(
+        label=_("Where in the community"),
+        max_length=100,
+        required=False,
+        help_text=_("A building, unit or public area, e.g. 3号楼2单元 or 北门停车场."),
+        widget=forms.TextInput(attrs={"list": "location-choices", "autocomplete": "off"}),
+    )
+    photos = PhotosField()
+    show_name = forms.BooleanField(label=_("Show my name publicly"), required=False)
+
+
+class OfflineRequestForm(RequestForm):
+    channel = forms.ChoiceField(
+        label=_("How it reached us"), choices=[c for c in Channel.choices if c[0] != Channel.ONLINE]
+    )
+    intake_place = forms.CharField(label=_("Place of intake"), max_length=100, required=False)
+    requester_name = forms.CharField(label=_("Requester's name"), max_length=60)
+    requester_phone = forms.CharField(
+        label=_("Requester's phone"), max_length=30, required=False, help_text=_("Seen by staff only.")
+    )
+    field_order = ["channel", "intake_place", "requester_name", "requester_phone"]
+
+
+class AcceptForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
+    party = forms.ChoiceField(
+        label=_("Responsible party"),
+        choices=[("", _("The category's default"))] + list(ResponsibleParty.choices),
+        required=False,
+    )
+    due_date = forms.DateField(
+        label=_("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Empty: the category's time limit."),
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class RespondForm(forms.Form):
+    body = forms.CharField(
+        label=_("Official response"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    photos = PhotosField()
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class EvaluateForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How satisfied are you?"),
+        coerce=int,
+        choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class HallFilterForm(forms.Form):
+    SORTS = [
+        ("newest", _("Newest")),
+        ("supported", _("Most supported")),
+        ("due", _("Due soonest")),
+    ]
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("All"))] + list(Request.Status.choices)
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("All")
+    )
+    flag = forms.ChoiceField(
+        label=_("Only"),
+        required=False,
+        choices=[
+            ("", _("All")),
+            ("proposed", _("Proposed for the four-party meeting")),
+            ("escalated", _("Escalated to the street office")),
+            ("overdue", _("Overdue")),
+        ],
+    )
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORTS)

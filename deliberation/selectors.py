@@ -1,0 +1,123 @@
+"""Reads that cross models: the hall list, a request's page, the work queues.
+
+Every list here costs a fixed number of queries whatever the number of rows.
+"""
+
+from django.db.models import F, Prefetch, Q
+from django.utils import timezone
+from wagtail.search.backends import get_search_backend
+
+from .models import Request, RequestPhoto, Response
+
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "supported": ("-num_vote_up", "-created_at", "-id"),
+    "due": (F("due_date").asc(nulls_last=True), "-created_at", "-id"),
+}
+
+
+#: A search narrows the hall to at most this many requests per way of matching.
+SEARCH_LIMIT = 1000
+
+
+def request_search_ids(*, queryset, q: str) -> list[int]:
+    """Wagtail search over title, description and location, plus exact tracking numbers.
+
+    Chinese has no spaces between words, so a full-text index alone misses substrings; the
+    ``icontains`` fallback keeps a search for 停运 finding 电梯停运 (a community has thousands of
+    requests, not millions, so the scan is cheap).
+    """
+    hits = get_search_backend().search(q, queryset, fields=None, operator="and")
+    ids = {r.pk for r in hits[:SEARCH_LIMIT]}
+    ids.update(
+        queryset.filter(
+            Q(title__icontains=q)
+            | Q(description__icontains=q)
+            | Q(location__icontains=q)
+            | Q(tracking_number__iexact=q)
+        ).values_list("pk", flat=True)[:1000]
+    )
+    return list(ids)
+
+
+def request_list(
+    *,
+    community=None,
+    communities=None,
+    status: str = "",
+    category=None,
+    flag: str = "",
+    q: str = "",
+    sort: str = "newest",
+):
+    qs = Request.objects.for_list()
+    if community is not None:
+        qs = qs.filter(community=community)
+    if communities is not None:
+        qs = qs.filter(community__in=communities)
+    if q:
+        # Search first, on the community alone: the search index only knows a few filter fields.
+        qs = qs.filter(pk__in=request_search_ids(queryset=qs, q=q))
+    if status:
+        qs = qs.filter(status=status)
+    if category is not None:
+        qs = qs.filter(category=category)
+    if flag == "proposed":
+        qs = qs.filter(proposed_at__isnull=False)
+    elif flag == "escalated":
+        qs = qs.filter(escalated_at__isnull=False)
+    elif flag == "overdue":
+        qs = qs.filter(status__in=Request.OPEN_STATUSES, due_date__lt=timezone.localdate())
+    return qs.order_by(*SORTS.get(sort, SORTS["newest"]))
+
+
+def request_for_detail(*, ref: str):
+    """A request by tracking number (SQ-2026-000123) or primary key, with what its page shows."""
+    qs = Request.objects.select_related(
+        "community", "category", "requester", "assigned_company", "recorded_by"
+    ).prefetch_related(
+        Prefetch("photos", queryset=RequestPhoto.objects.filter(response__isnull=True), to_attr="own_photos"),
+        Prefetch("responses", queryset=Response.objects.select_related("by").prefetch_related("photos")),
+        "events__by",
+    )
+    ref = str(ref)
+    if ref.isdigit():
+        return qs.filter(pk=int(ref)).first()
+    return qs.filter(tracking_number=ref.upper()).first()
+
+
+#: A work queue shows the most urgent rows; the hall's filters find the rest.
+WORK_QUEUE_LIMIT = 100
+
+
+def work_queue(*, user) -> dict:
+    """What each role has to act on: the company's, the community's, the street's requests."""
+    from cms.models import CommunityPage
+
+    from .models import Membership, Role
+
+    sections = {}
+    if user.property_company_id:
+        sections["company"] = (
+            Request.objects.for_list()
+            .for_company(user.property_company)
+            .open()
+            .order_by(F("due_date").asc(nulls_last=True), "id")
+        )
+    worker_communities = Membership.objects.approved().filter(user=user, role=Role.WORKER).values("community")
+    sections["community"] = (
+        Request.objects.for_list()
+        .filter(community__in=worker_communities)
+        .open()
+        .order_by(F("due_date").asc(nulls_first=True), "id")
+    )
+    if user.street_office_id:
+        communities = CommunityPage.objects.child_of(user.street_office).values("pk")
+        sections["street"] = (
+            Request.objects.for_list()
+            .filter(community__in=communities)
+            .escalated()
+            .open()
+            .order_by("-escalated_at")
+        )
+    return {name: qs[:WORK_QUEUE_LIMIT] for name, qs in sections.items()}

@@ -1,0 +1,140 @@
+"""Deadlines (时限): reminders before the due date, urges when overdue, escalation, auto-closing.
+
+``deadlines_process`` is the core of ``manage.py process_deadlines``; cron or a task worker runs
+it every few minutes. It is idempotent: each request records the due date it was reminded or
+urged for, every row is re-checked under its lock, and every notice carries an idempotency key,
+so running it twice (or twice at once) never sends the same notice twice. Days are counted in
+the site's time zone (Asia/Shanghai).
+"""
+
+import datetime
+from collections import Counter
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import Request, RequestEvent
+from . import ServiceError
+from .requests import _event, _requester, _tell, community_workers, request_escalate, responsible_people
+
+Status = Request.Status
+Kind = RequestEvent.Kind
+
+#: Stages in which someone is working against the due date.
+HANDLING = (Status.ACCEPTED, Status.RESPONDED)
+
+
+def remind_days_before() -> int:
+    return int(getattr(settings, "REQUEST_REMIND_DAYS_BEFORE", 1))
+
+
+def escalate_after_overdue_days() -> int:
+    return int(getattr(settings, "REQUEST_ESCALATE_AFTER_OVERDUE_DAYS", 3))
+
+
+def evaluation_days() -> int:
+    return int(getattr(settings, "REQUEST_EVALUATION_DAYS", 7))
+
+
+def _lock(pk: int) -> Request:
+    return Request.objects.select_for_update().select_related("community", "category").get(pk=pk)
+
+
+@transaction.atomic
+def _remind(pk: int, today: datetime.date) -> int:
+    request = _lock(pk)
+    due = request.due_date
+    if request.status not in HANDLING or due is None or request.reminded_for == due:
+        return 0
+    if not today <= due <= today + datetime.timedelta(days=remind_days_before()):
+        return 0
+    request.reminded_for = due
+    request.save(update_fields=["reminded_for"])
+    event = _event(
+        request, Kind.REMINDED, note=_("Due %(due)s") % {"due": due.isoformat()}, from_status=request.status
+    )
+    _tell(responsible_people(request), request, event, key=f"request:{pk}:remind:{due.isoformat()}")
+    return 1
+
+
+@transaction.atomic
+def _urge(pk: int, today: datetime.date) -> int:
+    request = _lock(pk)
+    due = request.due_date
+    if request.status not in HANDLING or due is None or due >= today or request.urged_for == due:
+        return 0
+    request.urged_for = due
+    request.save(update_fields=["urged_for"])
+    note = _("Overdue since %(due)s") % {"due": due.isoformat()}
+    event = _event(request, Kind.URGED, note=note, from_status=request.status)
+    people = responsible_people(request) + community_workers(request.community)
+    _tell(people, request, event, key=f"request:{pk}:urge:{due.isoformat()}")
+    return 1
+
+
+def _escalate(pk: int, today: datetime.date) -> int:
+    request = Request.objects.get(pk=pk)
+    days = (today - request.due_date).days
+    reason = _("Still open %(days)d days after the due date %(due)s.") % {
+        "days": days,
+        "due": request.due_date.isoformat(),
+    }
+    try:
+        request_escalate(request=request, by=None, reason=reason)
+    except ServiceError:
+        return 0  # escalated or closed meanwhile
+    return 1
+
+
+@transaction.atomic
+def _auto_close(pk: int, cutoff: datetime.datetime) -> int:
+    request = _lock(pk)
+    if (
+        request.status not in Request.EVALUABLE_STATUSES
+        or not request.resolved_at
+        or request.resolved_at > cutoff
+    ):
+        return 0
+    before = request.status
+    request.status = Status.CLOSED
+    request.closed_at = timezone.now()
+    request.save()
+    note = _("Not evaluated within %(days)d days.") % {"days": evaluation_days()}
+    event = _event(request, Kind.AUTO_CLOSED, note=note, from_status=before)
+    _tell(_requester(request), request, event)
+    return 1
+
+
+def deadlines_process(*, now: datetime.datetime | None = None) -> Counter:
+    """Send what is due at ``now``; return how many of each kind were sent."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    counts = Counter()
+    handling = Request.objects.filter(status__in=HANDLING, due_date__isnull=False)
+
+    soon = today + datetime.timedelta(days=remind_days_before())
+    for pk in (
+        handling.filter(due_date__gte=today, due_date__lte=soon)
+        .exclude(reminded_for=F("due_date"))
+        .values_list("pk", flat=True)
+    ):
+        counts["reminded"] += _remind(pk, today)
+
+    for pk in (
+        handling.filter(due_date__lt=today).exclude(urged_for=F("due_date")).values_list("pk", flat=True)
+    ):
+        counts["urged"] += _urge(pk, today)
+
+    limit = today - datetime.timedelta(days=escalate_after_overdue_days())
+    for pk in handling.filter(due_date__lte=limit, escalated_at__isnull=True).values_list("pk", flat=True):
+        counts["escalated"] += _escalate(pk, today)
+
+    cutoff = now - datetime.timedelta(days=evaluation_days())
+    for pk in Request.objects.filter(
+        status__in=Request.EVALUABLE_STATUSES, resolved_at__lte=cutoff
+    ).values_list("pk", flat=True):
+        counts["closed"] += _auto_close(pk, cutoff)
+    return counts

@@ -1,0 +1,506 @@
+"""Every transition of a request (诉求) lives here: intake, handling, evaluation, escalation.
+
+Each function locks the request row, checks the state it expects, writes the new state, appends
+one timeline event and notifies whoever must know. A refused change raises ``ServiceError`` with a
+message for the user, and nothing is written. Views, commands, the meetings app and the demo call
+these functions; none of them changes a request by hand.
+
+Who may call what (a resident cannot resolve, a company cannot answer another company's request)
+is django-rules' job in ``deliberation/rules.py``; these functions guard the states.
+"""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    Category,
+    Channel,
+    Membership,
+    Request,
+    RequestEvent,
+    RequestPhoto,
+    Response,
+    ResponsibleParty,
+    Role,
+    User,
+)
+from . import ServiceError
+from .notifications import notify
+from .photos import clean_photo
+
+Status = Request.Status
+Kind = RequestEvent.Kind
+
+MAX_PHOTOS = 4
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _locked(request: Request) -> Request:
+    return Request.objects.select_for_update().select_related("community", "category").get(pk=request.pk)
+
+
+def _event(
+    request: Request, kind: str, *, by=None, note: str = "", url: str = "", from_status=""
+) -> RequestEvent:
+    return RequestEvent.objects.create(
+        request=request,
+        kind=kind,
+        by=by,
+        from_status=from_status,
+        to_status=request.status,
+        note=note,
+        url=url,
+    )
+
+
+def community_workers(community) -> list[User]:
+    return list(
+        User.objects.filter(
+            memberships__community=community,
+            memberships__status=Membership.Status.APPROVED,
+            memberships__role=Role.WORKER,
+            is_active=True,
+        )
+    )
+
+
+def street_officers(community) -> list[User]:
+    return list(User.objects.filter(street_office_id=community.get_parent().pk, is_active=True))
+
+
+def responsible_people(request: Request) -> list[User]:
+    """Whoever must act on an accepted request: the party's people, or the workers by default."""
+    party = request.responsible_party
+    if party == ResponsibleParty.PROPERTY and request.assigned_company_id:
+        people = list(User.objects.filter(property_company_id=request.assigned_company_id, is_active=True))
+    elif party == ResponsibleParty.COMMITTEE:
+        people = list(
+            User.objects.filter(
+                memberships__community_id=request.community_id,
+                memberships__status=Membership.Status.APPROVED,
+                memberships__role=Role.COMMITTEE,
+                is_active=True,
+            )
+        )
+    elif party == ResponsibleParty.STREET:
+        people = street_officers(request.community)
+    else:
+        people = []
+    return people or community_workers(request.community)
+
+
+def _tell(users, request: Request, event: RequestEvent, *, key: str = "") -> None:
+    """Notify each user once. ``key`` (default: the event) makes a retried notice a no-op."""
+    seen = set()
+    for user in users:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        notify(
+            user=user,
+            template="deliberation/mail/request_event",
+            context={"request": request, "event": event, "what": Kind(event.kind).label, "note": event.note},
+            url=request.get_absolute_url(),
+            key=key or f"request:{request.pk}:event:{event.pk}",
+        )
+
+
+def _requester(request: Request) -> list[User]:
+    return [request.requester] if request.requester_id else []
+
+
+def _require(request: Request, statuses, message) -> None:
+    if request.status not in statuses:
+        raise ServiceError(message)
+
+
+def _attach_photos(request: Request, photos, *, response: Response | None = None) -> None:
+    photos = list(photos or [])
+    if len(photos) > MAX_PHOTOS:
+        raise ServiceError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
+    cleaned = [clean_photo(photo) for photo in photos]
+    for content in cleaned:
+        RequestPhoto.objects.create(request=request, response=response, image=content)
+
+
+def _assign_tracking_number(request: Request) -> None:
+    # The primary key is unique in the deployment and known only after the insert, inside the
+    # same transaction, so two concurrent submissions can never share a number.
+    year = timezone.localtime(request.created_at).year
+    request.tracking_number = f"SQ-{year}-{request.pk:06d}"
+    Request.objects.filter(pk=request.pk).update(tracking_number=request.tracking_number)
+
+
+def _validate_text(title: str, description: str) -> None:
+    if not title.strip():
+        raise ServiceError(_("A title is required."), field="title")
+    if len(title) > Request._meta.get_field("title").max_length:
+        raise ServiceError(_("The title is too long."), field="title")
+    if not description.strip():
+        raise ServiceError(_("A description is required."), field="description")
+    if len(description) > Request._meta.get_field("description").max_length:
+        raise ServiceError(_("The description is too long."), field="description")
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_submit(
+    *,
+    community,
+    by: User,
+    title: str,
+    description: str,
+    category: Category,
+    location: str = "",
+    show_name: bool = False,
+    photos=(),
+) -> Request:
+    """A verified resident submits a request online from the community's hall."""
+    if not Membership.objects.filter(
+        user=by, community=community, status=Membership.Status.APPROVED
+    ).exists():
+        raise ServiceError(_("Only verified residents of this community can submit a request."))
+    _validate_text(title, description)
+    request = Request.objects.create(
+        community=community,
+        category=category,
+        title=title.strip(),
+        description=description.strip(),
+        location=location.strip(),
+        show_name=show_name,
+        requester=by,
+        channel=Channel.ONLINE,
+    )
+    _assign_tracking_number(request)
+    _attach_photos(request, photos)
+    event = _event(request, Kind.SUBMITTED, by=by)
+    _tell(community_workers(community), request, event)
+    return request
+
+
+@transaction.atomic
+def request_record_offline(
+    *,
+    community,
+    by: User,
+    channel: str,
+    title: str,
+    description: str,
+    category: Category,
+    requester_name: str,
+    requester_phone: str = "",
+    requester: User | None = None,
+    intake_place: str = "",
+    location: str = "",
+    show_name: bool = False,
+    photos=(),
+) -> Request:
+    """A community worker records a visit, a call or a hotline case for a resident.
+
+    The resident need not have an account; their name and phone are kept for staff only.
+    """
+    if channel == Channel.ONLINE or channel not in Channel.values:
+        raise ServiceError(_("Choose how the request reached you."), field="channel")
+    if not requester_name.strip() and requester is None:
+        raise ServiceError(_("The requester's name is required."), field="requester_name")
+    _validate_text(title, description)
+    request = Request.objects.create(
+        community=community,
+        category=category,
+        title=title.strip(),
+        description=description.strip(),
+        location=location.strip(),
+        show_name=show_name,
+        requester=requester,
+        requester_name=requester_name.strip(),
+        requester_phone=requester_phone.strip(),
+        channel=channel,
+        intake_place=intake_place.strip(),
+        recorded_by=by,
+    )
+    _assign_tracking_number(request)
+    _attach_photos(request, photos)
+    _event(request, Kind.RECORDED, by=by, note=Channel(channel).label)
+    return request
+
+
+# --- handling ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_accept(
+    *,
+    request: Request,
+    by: User,
+    party: str | None = None,
+    due_date: datetime.date | None = None,
+    category: Category | None = None,
+    note: str = "",
+) -> Request:
+    """受理: a worker accepts, names the responsible party and the due date (default: the SLA)."""
+    request = _locked(request)
+    _require(request, (Status.SUBMITTED,), _("Only a newly submitted request can be accepted."))
+    category = category or request.category
+    party = party or category.default_party
+    if party not in ResponsibleParty.values:
+        raise ServiceError(_("Choose a responsible party."), field="party")
+    company = None
+    if party == ResponsibleParty.PROPERTY:
+        company = request.community.property_company
+        if company is None:
+            raise ServiceError(_("This community has no property company."), field="party")
+    today = timezone.localdate()
+    due_date = due_date or today + datetime.timedelta(days=category.sla_days)
+    if due_date < today:
+        raise ServiceError(_("The due date cannot be in the past."), field="due_date")
+    before = request.status
+    request.category = category
+    request.status = Status.ACCEPTED
+    request.responsible_party = party
+    request.assigned_company = company
+    request.due_date = due_date
+    request.accepted_at = timezone.now()
+    request.save()
+    detail = _("%(party)s, due %(due)s") % {
+        "party": ResponsibleParty(party).label,
+        "due": due_date.isoformat(),
+    }
+    note = f"{detail}\n{note.strip()}" if note.strip() else detail
+    event = _event(request, Kind.ACCEPTED, by=by, note=note, from_status=before)
+    _tell(_requester(request) + responsible_people(request), request, event)
+    return request
+
+
+@transaction.atomic
+def request_reject(*, request: Request, by: User, reason: str) -> Request:
+    request = _locked(request)
+    _require(request, (Status.SUBMITTED,), _("Only a newly submitted request can be rejected."))
+    if not reason.strip():
+        raise ServiceError(_("Give the reason for rejecting."), field="reason")
+    before = request.status
+    request.status = Status.REJECTED
+    request.closed_at = timezone.now()
+    request.save()
+    event = _event(request, Kind.REJECTED, by=by, note=reason.strip(), from_status=before)
+    _tell(_requester(request), request, event)
+    return request
+
+
+def acting_party(request: Request, user: User) -> str:
+    """On whose behalf ``user`` answers: their company, the street, or the community."""
+    if user.property_company_id and user.property_company_id == request.assigned_company_id:
+        return ResponsibleParty.PROPERTY
+    if user.street_office_id:
+        return ResponsibleParty.STREET
+    if Membership.objects.filter(
+        user=user, community_id=request.community_id, status=Membership.Status.APPROVED, role=Role.COMMITTEE
+    ).exists():
+        return ResponsibleParty.COMMITTEE
+    return ResponsibleParty.COMMUNITY
+
+
+@transaction.atomic
+def request_respond(*, request: Request, by: User, body: str, photos=()) -> Response:
+    """答复: an official answer. Several answers may follow one another; none is ever edited."""
+    request = _locked(request)
+    _require(
+        request,
+        (Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA),
+        _("Only an accepted, open request can be answered."),
+    )
+    if not body.strip():
+        raise ServiceError(_("Write the response."), field="body")
+    if len(body) > Response._meta.get_field("body").max_length:
+        raise ServiceError(_("The response is too long."), field="body")
+    response = Response.objects.create(
+        request=request, by=by, party=acting_party(request, by), body=body.strip()
+    )
+    _attach_photos(request, photos, response=response)
+    before = request.status
+    if request.status == Status.ACCEPTED:
+        request.status = Status.RESPONDED
+    request.first_response_at = request.first_response_at or response.created_at
+    request.save()
+    event = _event(request, Kind.RESPONDED, by=by, note=response.body, from_status=before)
+    _tell(_requester(request), request, event)
+    return response
+
+
+@transaction.atomic
+def request_resolve(*, request: Request, by: User, note: str = "") -> Request:
+    request = _locked(request)
+    _require(
+        request,
+        (Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA),
+        _("Only an accepted, open request can be marked resolved."),
+    )
+    before = request.status
+    now = timezone.now()
+    request.status = Status.RESOLVED
+    request.resolved_at = now
+    request.first_response_at = request.first_response_at or now
+    request.save()
+    event = _event(request, Kind.RESOLVED, by=by, note=note.strip(), from_status=before)
+    _tell(_requester(request), request, event)
+    return request
+
+
+@transaction.atomic
+def request_evaluate(*, request: Request, by: User, rating: int, comment: str = "") -> Request:
+    """评价: the requester rates the outcome. 1–2 stars reopen it once; later a worker decides.
+
+    For a request recorded offline (no account), a community worker records the requester's
+    evaluation after a follow-up call (回访).
+    """
+    request = _locked(request)
+    on_behalf = request.requester_id is None and by.pk in {u.pk for u in community_workers(request.community)}
+    if request.requester_id != by.pk and not on_behalf:
+        raise ServiceError(_("Only the requester can evaluate this request."))
+    _require(request, Request.EVALUABLE_STATUSES, _("This request is not waiting for your evaluation."))
+    if rating not in (1, 2, 3, 4, 5):
+        raise ServiceError(_("Choose from 1 to 5 stars."), field="rating")
+    if len(comment) > Request._meta.get_field("evaluation_comment").max_length:
+        raise ServiceError(_("The comment is too long."), field="comment")
+    before = request.status
+    request.status = Status.EVALUATED
+    request.rating = rating
+    request.evaluation_comment = comment.strip()
+    request.evaluated_at = timezone.now()
+    request.save()
+    note = _("%(n)d of 5 stars.") % {"n": rating}
+    event = _event(request, Kind.EVALUATED, by=by, note=f"{note} {comment}".strip(), from_status=before)
+    if rating <= 2:
+        if request.reopen_count == 0:
+            _reopen(request, by=None, note=_("Reopened automatically: the requester was not satisfied."))
+        else:
+            _tell(community_workers(request.community), request, event)
+    return request
+
+
+def _reopen(request: Request, *, by, note: str) -> None:
+    before = request.status
+    request.status = Status.ACCEPTED
+    request.reopen_count += 1
+    request.resolved_at = None
+    request.rating = None
+    request.evaluated_at = None
+    request.closed_at = None
+    request.due_date = timezone.localdate() + datetime.timedelta(days=request.category.sla_days)
+    request.reminded_for = None
+    request.urged_for = None
+    request.save()
+    event = _event(request, Kind.REOPENED, by=by, note=note, from_status=before)
+    _tell(_requester(request) + responsible_people(request), request, event)
+
+
+@transaction.atomic
+def request_reopen(*, request: Request, by: User, reason: str) -> Request:
+    """A worker reopens an evaluated or closed request (after the one automatic reopening)."""
+    request = _locked(request)
+    _require(
+        request, (Status.EVALUATED, Status.CLOSED), _("Only an evaluated or closed request can be reopened.")
+    )
+    if not reason.strip():
+        raise ServiceError(_("Give the reason for reopening."), field="reason")
+    _reopen(request, by=by, note=reason.strip())
+    return request
+
+
+@transaction.atomic
+def request_close(*, request: Request, by: User, note: str = "") -> Request:
+    request = _locked(request)
+    _require(request, (Status.EVALUATED,), _("Only an evaluated request can be closed."))
+    before = request.status
+    request.status = Status.CLOSED
+    request.closed_at = timezone.now()
+    request.save()
+    event = _event(request, Kind.CLOSED, by=by, note=note.strip(), from_status=before)
+    _tell(_requester(request), request, event)
+    return request
+
+
+@transaction.atomic
+def request_escalate(*, request: Request, by: User | None, reason: str) -> Request:
+    """上报: pass an open request to the street office. Status is kept; the street now watches it."""
+    request = _locked(request)
+    _require(request, Request.OPEN_STATUSES, _("Only an open request can be escalated."))
+    if request.escalated_at is not None:
+        raise ServiceError(_("This request has already been escalated."))
+    if not reason.strip():
+        raise ServiceError(_("Give the reason for escalating."), field="reason")
+    request.escalated_at = timezone.now()
+    request.escalation_reason = reason.strip()[:300]
+    request.save()
+    event = _event(request, Kind.ESCALATED, by=by, note=request.escalation_reason, from_status=request.status)
+    _tell(street_officers(request.community) + community_workers(request.community), request, event)
+    return request
+
+
+# --- meetings ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_put_on_agenda(*, request: Request, by: User | None, meeting_title: str, url: str) -> Request:
+    """The meetings app put this request on a four-party meeting's agenda.
+
+    Idempotent: a request already on the agenda is returned unchanged, so re-saving an agenda
+    never adds a second timeline event.
+    """
+    request = _locked(request)
+    if request.status == Status.ON_AGENDA:
+        return request
+    _require(
+        request,
+        (Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED),
+        _("Only an open request can be put on a meeting agenda."),
+    )
+    before = request.status
+    request.status = Status.ON_AGENDA
+    request.save()
+    event = _event(request, Kind.ON_AGENDA, by=by, note=meeting_title, url=url, from_status=before)
+    _tell(_requester(request), request, event)
+    return request
+
+
+@transaction.atomic
+def request_resolve_by_meeting(
+    *, request: Request, by: User | None, resolution_title: str, url: str
+) -> Request:
+    """A meeting's resolution answers this request. The requester may then evaluate it."""
+    request = _locked(request)
+    if request.status == Status.RESOLVED_BY_MEETING:
+        return request
+    _require(request, Request.OPEN_STATUSES, _("Only an open request can be resolved by a meeting."))
+    before = request.status
+    now = timezone.now()
+    request.status = Status.RESOLVED_BY_MEETING
+    request.resolved_at = now
+    request.first_response_at = request.first_response_at or now
+    request.save()
+    event = _event(
+        request, Kind.RESOLVED_BY_MEETING, by=by, note=resolution_title, url=url, from_status=before
+    )
+    _tell(_requester(request), request, event)
+    return request
+
+
+# --- used by supports and deadlines ------------------------------------------------------------
+
+
+def request_mark_proposed(request: Request) -> bool:
+    """Inside a transaction holding the row lock: mark as proposed once the threshold is reached."""
+    if request.proposed_at is not None or request.num_vote_up < request.community.support_threshold:
+        return False
+    request.proposed_at = timezone.now()
+    Request.objects.filter(pk=request.pk).update(proposed_at=request.proposed_at)
+    note = _("%(n)d supports") % {"n": request.num_vote_up}
+    event = _event(request, Kind.PROPOSED, note=note, from_status=request.status)
+    _tell(community_workers(request.community), request, event)
+    return True

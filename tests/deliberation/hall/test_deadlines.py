@@ -1,0 +1,113 @@
+"""process_deadlines with frozen time: each reminder, urge, escalation and closing happens once."""
+
+import datetime
+import io
+import zoneinfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.management import call_command
+
+from deliberation.models import Notification, Request, RequestEvent
+from deliberation.services.deadlines import deadlines_process
+from deliberation.services.requests import request_accept, request_resolve
+
+pytestmark = pytest.mark.django_db
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+
+
+def at(day: int, hour: int = 9) -> datetime.datetime:
+    return datetime.datetime(2026, 5, day, hour, 0, tzinfo=SHANGHAI)
+
+
+def run_twice(django_capture_on_commit_callbacks) -> list[str]:
+    outputs = []
+    for _ in range(2):
+        out = io.StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("process_deadlines", stdout=out)
+        outputs.append(out.getvalue().strip())
+    return outputs
+
+
+def events(request, kind):
+    return RequestEvent.objects.filter(request=request, kind=kind).count()
+
+
+def test_each_notice_is_sent_once(
+    submit, worker, property_staff, street_officer, django_capture_on_commit_callbacks
+):
+    with time_machine.travel(at(1), tick=False):
+        request = request_accept(request=submit(), by=worker, due_date=datetime.date(2026, 5, 6))
+        untouched = request_accept(request=submit(), by=worker, due_date=datetime.date(2026, 5, 30))
+
+    mail.outbox.clear()
+    # 5 May, 23:30 Shanghai (15:30 UTC): the day before the due date — a reminder to the company.
+    with time_machine.travel(at(5, 23) + datetime.timedelta(minutes=30), tick=False):
+        assert run_twice(django_capture_on_commit_callbacks) == [
+            "reminded=1, urged=0, escalated=0, closed=0",
+            "reminded=0, urged=0, escalated=0, closed=0",
+        ]
+    assert [m.to for m in mail.outbox] == [[property_staff.email]]
+    assert events(request, "reminded") == 1
+
+    # 7 May: overdue — one urge to the company and the workers.
+    mail.outbox.clear()
+    with time_machine.travel(at(7), tick=False):
+        assert (
+            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=1, escalated=0, closed=0"
+        )
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([property_staff.email, worker.email])
+    assert events(request, "urged") == 1
+
+    # 9 May: 3 days overdue — escalated to the street office, once.
+    mail.outbox.clear()
+    with time_machine.travel(at(9), tick=False):
+        assert run_twice(django_capture_on_commit_callbacks) == [
+            "reminded=0, urged=0, escalated=1, closed=0",
+            "reminded=0, urged=0, escalated=0, closed=0",
+        ]
+    request.refresh_from_db()
+    assert request.escalated_at == at(9) and "2026-05-06" in request.escalation_reason
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([street_officer.email, worker.email])
+    assert (events(request, "reminded"), events(request, "urged"), events(request, "escalated")) == (1, 1, 1)
+    notices = Notification.objects.filter(user=property_staff, url=request.get_absolute_url())
+    assert notices.count() == 3  # accepted, reminded, urged
+    assert RequestEvent.objects.filter(request=untouched).count() == 2  # submitted, accepted
+
+    # Resolved on 10 May, not evaluated: closed on 17 May, once.
+    with time_machine.travel(at(10), tick=False):
+        request_resolve(request=request, by=property_staff)
+    with time_machine.travel(at(17, 8), tick=False):
+        assert (
+            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=0, escalated=0, closed=0"
+        )
+    with time_machine.travel(at(17, 10), tick=False):
+        assert run_twice(django_capture_on_commit_callbacks) == [
+            "reminded=0, urged=0, escalated=0, closed=1",
+            "reminded=0, urged=0, escalated=0, closed=0",
+        ]
+    request.refresh_from_db()
+    assert request.status == Request.Status.CLOSED and request.closed_without_evaluation
+    assert events(request, "auto_closed") == 1
+
+
+def test_reopened_request_gets_new_notices(submit, worker, property_staff):
+    """A new due date after reopening is a new deadline: reminded and urged again."""
+    from deliberation.services.requests import request_evaluate
+
+    with time_machine.travel(at(1), tick=False):
+        request = request_accept(request=submit(), by=worker, due_date=datetime.date(2026, 5, 2))
+    with time_machine.travel(at(3), tick=False):
+        assert deadlines_process()["urged"] == 1
+        request_resolve(request=request, by=property_staff)
+        request_evaluate(request=request, by=request.requester, rating=1, comment="没修好")
+    request.refresh_from_db()
+    assert request.due_date == datetime.date(2026, 5, 8)  # reopened with the category's 5 days
+    with time_machine.travel(at(9), tick=False):
+        counts = deadlines_process(now=at(9))
+        assert counts["urged"] == 1
+        assert deadlines_process(now=at(9))["urged"] == 0
+    assert events(request, "urged") == 2
