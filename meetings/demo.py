@@ -1,5 +1,104 @@
-"""Demo data for meetings. ``seed_demo`` calls ``seed(ctx)`` after the requests exist."""
+"""Demo data for meetings. ``seed_demo`` calls ``seed(ctx)`` after the requests exist.
+
+Xingfu gets a scheduled four-party meeting with all four parties (the property company's project
+manager only by email) and its agenda, and a second meeting whose time poll is open. Idempotent:
+meetings are found by community and title, participants and agenda items by their natural keys.
+Everything goes through the services, so the invitations and the poll are mailed through the
+configured backend (the console in development) when the demo is first loaded.
+"""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import Meeting, ParticipantRole, Party
+from .services import convening, polls
+
+SCHEDULED_TITLE = "十二月四方会议：电梯更换与停车秩序"
+POLLING_TITLE = "2027年一季度四方会议"
+MANAGER_EMAIL = "manager@yiju.example"
+FALLBACK_AGENDA = ["3号楼电梯频繁故障，申请更换", "夜间占用消防通道停车", "垃圾分类投放点异味"]
+
+
+def _at(days: int, hour: int):
+    day = timezone.localtime() + timedelta(days=days)
+    start = day.replace(hour=hour, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(hours=2)
+
+
+def _participants(meeting, ctx):
+    users = ctx.users
+    worker = users["worker"]
+    wanted = [
+        dict(user=users["worker"], party=Party.COMMUNITY, role=ParticipantRole.CHAIR),
+        dict(user=users["committee"], party=Party.COMMITTEE),
+        dict(user=users["property"], party=Party.PROPERTY),
+        dict(name="孙经理（物业项目经理）", email=MANAGER_EMAIL, party=Party.PROPERTY),
+        dict(user=users["representative"], party=Party.RESIDENTS),
+    ]
+    if ctx.neighbours:
+        wanted.append(dict(user=ctx.neighbours[0], party=Party.RESIDENTS, role=ParticipantRole.SECRETARY))
+    for fields in wanted:
+        user = fields.get("user")
+        exists = (
+            meeting.participants.filter(user=user)
+            if user
+            else meeting.participants.filter(email=fields["email"])
+        )
+        if not exists.exists():
+            convening.participant_add(meeting=meeting, by=worker, **fields)
+
+
+def _agenda_titles(community) -> list[tuple[str, list]]:
+    """The community's requests proposed for a meeting, when the hall has them; else fixed topics."""
+    try:
+        from deliberation.models import Request
+    except ImportError:
+        return [(title, []) for title in FALLBACK_AGENDA]
+    requests = list(
+        Request.objects.filter(community=community, proposed_at__isnull=False).order_by("proposed_at")[:3]
+    )
+    if not requests:
+        return [(title, []) for title in FALLBACK_AGENDA]
+    return [(request.title, [request]) for request in requests]
+
+
+def _agenda(meeting, ctx):
+    for title, requests in _agenda_titles(meeting.community):
+        item = meeting.agenda_items.filter(title=title).first()
+        if item is None:
+            item = convening.agenda_item_add(meeting=meeting, by=ctx.users["worker"], title=title)
+        if requests:
+            from .services.convening import agenda_item_link_requests
+
+            agenda_item_link_requests(item=item, by=ctx.users["worker"], requests=requests)
 
 
 def seed(ctx) -> None:
-    return None
+    community = ctx.communities["xingfu"]
+    worker = ctx.users["worker"]
+    scheduled = Meeting.objects.filter(community=community, title=SCHEDULED_TITLE).first()
+    if scheduled is None:
+        starts, ends = _at(days=10, hour=19)
+        scheduled = convening.meeting_create(
+            community=community,
+            by=worker,
+            title=SCHEDULED_TITLE,
+            place="幸福社区党群服务中心三楼会议室",
+            starts_at=starts,
+            ends_at=ends,
+            description="业委会、物业、居民代表和社区共同商议居民议事厅中附议较多的诉求。",
+        )
+    _participants(scheduled, ctx)
+    _agenda(scheduled, ctx)
+    if scheduled.status == Meeting.Status.DRAFT:
+        convening.meeting_schedule(meeting=scheduled, by=worker)
+
+    polling = Meeting.objects.filter(community=community, title=POLLING_TITLE).first()
+    if polling is None:
+        polling = convening.meeting_create(
+            community=community, by=worker, title=POLLING_TITLE, place="幸福社区党群服务中心"
+        )
+    _participants(polling, ctx)
+    if polling.status == Meeting.Status.DRAFT:
+        polls.poll_open(meeting=polling, by=worker, slots=[_at(20, 19), _at(22, 15), _at(24, 19)])

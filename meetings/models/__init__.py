@@ -4,5 +4,13 @@
 - ``minutes``: live minutes, motions, ballots, resolutions and actions.
 """
 
-from .convening import AgendaItem, Meeting, Participant, ParticipantRole, Party  # noqa: F401
+from .convening import (  # noqa: F401
+    AgendaItem,
+    Meeting,
+    Participant,
+    ParticipantRole,
+    Party,
+    SlotAnswer,
+    TimeSlot,
+)
 from .minutes import *  # noqa: F401,F403

@@ -23,6 +23,42 @@ class ParticipantRole(models.TextChoices):
     OBSERVER = "observer", _("Observer")
 
 
+class MeetingQuerySet(models.QuerySet):
+    def for_community(self, community):
+        return self.filter(community=community)
+
+    def with_time(self):
+        """Meetings that belong in a calendar: their time is fixed (cancelled ones stay, as cancelled)."""
+        return self.filter(starts_at__isnull=False, ends_at__isnull=False).exclude(
+            status__in=[Meeting.Status.DRAFT, Meeting.Status.POLLING]
+        )
+
+    def public(self):
+        return self.filter(visibility=Meeting.Visibility.PUBLIC)
+
+    def visible_to(self, user, community):
+        """What a list page shows: public meetings, plus members-only ones to members, workers and participants."""
+        from deliberation.predicates import is_community_worker, is_street_officer_for, is_verified_member
+
+        qs = self.for_community(community)
+        if user.is_authenticated and (
+            user.is_superuser
+            or is_verified_member(user, community)
+            or is_community_worker(user, community)
+            or is_street_officer_for(user, community)
+        ):
+            visible = qs
+        elif user.is_authenticated:
+            visible = qs.filter(
+                models.Q(visibility=Meeting.Visibility.PUBLIC) | models.Q(participants__user=user)
+            )
+        else:
+            visible = qs.public()
+        if not (user.is_authenticated and (user.is_superuser or is_community_worker(user, community))):
+            visible = visible.exclude(status=Meeting.Status.DRAFT)
+        return visible.distinct()
+
+
 class Meeting(models.Model):
     class Kind(models.TextChoices):
         FOUR_PARTY = "four_party", _("Four-party meeting")
@@ -58,7 +94,14 @@ class Meeting(models.Model):
     # iCalendar identity: the UID never changes; SEQUENCE rises on every change of time, place or status.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     sequence = models.PositiveIntegerField(default=0)
+    description = models.TextField(_("description"), blank=True)
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    # The 24-hour reminder is sent once per start time; rescheduling clears it.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("meeting")
@@ -76,6 +119,15 @@ class Meeting(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def is_open_for_changes(self) -> bool:
+        """Convening work (edits, participants, agenda) stops once the meeting has started or ended."""
+        return self.status in (self.Status.DRAFT, self.Status.POLLING, self.Status.SCHEDULED)
+
+    @property
+    def location_text(self) -> str:
+        return " · ".join(part for part in (self.place, self.online_url) if part)
+
 
 class Participant(models.Model):
     """A person invited to a meeting: an account, or only a name and an email address."""
@@ -88,15 +140,24 @@ class Participant(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="participations"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="participations",
     )
     name = models.CharField(_("name"), max_length=60)
     email = models.EmailField(_("email"), blank=True)
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     party = models.CharField(_("party"), max_length=20, choices=Party.choices)
-    role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices, default=ParticipantRole.MEMBER)
+    role = models.CharField(
+        _("role"), max_length=20, choices=ParticipantRole.choices, default=ParticipantRole.MEMBER
+    )
     votes = models.BooleanField(_("votes"), default=True)
-    partstat = models.CharField(_("answer"), max_length=20, choices=PartStat.choices, default=PartStat.NEEDS_ACTION)
+    partstat = models.CharField(
+        _("answer"), max_length=20, choices=PartStat.choices, default=PartStat.NEEDS_ACTION
+    )
+    answered_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("participant")
@@ -104,7 +165,9 @@ class Participant(models.Model):
         ordering = ["party", "role", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["meeting", "user"], condition=models.Q(user__isnull=False), name="participant_unique_user"
+                fields=["meeting", "user"],
+                condition=models.Q(user__isnull=False),
+                name="participant_unique_user",
             ),
             models.UniqueConstraint(
                 fields=["meeting", "email"], condition=~models.Q(email=""), name="participant_unique_email"
@@ -113,6 +176,16 @@ class Participant(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.get_party_display()})"
+
+    @property
+    def address(self) -> str:
+        return self.email or (self.user.email if self.user_id else "")
+
+    @property
+    def mail_language(self) -> str:
+        if self.user_id and self.user.language:
+            return self.user.language
+        return self.language or settings.LANGUAGE_CODE
 
 
 class AgendaItem(models.Model):
@@ -130,3 +203,45 @@ class AgendaItem(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class TimeSlot(models.Model):
+    """时间征询: one candidate time the convener proposes while the poll is open."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="slots")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+
+    class Meta:
+        verbose_name = _("candidate time")
+        verbose_name_plural = _("candidate times")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="slot_ends_after_start"
+            ),
+            models.UniqueConstraint(fields=["meeting", "starts_at", "ends_at"], name="slot_unique_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.starts_at:%Y-%m-%d %H:%M}"
+
+
+class SlotAnswer(models.Model):
+    class Answer(models.TextChoices):
+        YES = "yes", _("Yes")
+        MAYBE = "maybe", _("If need be")
+        NO = "no", _("No")
+
+    slot = models.ForeignKey(TimeSlot, on_delete=models.CASCADE, related_name="answers")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="slot_answers")
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices)
+    answered_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("availability")
+        verbose_name_plural = _("availabilities")
+        constraints = [models.UniqueConstraint(fields=["slot", "participant"], name="slot_answer_once")]
+
+    def __str__(self):
+        return f"{self.participant}: {self.answer}"

@@ -1,0 +1,120 @@
+"""Forms only parse input; the services decide what is allowed."""
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from deliberation.models import Membership, User
+
+from .models import Meeting, ParticipantRole, Party, SlotAnswer
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def datetime_field(label, required=False):
+    return forms.DateTimeField(
+        label=label,
+        required=required,
+        widget=DATETIME_INPUT,
+        input_formats=DATETIME_FORMATS,
+        help_text=_("Beijing time (Asia/Shanghai)"),
+    )
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Meeting.Kind.choices)
+    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
+    starts_at = datetime_field(_("Starts at"))
+    ends_at = datetime_field(_("Ends at"))
+    visibility = forms.ChoiceField(label=_("Who can see it"), choices=Meeting.Visibility.choices)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+    @classmethod
+    def for_meeting(cls, meeting, data=None):
+        initial = {name: getattr(meeting, name) for name in cls.base_fields}
+        return cls(data, initial=initial)
+
+
+class ParticipantForm(forms.Form):
+    member = forms.ModelChoiceField(
+        label=_("Person with an account"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Or leave empty and give a name and email for someone without an account."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    email = forms.EmailField(label=_("Email"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language of their mail"), choices=settings.LANGUAGES, required=False
+    )
+    party = forms.ChoiceField(label=_("Party"), choices=Party.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=ParticipantRole.choices, initial=ParticipantRole.MEMBER)
+    votes = forms.BooleanField(label=_("Votes"), required=False, initial=True)
+
+    def __init__(self, *args, community=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if community is not None:
+            members = User.objects.filter(
+                memberships__community=community, memberships__status=Membership.Status.APPROVED
+            )
+            staff = (
+                User.objects.filter(property_company_id=community.property_company_id)
+                if (community.property_company_id)
+                else User.objects.none()
+            )
+            self.fields["member"].queryset = (members | staff).distinct().order_by("display_name", "email")
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(label=_("Agenda item"), max_length=200)
+    description = forms.CharField(
+        label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class ScheduleForm(forms.Form):
+    starts_at = datetime_field(_("Starts at"), required=True)
+    ends_at = datetime_field(_("Ends at"), required=True)
+
+
+class PollOpenForm(forms.Form):
+    """Up to five candidate times; empty rows are ignored."""
+
+    ROWS = 5
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, self.ROWS + 1):
+            self.fields[f"start_{i}"] = datetime_field(_("Candidate %(n)s starts") % {"n": i})
+            self.fields[f"end_{i}"] = datetime_field(_("Candidate %(n)s ends") % {"n": i})
+
+    def slots(self):
+        pairs = []
+        for i in range(1, self.ROWS + 1):
+            start, end = self.cleaned_data.get(f"start_{i}"), self.cleaned_data.get(f"end_{i}")
+            if start or end:
+                pairs.append((start, end))
+        return pairs
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (sent to every participant)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+def parse_poll_answers(data, slots) -> dict[int, str]:
+    """``answer_<slot id>`` fields from the poll table; missing ones are left unanswered."""
+    answers = {}
+    for slot in slots:
+        value = data.get(f"answer_{slot.pk}")
+        if value:
+            answers[slot.pk] = value if value in SlotAnswer.Answer.values else "invalid"
+    return answers

@@ -1,0 +1,363 @@
+"""Convening a four-party meeting: create, edit, participants, agenda, invitations, cancel, reminder.
+
+SEQUENCE is the calendar's version of a meeting. It rises (with ``F()``, under a row lock) in the
+services that change what a calendar shows — time, place, title or status — and in nothing else:
+RSVPs, agenda edits and new participants never move it. Every change that reaches calendars is
+mailed after the transaction commits, so a rolled-back change never sends anything.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from deliberation.models import User
+
+from .. import mail
+from ..models import AgendaItem, Meeting, Participant, ParticipantRole, Party
+from . import ServiceError
+
+#: Fields whose change reaches the calendars (and so raises SEQUENCE and mails an update).
+CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "place", "online_url")
+EDITABLE_FIELDS = (*CALENDAR_FIELDS, "kind", "visibility", "description")
+REMINDER_BEFORE = timedelta(hours=24)
+
+
+def _lock(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("community", "convener").get(pk=meeting.pk)
+
+
+def _require_open(meeting: Meeting) -> None:
+    if meeting.status == Meeting.Status.CANCELLED:
+        raise ServiceError(_("This meeting was cancelled and can no longer be changed."))
+    if not meeting.is_open_for_changes:
+        raise ServiceError(_("This meeting has started or is closed and can no longer be changed."))
+
+
+def validate_times(
+    starts_at: datetime | None, ends_at: datetime | None, *, now: datetime | None = None
+) -> None:
+    """Both or neither; the end after the start; never in the past."""
+    if (starts_at is None) != (ends_at is None):
+        raise ServiceError(_("Give both the start and the end, or neither."), field="ends_at")
+    if starts_at is None:
+        return
+    if ends_at <= starts_at:
+        raise ServiceError(_("The meeting must end after it starts."), field="ends_at")
+    if starts_at <= (now or timezone.now()):
+        raise ServiceError(_("The start is in the past. Choose a time to come."), field="starts_at")
+
+
+def _mail_on_commit(
+    meeting_id: int, kind: str, participant_ids: list[int] | None = None, key: str = ""
+) -> None:
+    def send():
+        meeting = Meeting.objects.select_related("community", "convener").get(pk=meeting_id)
+        participants = None
+        if participant_ids is not None:
+            participants = list(meeting.participants.select_related("user").filter(pk__in=participant_ids))
+        mail.send_meeting_mail(meeting=meeting, kind=kind, participants=participants, key=key)
+
+    transaction.on_commit(send)
+
+
+def _bump(meeting: Meeting, **changes) -> Meeting:
+    """Write ``changes`` and raise SEQUENCE in one UPDATE; return the fresh row."""
+    Meeting.objects.filter(pk=meeting.pk).update(
+        sequence=F("sequence") + 1, updated_at=timezone.now(), **changes
+    )
+    meeting.refresh_from_db()
+    return meeting
+
+
+def missing_parties(meeting: Meeting) -> list[Party]:
+    """The parties with no participant yet, in the order of ``Party``."""
+    present = set(meeting.participants.values_list("party", flat=True))
+    return [party for party in Party if party.value not in present]
+
+
+def require_all_parties(meeting: Meeting) -> None:
+    missing = missing_parties(meeting)
+    if missing:
+        raise ServiceError(
+            _("Every party must have a participant before invitations go out. Missing: %(parties)s.")
+            % {"parties": "、".join(str(party.label) for party in missing)}
+        )
+
+
+@transaction.atomic
+def meeting_create(
+    *,
+    community,
+    by: User,
+    title: str,
+    kind: str = Meeting.Kind.FOUR_PARTY,
+    place: str = "",
+    online_url: str = "",
+    starts_at: datetime | None = None,
+    ends_at: datetime | None = None,
+    visibility: str = Meeting.Visibility.PUBLIC,
+    description: str = "",
+) -> Meeting:
+    """A draft meeting. Its time may be fixed now or found later with a time poll."""
+    if not title.strip():
+        raise ServiceError(_("Give the meeting a title."), field="title")
+    validate_times(starts_at, ends_at)
+    return Meeting.objects.create(
+        community=community,
+        convener=by,
+        title=title.strip(),
+        kind=kind,
+        place=place.strip(),
+        online_url=online_url.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        visibility=visibility,
+        description=description.strip(),
+    )
+
+
+@transaction.atomic
+def meeting_update(*, meeting: Meeting, by: User, **changes) -> Meeting:
+    """Edit a meeting. Once invitations are out, a change of time, place or title is an update:
+    SEQUENCE rises and every participant gets the new calendar entry."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    locked = _lock(meeting)
+    _require_open(locked)
+    changes = {
+        name: value.strip() if isinstance(value, str) else value
+        for name, value in changes.items()
+        if getattr(locked, name) != (value.strip() if isinstance(value, str) else value)
+    }
+    if "title" in changes and not changes["title"]:
+        raise ServiceError(_("Give the meeting a title."), field="title")
+    starts_at = changes.get("starts_at", locked.starts_at)
+    ends_at = changes.get("ends_at", locked.ends_at)
+    if "starts_at" in changes or "ends_at" in changes:
+        if locked.status == Meeting.Status.POLLING:
+            raise ServiceError(_("The time poll is open: fix the time from its table."), field="starts_at")
+        validate_times(starts_at, ends_at)
+        if locked.status == Meeting.Status.SCHEDULED and starts_at is None:
+            raise ServiceError(_("A scheduled meeting needs a time. Cancel it instead."), field="starts_at")
+    if not changes:
+        return locked
+    if locked.status == Meeting.Status.SCHEDULED and any(name in CALENDAR_FIELDS for name in changes):
+        if "starts_at" in changes:
+            changes["reminder_sent_at"] = None
+        locked = _bump(locked, **changes)
+        _mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
+        return locked
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def meeting_schedule(
+    *, meeting: Meeting, by: User, starts_at: datetime | None = None, ends_at: datetime | None = None
+) -> Meeting:
+    """Fix the time (from the poll or directly) and send the invitations.
+
+    A draft or polling meeting becomes scheduled and everyone gets METHOD:REQUEST. On a meeting that
+    is already scheduled this is a reschedule: SEQUENCE rises and everyone gets the update.
+    """
+    locked = _lock(meeting)
+    _require_open(locked)
+    starts_at = starts_at or locked.starts_at
+    ends_at = ends_at or locked.ends_at
+    if starts_at is None:
+        raise ServiceError(_("Fix the time first: give a start and an end, or pick a slot from the poll."))
+    validate_times(starts_at, ends_at)
+    if not (locked.place or locked.online_url):
+        raise ServiceError(_("Give a place or an online link before inviting."), field="place")
+    require_all_parties(locked)
+    rescheduled = locked.status == Meeting.Status.SCHEDULED
+    if rescheduled and (starts_at, ends_at) == (locked.starts_at, locked.ends_at):
+        raise ServiceError(_("The meeting is already scheduled at that time."))
+    locked = _bump(
+        locked, starts_at=starts_at, ends_at=ends_at, status=Meeting.Status.SCHEDULED, reminder_sent_at=None
+    )
+    kind = mail.UPDATE if rescheduled else mail.INVITATION
+    _mail_on_commit(locked.pk, kind, key=f"meeting-{locked.pk}-{kind}-{locked.sequence}")
+    return locked
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting: Meeting, by: User, reason: str = "") -> Meeting:
+    """Call the meeting off. Calendars that had it get METHOD:CANCEL with a higher SEQUENCE."""
+    locked = _lock(meeting)
+    _require_open(locked)
+    was_sent = locked.status in (Meeting.Status.SCHEDULED, Meeting.Status.POLLING)
+    locked = _bump(locked, status=Meeting.Status.CANCELLED, cancel_reason=reason.strip())
+    if was_sent:
+        _mail_on_commit(locked.pk, mail.CANCELLATION, key=f"meeting-{locked.pk}-cancel-{locked.sequence}")
+    return locked
+
+
+def meeting_set_status(*, meeting: Meeting, status: str) -> Meeting:
+    """For the live minutes: starting and closing a meeting are status changes, so SEQUENCE rises.
+    Nothing is mailed; feeds show the new status."""
+    with transaction.atomic():
+        locked = _lock(meeting)
+        if locked.status == status:
+            return locked
+        return _bump(locked, status=status)
+
+
+@transaction.atomic
+def participant_add(
+    *,
+    meeting: Meeting,
+    by: User,
+    party: str,
+    user: User | None = None,
+    name: str = "",
+    email: str = "",
+    role: str = ParticipantRole.MEMBER,
+    votes: bool = True,
+    language: str = "",
+) -> Participant:
+    """Invite a person: an account, or a name and an email address for someone without one."""
+    locked = _lock(meeting)
+    _require_open(locked)
+    if party not in Party.values:
+        raise ServiceError(_("Choose one of the four parties."), field="party")
+    if role not in ParticipantRole.values:
+        raise ServiceError(_("Choose a role."), field="role")
+    email = (email or (user.email if user else "")).strip().lower()
+    name = (name or (str(user) if user else "")).strip()
+    if user is None and not email:
+        raise ServiceError(_("Give an email address for a participant without an account."), field="email")
+    if not name:
+        raise ServiceError(_("Give the participant's name."), field="name")
+    if user is not None and locked.participants.filter(user=user).exists():
+        raise ServiceError(_("%(name)s is already a participant.") % {"name": name})
+    if email and locked.participants.filter(email=email).exists():
+        raise ServiceError(_("%(email)s is already a participant.") % {"email": email}, field="email")
+    if role == ParticipantRole.CHAIR and locked.participants.filter(role=ParticipantRole.CHAIR).exists():
+        raise ServiceError(_("The meeting already has a chair."), field="role")
+    participant = Participant.objects.create(
+        meeting=locked,
+        user=user,
+        name=name,
+        email=email,
+        party=party,
+        role=role,
+        votes=votes and role != ParticipantRole.OBSERVER,
+        language=language or (user.language if user else "") or "zh-hans",
+    )
+    # Someone added after the invitations went out gets their own copy; the others' calendars
+    # need no update for it, so SEQUENCE stays.
+    if locked.status == Meeting.Status.SCHEDULED:
+        _mail_on_commit(
+            locked.pk,
+            mail.INVITATION,
+            [participant.pk],
+            key=f"meeting-{locked.pk}-invitation-{locked.sequence}",
+        )
+    elif locked.status == Meeting.Status.POLLING:
+        _mail_on_commit(locked.pk, mail.POLL, [participant.pk], key=f"meeting-{locked.pk}-poll")
+    return participant
+
+
+@transaction.atomic
+def participant_remove(*, participant: Participant, by: User) -> None:
+    """Remove a participant. After the invitations, they get a CANCEL for their calendar."""
+    locked = _lock(participant.meeting)
+    _require_open(locked)
+    if locked.status in (Meeting.Status.SCHEDULED, Meeting.Status.POLLING):
+        remaining = locked.participants.exclude(pk=participant.pk)
+        if not remaining.filter(party=participant.party).exists():
+            raise ServiceError(
+                _("%(party)s would have no participant left. Add another one first.")
+                % {"party": participant.get_party_display()}
+            )
+    if locked.status != Meeting.Status.SCHEDULED:
+        participant.delete()
+        return
+    # iTIP: the removed attendee gets a CANCEL, everyone else the update without them; both carry
+    # the raised SEQUENCE.
+    locked = _bump(locked)
+    if participant.address:
+        message, _subject, _text = mail.build_message(
+            kind=mail.CANCELLATION,
+            meeting=locked,
+            participant=participant,
+            participants=[participant],
+            agenda=list(locked.agenda_items.all()),
+            calendar=mail.meeting_calendar(locked, method=mail.ical.CANCEL, participants=[participant]),
+        )
+        transaction.on_commit(message.send)
+    participant.delete()
+    _mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
+
+
+@transaction.atomic
+def agenda_item_add(*, meeting: Meeting, by: User, title: str, description: str = "") -> AgendaItem:
+    locked = _lock(meeting)
+    _require_open(locked)
+    if not title.strip():
+        raise ServiceError(_("Give the agenda item a title."), field="title")
+    last = locked.agenda_items.order_by("-position").values_list("position", flat=True).first()
+    return AgendaItem.objects.create(
+        meeting=locked, title=title.strip(), description=description.strip(), position=(last or 0) + 1
+    )
+
+
+@transaction.atomic
+def agenda_item_remove(*, item: AgendaItem, by: User) -> None:
+    locked = _lock(item.meeting)
+    _require_open(locked)
+    item.delete()
+
+
+@transaction.atomic
+def agenda_item_move(*, item: AgendaItem, by: User, offset: int) -> None:
+    """Swap an item with its neighbour above (offset -1) or below (+1)."""
+    locked = _lock(item.meeting)
+    _require_open(locked)
+    items = list(locked.agenda_items.order_by("position", "id"))
+    index = next(i for i, other in enumerate(items) if other.pk == item.pk)
+    target = index + offset
+    if not 0 <= target < len(items):
+        return
+    items[index], items[target] = items[target], items[index]
+    for position, other in enumerate(items, start=1):
+        other.position = position
+    AgendaItem.objects.bulk_update(items, ["position"])
+
+
+def meeting_reminders_send(*, now: datetime) -> int:
+    """Mail the participants of meetings that start within 24 hours. Returns meetings reminded.
+
+    Idempotent: each meeting is claimed by setting ``reminder_sent_at`` under a row lock before
+    its mails go out, so a second run (or a second worker) finds nothing to do. Rescheduling
+    clears the mark, so the new time gets its own reminder.
+    """
+    count = 0
+    due = Meeting.objects.filter(
+        status=Meeting.Status.SCHEDULED,
+        reminder_sent_at__isnull=True,
+        starts_at__gt=now,
+        starts_at__lte=now + REMINDER_BEFORE,
+    ).values_list("pk", flat=True)
+    for meeting_id in list(due):
+        with transaction.atomic():
+            claimed = Meeting.objects.filter(pk=meeting_id, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now
+            )
+            if not claimed:
+                continue
+            meeting = Meeting.objects.get(pk=meeting_id)
+            _mail_on_commit(
+                meeting.pk,
+                mail.REMINDER,
+                key=f"meeting-{meeting.pk}-reminder-{meeting.starts_at.timestamp():.0f}",
+            )
+        count += 1
+    return count

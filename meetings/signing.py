@@ -1,0 +1,46 @@
+"""Signed links for participants without an account (and for anyone answering from a mail).
+
+A link names one participant of one meeting. It is signed with the site's secret and a salt of
+its own, and it expires: a forwarded or leaked mail stops working after ``MAX_AGE``. The meeting's
+UID is inside the signature, so a link never works for another meeting even if ids are reused.
+"""
+
+from django.core import signing
+
+SALT = "meetings.participant-link"
+#: Links stay valid for 60 days: long enough for a poll and the meeting, short enough to expire.
+MAX_AGE = 60 * 24 * 3600
+
+
+class LinkInvalid(Exception):
+    """The link was altered or is not one of ours (shown with status 400)."""
+
+
+class LinkExpired(Exception):
+    """The link was ours but is too old (shown with status 403)."""
+
+
+def participant_token(participant) -> str:
+    return signing.dumps({"p": participant.pk, "m": str(participant.meeting.uid)}, salt=SALT, compress=True)
+
+
+def participant_from_token(token: str, *, max_age: int = MAX_AGE):
+    from .models import Participant
+
+    try:
+        data = signing.loads(token, salt=SALT, max_age=max_age)
+    except signing.SignatureExpired as error:
+        raise LinkExpired() from error
+    except signing.BadSignature as error:
+        raise LinkInvalid() from error
+    if not isinstance(data, dict):
+        raise LinkInvalid()
+    participant = (
+        Participant.objects.select_related("meeting__community", "user")
+        .filter(pk=data.get("p"), meeting__uid=data.get("m"))
+        .first()
+    )
+    if participant is None:
+        # A participant removed from the meeting: the link no longer names anyone.
+        raise LinkInvalid()
+    return participant

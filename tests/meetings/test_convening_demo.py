@@ -1,0 +1,36 @@
+"""seed_demo adds a scheduled four-party meeting with its agenda and all four parties, and a
+meeting whose time poll is open; a second run changes nothing."""
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from meetings import demo
+from meetings.models import Meeting, Participant, Party
+
+
+def counts():
+    return (
+        Meeting.objects.count(),
+        Participant.objects.count(),
+        sum(m.agenda_items.count() for m in Meeting.objects.all()),
+        sum(m.slots.count() for m in Meeting.objects.all()),
+    )
+
+
+def test_seed_demo_meetings(db):
+    call_command("seed_demo", stdout=StringIO())
+    scheduled = Meeting.objects.get(title=demo.SCHEDULED_TITLE)
+    assert scheduled.status == Meeting.Status.SCHEDULED and scheduled.community.slug == "xingfu"
+    assert scheduled.starts_at and scheduled.place
+    assert set(scheduled.participants.values_list("party", flat=True)) == set(Party.values)
+    emails = set(scheduled.participants.values_list("user__email", flat=True))
+    assert {"committee@demo.cn", "property@demo.cn", "rep@demo.cn", "worker@demo.cn"} <= emails
+    assert scheduled.participants.filter(user__isnull=True, email=demo.MANAGER_EMAIL).exists()
+    assert scheduled.participants.get(user__email="worker@demo.cn").role == "chair"
+    assert scheduled.agenda_items.count() >= 3
+    polling = Meeting.objects.get(title=demo.POLLING_TITLE)
+    assert polling.status == Meeting.Status.POLLING and polling.slots.count() == 3
+    before = counts()
+    call_command("seed_demo", stdout=StringIO())
+    assert counts() == before
