@@ -88,6 +88,7 @@ def test_email_only_mail_has_signed_answer_links(scheduled):
     message = by_recipient()["manager@wuye.example"]
     assert "/meetings/respond/" in message.body
     assert "answer=ACCEPTED" in message.body and "answer=DECLINED" in message.body
+    assert "参加: http" in message.body and "不参加: http" in message.body, "RSVP words, not the hall's 受理"
 
 
 def test_account_holders_also_get_an_inbox_notice(scheduled):
