@@ -17,7 +17,11 @@ from .services import convening, polls
 SCHEDULED_TITLE = "十二月四方会议：电梯更换与停车秩序"
 POLLING_TITLE = "2027年一季度四方会议"
 MANAGER_EMAIL = "manager@yiju.example"
-FALLBACK_AGENDA = ["3号楼电梯频繁故障，申请更换", "夜间占用消防通道停车", "垃圾分类投放点异味"]
+FALLBACK_AGENDA = [  # used when the community has no open requests
+    "3号楼电梯频繁故障，申请更换",
+    "夜间占用消防通道停车",
+    "垃圾分类投放点异味",
+]
 
 
 def _at(days: int, hour: int):
@@ -49,29 +53,23 @@ def _participants(meeting, ctx):
             convening.participant_add(meeting=meeting, by=worker, **fields)
 
 
-def _agenda_titles(community) -> list[tuple[str, list]]:
-    """The community's requests proposed for a meeting, when the hall has them; else fixed topics."""
-    try:
-        from deliberation.models import Request
-    except ImportError:
-        return [(title, []) for title in FALLBACK_AGENDA]
-    requests = list(
-        Request.objects.filter(community=community, proposed_at__isnull=False).order_by("proposed_at")[:3]
-    )
-    if not requests:
-        return [(title, []) for title in FALLBACK_AGENDA]
-    return [(request.title, [request]) for request in requests]
-
-
 def _agenda(meeting, ctx):
-    for title, requests in _agenda_titles(meeting.community):
-        item = meeting.agenda_items.filter(title=title).first()
-        if item is None:
-            item = convening.agenda_item_add(meeting=meeting, by=ctx.users["worker"], title=title)
-        if requests:
-            from .services.convening import agenda_item_link_requests
-
-            agenda_item_link_requests(item=item, by=ctx.users["worker"], requests=requests)
+    """Three items from the hall's requests (proposed ones first), or fixed topics without a hall."""
+    if meeting.agenda_items.exists():
+        return
+    worker = ctx.users["worker"]
+    # Proposed requests first; then ones already answered. Fresh submissions stay with the hall's
+    # workers (and the hall's demo keeps a request in every state).
+    requests = [
+        r
+        for r in convening.suggested_requests(meeting, limit=30)
+        if r.proposed_at or r.status in (r.Status.ON_AGENDA, r.Status.RESPONDED)
+    ][:3]
+    if requests:
+        convening.agenda_items_from_requests(meeting=meeting, by=worker, requests=requests)
+    else:
+        for title in FALLBACK_AGENDA:
+            convening.agenda_item_add(meeting=meeting, by=worker, title=title)
 
 
 def seed(ctx) -> None:

@@ -153,7 +153,7 @@ def meeting_detail(request, meeting_id):
         "community": meeting.community,
         "parties": parties,
         "missing_parties": [row["party"] for row in parties if not row["participants"]],
-        "agenda": list(meeting.agenda_items.all()),
+        "agenda": list(meeting.agenda_items.prefetch_related("requests")),
         "me": me,
         "can_change": can_change and meeting.is_open_for_changes,
         "can_cancel": request.user.has_perm("meetings.cancel_meeting", meeting)
@@ -176,6 +176,7 @@ def meeting_detail(request, meeting_id):
             schedule_form=ScheduleForm(initial={"starts_at": meeting.starts_at, "ends_at": meeting.ends_at}),
             poll_form=PollOpenForm() if meeting.status == Meeting.Status.DRAFT else None,
             cancel_form=CancelForm(),
+            suggested_requests=list(convening.suggested_requests(meeting)),
         )
     return render(request, "meetings/meeting_detail.html", context)
 
@@ -260,6 +261,27 @@ def agenda_add(request, meeting_id):
             _error(request, error)
     else:
         messages.error(request, _("Give the agenda item a title."))
+    return _detail(meeting)
+
+
+@require_POST
+@permission_required("meetings.change_meeting", meeting_from_url)
+def agenda_from_requests(request, meeting_id):
+    """Put the ticked requests on the agenda, one item each; they move to "on the agenda"."""
+    from deliberation.models import Request
+
+    meeting = request.permission_object
+    ids = [int(value) for value in request.POST.getlist("request") if value.isdigit()]
+    chosen = list(Request.objects.for_community(meeting.community).filter(pk__in=ids).order_by("pk"))
+    if not chosen or len(chosen) != len(set(ids)):
+        messages.error(request, _("Choose requests of this community."))
+        return _detail(meeting)
+    try:
+        convening.agenda_items_from_requests(meeting=meeting, by=request.user, requests=chosen)
+    except ServiceError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("The requests are on the agenda; their requesters were told."))
     return _detail(meeting)
 
 
