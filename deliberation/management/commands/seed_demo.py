@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 from cms.models import CommunityPage, HomePage, NewsPage, StreetOfficePage
 from deliberation import demo as deliberation_demo
@@ -150,8 +152,18 @@ def seed_accounts(ctx: DemoContext) -> None:
 class Command(BaseCommand):
     help = "Load demo communities, households and one account per role (idempotent)."
 
-    def handle(self, *args, **options):
-        with transaction.atomic():
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--send-mail",
+            action="store_true",
+            help="really send the notices the demo story produces (by default they only go to the inbox)",
+        )
+
+    def handle(self, *args, send_mail=False, **options):
+        # The demo replays months of activity: its notices belong in the demo inboxes, not in
+        # anyone's mailbox (and an unreachable SMTP host must not break the set-up).
+        backend = settings.EMAIL_BACKEND if send_mail else "django.core.mail.backends.dummy.EmailBackend"
+        with override_settings(EMAIL_BACKEND=backend), transaction.atomic():
             ctx = seed_places(self.stdout)
             seed_accounts(ctx)
             deliberation_demo.seed(ctx)

@@ -47,8 +47,8 @@ def test_each_notice_is_sent_once(
     # 5 May, 23:30 Shanghai (15:30 UTC): the day before the due date — a reminder to the company.
     with time_machine.travel(at(5, 23) + datetime.timedelta(minutes=30), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=1, urged=0, escalated=0, closed=0",
-            "reminded=0, urged=0, escalated=0, closed=0",
+            "reminded=1, urged=0, escalated=0, closed=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0",
         ]
     assert [m.to for m in mail.outbox] == [[property_staff.email]]
     assert events(request, "reminded") == 1
@@ -57,7 +57,7 @@ def test_each_notice_is_sent_once(
     mail.outbox.clear()
     with time_machine.travel(at(7), tick=False):
         assert (
-            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=1, escalated=0, closed=0"
+            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=1, escalated=0, closed=0, meetings_reminded=0"
         )
     assert sorted(m.to[0] for m in mail.outbox) == sorted([property_staff.email, worker.email])
     assert events(request, "urged") == 1
@@ -66,8 +66,8 @@ def test_each_notice_is_sent_once(
     mail.outbox.clear()
     with time_machine.travel(at(9), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=0, urged=0, escalated=1, closed=0",
-            "reminded=0, urged=0, escalated=0, closed=0",
+            "reminded=0, urged=0, escalated=1, closed=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0",
         ]
     request.refresh_from_db()
     assert request.escalated_at == at(9) and "2026-05-06" in request.escalation_reason
@@ -82,12 +82,12 @@ def test_each_notice_is_sent_once(
         request_resolve(request=request, by=property_staff)
     with time_machine.travel(at(17, 8), tick=False):
         assert (
-            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=0, escalated=0, closed=0"
+            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0"
         )
     with time_machine.travel(at(17, 10), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=0, urged=0, escalated=0, closed=1",
-            "reminded=0, urged=0, escalated=0, closed=0",
+            "reminded=0, urged=0, escalated=0, closed=1, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0",
         ]
     request.refresh_from_db()
     assert request.status == Request.Status.CLOSED and request.closed_without_evaluation
