@@ -125,7 +125,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py 8 reads with a 5 s socket timeout by default, exactly as long as
+                # channels-redis blocks in BZPOPMIN: under load a receive then fails with
+                # "Timeout reading" and drops the WebSocket. Give blocking reads room.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 # A burst of live events to a busy meeting must not be silently dropped.
                 "capacity": int(os.environ.get("CHANNEL_CAPACITY", "5000")),
                 "group_expiry": 86400,

@@ -12,6 +12,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -49,6 +50,13 @@ class Workers:
         self.prefix = f"cdhtest{uuid.uuid4().hex[:10]}"
         self.extra_env = extra_env or {}
         self.processes = []
+        # Server errors go to a file, not a pipe: a pipe nobody reads fills up and stalls daphne.
+        self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
+
+    def log_tail(self, size=4000) -> str:
+        self.log.flush()
+        with open(self.log.name, encoding="utf-8", errors="replace") as log:
+            return log.read()[-size:]
 
     def env(self):
         env = dict(os.environ)
@@ -84,14 +92,14 @@ class Workers:
                     cwd=BASE_DIR,
                     env=env,
                     stdout=subprocess.DEVNULL,
-                    stderr=subprocess.PIPE,
+                    stderr=self.log,
                 )
             )
         deadline = time.monotonic() + 60
         for port, process in zip(self.ports, self.processes, strict=True):
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"daphne on {port} exited: {process.stderr.read().decode()[-2000:]}")
+                    raise RuntimeError(f"daphne on {port} exited: {self.log_tail(2000)}")
                 with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     break
                 if time.monotonic() > deadline:
@@ -108,8 +116,10 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-            if process.stderr:
-                process.stderr.close()
+        if exc[0] is not None:
+            sys.stderr.write(f"--- daphne log ---\n{self.log_tail()}\n")
+        self.log.close()
+        os.unlink(self.log.name)
 
     def url(self, i, meeting_id):
         return f"ws://127.0.0.1:{self.ports[i]}/ws/meetings/{meeting_id}/live/"
