@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from cms.models import CommunityPage
 from deliberation.models import User, new_feed_token
 from deliberation.permissions import permission_required
 from deliberation.services.notifications import absolute_url
+from deliberation.services.requests import request_put_on_agenda
 
 from . import ical, mail
 from .forms import (
@@ -172,7 +174,7 @@ def meeting_detail(request, meeting_id):
     if context["can_change"]:
         context.update(
             participant_form=ParticipantForm(community=meeting.community),
-            agenda_form=AgendaItemForm(),
+            agenda_form=AgendaItemForm(community=meeting.community),
             schedule_form=ScheduleForm(initial={"starts_at": meeting.starts_at, "ends_at": meeting.ends_at}),
             poll_form=PollOpenForm() if meeting.status == Meeting.Status.DRAFT else None,
             cancel_form=CancelForm(),
@@ -252,10 +254,20 @@ def participant_remove(request, meeting_id, participant_id):
 @permission_required("meetings.change_meeting", meeting_from_url)
 def agenda_add(request, meeting_id):
     meeting = request.permission_object
-    form = AgendaItemForm(request.POST)
+    form = AgendaItemForm(request.POST, community=meeting.community)
     if form.is_valid():
+        data = dict(form.cleaned_data)
+        hall_request = data.pop("hall_request")
         try:
-            convening.agenda_item_add(meeting=meeting, by=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                convening.agenda_item_add(meeting=meeting, by=request.user, **data)
+                if hall_request is not None:
+                    request_put_on_agenda(
+                        request=hall_request,
+                        by=request.user,
+                        meeting_title=meeting.title,
+                        url=reverse("meeting_detail", kwargs={"meeting_id": meeting.pk}),
+                    )
         except ServiceError as error:
             _error(request, error)
     else:

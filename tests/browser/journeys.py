@@ -95,3 +95,123 @@ def approve_membership(page, base_url: str, *, community, membership, screenshot
         shot(page, screenshot)
     request.locator(f"form[action$='/{membership.pk}/approve/'] button[type=submit]").click()
     page.wait_for_url(re.compile(rf"/communities/{community.pk}/members/$"))
+
+
+# --- the deliberation hall ---------------------------------------------------------------------
+
+TRACKING = re.compile(r"SQ-\d{4}-\d{6}")
+
+
+def make_photo(path, *, size=(480, 360), colour=(200, 120, 60)):
+    """A small JPEG, as a phone camera would give (Pillow, no fixture file)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", size, colour)
+    ImageDraw.Draw(image).rectangle([40, 40, size[0] - 40, size[1] - 40], outline=(255, 255, 255), width=8)
+    image.save(path, "JPEG", quality=80)
+    return path
+
+
+def submit_request(
+    page, base_url: str, *, community, title: str, description: str, location: str, photo, screenshot: str = ""
+) -> str:
+    """From the hall, follow "submit", fill the form with a photo, send it; → the tracking number."""
+    page.goto(f"{base_url}/communities/{community.pk}/hall/")
+    page.locator(f"a[href$='/communities/{community.pk}/hall/new/']").click()
+    page.wait_for_url(re.compile(rf"/communities/{community.pk}/hall/new/$"))
+    page.locator("input[name=title]").fill(title)
+    page.locator("textarea[name=description]").fill(description)
+    page.locator("select[name=category]").select_option(index=0)
+    page.locator("input[name=location]").fill(location)
+    page.locator("input[name=photos]").set_input_files(str(photo))
+    if screenshot:
+        shot(page, screenshot)
+    page.locator("main form.card button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/requests/SQ-\d{4}-\d{6}/$"))
+    return TRACKING.search(page.url).group(0)
+
+
+def support(page, base_url: str, *, tracking_number: str) -> None:
+    """A neighbour opens the request and presses 附议."""
+    page.goto(f"{base_url}/requests/{tracking_number}/")
+    page.locator(f"form[action$='/requests/{tracking_number}/support/'] button[type=submit]").click()
+    page.wait_for_url(re.compile(rf"/requests/{tracking_number}/$"))
+    page.locator(f"form[action$='/requests/{tracking_number}/withdraw/']").wait_for()
+
+
+# --- four-party meetings -----------------------------------------------------------------------
+
+MEETING_URL = re.compile(r"/meetings/(\d+)/$")
+
+
+def convene_meeting(page, base_url: str, *, community, title: str, place: str, screenshot: str = "") -> int:
+    """A worker creates a draft four-party meeting from the community's meeting list; → its id."""
+    page.goto(f"{base_url}/communities/{community.pk}/meetings/")
+    page.locator(f"a[href$='/communities/{community.pk}/meetings/new/']").click()
+    page.wait_for_url(re.compile(rf"/communities/{community.pk}/meetings/new/$"))
+    page.locator("input[name=title]").fill(title)
+    page.locator("select[name=kind]").select_option("four_party")
+    page.locator("input[name=place]").fill(place)
+    if screenshot:
+        shot(page, screenshot)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(MEETING_URL)
+    return int(MEETING_URL.search(page.url).group(1))
+
+
+def add_request_to_agenda(page, *, request) -> None:
+    """On the meeting page: choose the proposed request from the hall and add it to the agenda."""
+    form = page.locator("#agenda form[action$='/agenda/']")
+    form.locator("select[name=hall_request]").select_option(str(request.pk))
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def add_participant(page, *, party: str, member=None, name: str = "", email: str = "", language: str = "") -> None:
+    """On the meeting page: someone with an account (``member``) or by name and email only."""
+    page.locator("#parties details summary").click()
+    form = page.locator("#parties form[action$='/participants/']")
+    if member is not None:
+        form.locator("select[name=member]").select_option(str(member.pk))
+    else:
+        form.locator("input[name=name]").fill(name)
+        form.locator("input[name=email]").fill(email)
+        if language:
+            form.locator("select[name=language]").select_option(language)
+    form.locator("select[name=party]").select_option(party)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def open_time_poll(page, *, candidates) -> None:
+    """Candidates: (start, end) as "YYYY-MM-DDTHH:MM" strings in Beijing time."""
+    page.locator("#invite details summary").click()
+    form = page.locator("#invite form[action$='/poll/']")
+    for i, (start, end) in enumerate(candidates, start=1):
+        form.locator(f"input[name=start_{i}]").fill(start)
+        form.locator(f"input[name=end_{i}]").fill(end)
+    form.locator("button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+RESPOND_LINK = re.compile(r"https?://[^\s\"<>]+(/meetings/respond/[^\s\"<>/?]+/)")
+
+
+def respond_link(email: str) -> str:
+    """The signed-link path from the last meeting mail sent to ``email`` (no account needed)."""
+    messages = mails_to(email)
+    assert messages, f"no mail to {email} in {[m.to for m in mail.outbox]}"
+    match = RESPOND_LINK.search(messages[-1].body)
+    assert match, f"no answer link in: {messages[-1].body}"
+    return match.group(1)
+
+
+def calendar_parts(message) -> list:
+    """The ``text/calendar`` parts of a sent mail, parsed with icalendar."""
+    from icalendar import Calendar
+
+    return [
+        Calendar.from_ical(part.get_payload(decode=True))
+        for part in message.message().walk()
+        if part.get_content_type() == "text/calendar"
+    ]
