@@ -113,7 +113,15 @@ def make_photo(path, *, size=(480, 360), colour=(200, 120, 60)):
 
 
 def submit_request(
-    page, base_url: str, *, community, title: str, description: str, location: str, photo, screenshot: str = ""
+    page,
+    base_url: str,
+    *,
+    community,
+    title: str,
+    description: str,
+    location: str,
+    photo,
+    screenshot: str = "",
 ) -> str:
     """From the hall, follow "submit", fill the form with a photo, send it; → the tracking number."""
     page.goto(f"{base_url}/communities/{community.pk}/hall/")
@@ -167,7 +175,9 @@ def add_request_to_agenda(page, *, request) -> None:
     page.wait_for_load_state()
 
 
-def add_participant(page, *, party: str, member=None, name: str = "", email: str = "", language: str = "") -> None:
+def add_participant(
+    page, *, party: str, member=None, name: str = "", email: str = "", language: str = ""
+) -> None:
     """On the meeting page: someone with an account (``member``) or by name and email only."""
     page.locator("#parties details summary").click()
     form = page.locator("#parties form[action$='/participants/']")
