@@ -33,6 +33,23 @@ A11Y_PAGES = [
     PageCase("members", lambda world: f"/communities/{world.community.pk}/members/", login_as="worker"),
     PageCase("roster", lambda world: f"/communities/{world.community.pk}/roster/", login_as="worker"),
     PageCase("inbox", lambda world: "/inbox/", login_as="worker"),
+    PageCase("hall", lambda world, r: f"/communities/{world.community.pk}/hall/", needs=("hall_request",)),
+    PageCase(
+        "request-detail",
+        lambda world, r: f"/requests/{r.tracking_number}/",
+        login_as="worker",
+        needs=("hall_request",),
+    ),
+    PageCase("request-public", lambda world, r: f"/requests/{r.tracking_number}/", needs=("hall_request",)),
+    PageCase(
+        "submit-form", lambda world: f"/communities/{world.community.pk}/hall/new/", login_as="resident"
+    ),
+    PageCase("meeting", lambda world, m: f"/meetings/{m.pk}/", login_as="worker", needs=("polling_meeting",)),
+    PageCase(
+        "statistics",
+        lambda world, r: f"/communities/{world.community.pk}/statistics/",
+        needs=("hall_request",),
+    ),
 ]
 
 LANGUAGES = ["zh-hans", "en"]
