@@ -9,6 +9,7 @@ configured backend (the console in development) when the demo is first loaded.
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import Meeting, ParticipantRole, Party
@@ -68,10 +69,16 @@ def _agenda(meeting, ctx):
         item = meeting.agenda_items.filter(title=title).first()
         if item is None:
             item = convening.agenda_item_add(meeting=meeting, by=ctx.users["worker"], title=title)
-        if requests:
-            from .services.convening import agenda_item_link_requests
+        for request in requests:
+            if request.status in ("submitted", "accepted", "responded"):
+                from deliberation.services.requests import request_put_on_agenda
 
-            agenda_item_link_requests(item=item, by=ctx.users["worker"], requests=requests)
+                request_put_on_agenda(
+                    request=request,
+                    by=ctx.users["worker"],
+                    meeting_title=meeting.title,
+                    url=reverse("meeting_detail", kwargs={"meeting_id": meeting.pk}),
+                )
 
 
 def seed(ctx) -> None:
