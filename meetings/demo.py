@@ -9,7 +9,6 @@ configured backend (the console in development) when the demo is first loaded.
 
 from datetime import timedelta
 
-from django.urls import reverse
 from django.utils import timezone
 
 from .models import Meeting, ParticipantRole, Party
@@ -18,7 +17,11 @@ from .services import convening, polls
 SCHEDULED_TITLE = "十二月四方会议：电梯更换与停车秩序"
 POLLING_TITLE = "2027年一季度四方会议"
 MANAGER_EMAIL = "manager@yiju.example"
-FALLBACK_AGENDA = ["3号楼电梯频繁故障，申请更换", "夜间占用消防通道停车", "垃圾分类投放点异味"]
+FALLBACK_AGENDA = [  # used when the community has no open requests
+    "3号楼电梯频繁故障，申请更换",
+    "夜间占用消防通道停车",
+    "垃圾分类投放点异味",
+]
 
 
 def _at(days: int, hour: int):
@@ -50,35 +53,23 @@ def _participants(meeting, ctx):
             convening.participant_add(meeting=meeting, by=worker, **fields)
 
 
-def _agenda_titles(community) -> list[tuple[str, list]]:
-    """The community's requests proposed for a meeting, when the hall has them; else fixed topics."""
-    try:
-        from deliberation.models import Request
-    except ImportError:
-        return [(title, []) for title in FALLBACK_AGENDA]
-    requests = list(
-        Request.objects.filter(community=community, proposed_at__isnull=False).order_by("proposed_at")[:3]
-    )
-    if not requests:
-        return [(title, []) for title in FALLBACK_AGENDA]
-    return [(request.title, [request]) for request in requests]
-
-
 def _agenda(meeting, ctx):
-    for title, requests in _agenda_titles(meeting.community):
-        item = meeting.agenda_items.filter(title=title).first()
-        if item is None:
-            item = convening.agenda_item_add(meeting=meeting, by=ctx.users["worker"], title=title)
-        for request in requests:
-            if request.status in ("submitted", "accepted", "responded"):
-                from deliberation.services.requests import request_put_on_agenda
-
-                request_put_on_agenda(
-                    request=request,
-                    by=ctx.users["worker"],
-                    meeting_title=meeting.title,
-                    url=reverse("meeting_detail", kwargs={"meeting_id": meeting.pk}),
-                )
+    """Three items from the hall's requests (proposed ones first), or fixed topics without a hall."""
+    if meeting.agenda_items.exists():
+        return
+    worker = ctx.users["worker"]
+    # Proposed requests first; then ones already answered. Fresh submissions stay with the hall's
+    # workers (and the hall's demo keeps a request in every state).
+    requests = [
+        r
+        for r in convening.suggested_requests(meeting, limit=30)
+        if r.proposed_at or r.status in (r.Status.ON_AGENDA, r.Status.RESPONDED)
+    ][:3]
+    if requests:
+        convening.agenda_items_from_requests(meeting=meeting, by=worker, requests=requests)
+    else:
+        for title in FALLBACK_AGENDA:
+            convening.agenda_item_add(meeting=meeting, by=worker, title=title)
 
 
 def seed(ctx) -> None:

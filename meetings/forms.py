@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from deliberation.models import Membership, Request, User
+from deliberation.models import Membership, User
 
 from .models import Meeting, ParticipantRole, Party, SlotAnswer
 
@@ -72,39 +72,12 @@ class ParticipantForm(forms.Form):
 
 
 class AgendaItemForm(forms.Form):
-    """A topic; taken from the hall, it puts that request on the agenda (its title by default)."""
-
-    hall_request = forms.ModelChoiceField(
-        label=_("Request from the hall"),
-        queryset=Request.objects.none(),
-        required=False,
-        empty_label=_("None (a topic of its own)"),
-        help_text=_("Requests proposed for the four-party meeting that are still open."),
-    )
-    title = forms.CharField(label=_("Agenda item"), max_length=200, required=False)
+    title = forms.CharField(label=_("Agenda item"), max_length=200)
     description = forms.CharField(
         label=pgettext_lazy("agenda item", "Details"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
-
-    def __init__(self, *args, community=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if community is not None:
-            self.fields["hall_request"].queryset = Request.objects.filter(
-                community=community,
-                proposed_at__isnull=False,
-                status__in=[Request.Status.SUBMITTED, Request.Status.ACCEPTED, Request.Status.RESPONDED],
-            ).order_by("proposed_at")
-
-    def clean(self):
-        data = super().clean()
-        chosen = data.get("hall_request")
-        if chosen is not None and not data.get("title", "").strip():
-            data["title"] = chosen.title
-        if not data.get("title", "").strip():
-            self.add_error("title", _("Give the agenda item a title."))
-        return data
 
 
 class ScheduleForm(forms.Form):

@@ -15,6 +15,11 @@ urlpatterns = [
         name="meeting_participant_remove",
     ),
     path("meetings/<int:meeting_id>/agenda/", views.agenda_add, name="meeting_agenda_add"),
+    path(
+        "meetings/<int:meeting_id>/agenda/from-requests/",
+        views.agenda_from_requests,
+        name="meeting_agenda_from_requests",
+    ),
     re_path(
         r"^meetings/(?P<meeting_id>\d+)/agenda/(?P<item_id>\d+)/(?P<action>remove|up|down)/$",
         views.agenda_change,

@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +18,6 @@ from cms.models import CommunityPage
 from deliberation.models import User, new_feed_token
 from deliberation.permissions import permission_required
 from deliberation.services.notifications import absolute_url
-from deliberation.services.requests import request_put_on_agenda
 
 from . import ical, mail
 from .forms import (
@@ -155,7 +153,7 @@ def meeting_detail(request, meeting_id):
         "community": meeting.community,
         "parties": parties,
         "missing_parties": [row["party"] for row in parties if not row["participants"]],
-        "agenda": list(meeting.agenda_items.all()),
+        "agenda": list(meeting.agenda_items.prefetch_related("requests")),
         "me": me,
         "can_change": can_change and meeting.is_open_for_changes,
         "can_cancel": request.user.has_perm("meetings.cancel_meeting", meeting)
@@ -174,10 +172,11 @@ def meeting_detail(request, meeting_id):
     if context["can_change"]:
         context.update(
             participant_form=ParticipantForm(community=meeting.community),
-            agenda_form=AgendaItemForm(community=meeting.community),
+            agenda_form=AgendaItemForm(),
             schedule_form=ScheduleForm(initial={"starts_at": meeting.starts_at, "ends_at": meeting.ends_at}),
             poll_form=PollOpenForm() if meeting.status == Meeting.Status.DRAFT else None,
             cancel_form=CancelForm(),
+            suggested_requests=list(convening.suggested_requests(meeting)),
         )
     return render(request, "meetings/meeting_detail.html", context)
 
@@ -254,24 +253,35 @@ def participant_remove(request, meeting_id, participant_id):
 @permission_required("meetings.change_meeting", meeting_from_url)
 def agenda_add(request, meeting_id):
     meeting = request.permission_object
-    form = AgendaItemForm(request.POST, community=meeting.community)
+    form = AgendaItemForm(request.POST)
     if form.is_valid():
-        data = dict(form.cleaned_data)
-        hall_request = data.pop("hall_request")
         try:
-            with transaction.atomic():
-                convening.agenda_item_add(meeting=meeting, by=request.user, **data)
-                if hall_request is not None:
-                    request_put_on_agenda(
-                        request=hall_request,
-                        by=request.user,
-                        meeting_title=meeting.title,
-                        url=reverse("meeting_detail", kwargs={"meeting_id": meeting.pk}),
-                    )
+            convening.agenda_item_add(meeting=meeting, by=request.user, **form.cleaned_data)
         except ServiceError as error:
             _error(request, error)
     else:
         messages.error(request, _("Give the agenda item a title."))
+    return _detail(meeting)
+
+
+@require_POST
+@permission_required("meetings.change_meeting", meeting_from_url)
+def agenda_from_requests(request, meeting_id):
+    """Put the ticked requests on the agenda, one item each; they move to "on the agenda"."""
+    from deliberation.models import Request
+
+    meeting = request.permission_object
+    ids = [int(value) for value in request.POST.getlist("request") if value.isdigit()]
+    chosen = list(Request.objects.for_community(meeting.community).filter(pk__in=ids).order_by("pk"))
+    if not chosen or len(chosen) != len(set(ids)):
+        messages.error(request, _("Choose requests of this community."))
+        return _detail(meeting)
+    try:
+        convening.agenda_items_from_requests(meeting=meeting, by=request.user, requests=chosen)
+    except ServiceError as error:
+        _error(request, error)
+    else:
+        messages.success(request, _("The requests are on the agenda; their requesters were told."))
     return _detail(meeting)
 
 

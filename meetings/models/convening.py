@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Party(models.TextChoices):
@@ -133,10 +134,10 @@ class Participant(models.Model):
     """A person invited to a meeting: an account, or only a name and an email address."""
 
     class PartStat(models.TextChoices):
-        NEEDS_ACTION = "NEEDS-ACTION", _("Not answered")
-        ACCEPTED = "ACCEPTED", _("Accepted")
-        TENTATIVE = "TENTATIVE", _("Tentative")
-        DECLINED = "DECLINED", _("Declined")
+        NEEDS_ACTION = "NEEDS-ACTION", pgettext_lazy("RSVP", "Not answered")
+        ACCEPTED = "ACCEPTED", pgettext_lazy("RSVP", "Accepted")
+        TENTATIVE = "TENTATIVE", pgettext_lazy("RSVP", "Tentative")
+        DECLINED = "DECLINED", pgettext_lazy("RSVP", "Declined")
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(
@@ -195,6 +196,10 @@ class AgendaItem(models.Model):
     position = models.PositiveIntegerField(default=0)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
+    # The hall's requests this item discusses; linking puts them "on the agenda" (with a timeline event).
+    requests = models.ManyToManyField(
+        "deliberation.Request", blank=True, related_name="agenda_items", verbose_name=_("requests")
+    )
 
     class Meta:
         verbose_name = _("agenda item")

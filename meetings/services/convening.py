@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -330,6 +331,49 @@ def agenda_item_move(*, item: AgendaItem, by: User, offset: int) -> None:
     for position, other in enumerate(items, start=1):
         other.position = position
     AgendaItem.objects.bulk_update(items, ["position"])
+
+
+def suggested_requests(meeting: Meeting, *, limit: int = 30):
+    """Open requests of the meeting's community that are not on its agenda yet: those proposed for
+    the four-party meeting (past the support threshold) first, then the most supported."""
+    from deliberation.models import Request
+
+    linked = AgendaItem.requests.through.objects.filter(agendaitem__meeting=meeting).values("request_id")
+    return (
+        Request.objects.for_community(meeting.community)
+        .open()
+        .exclude(pk__in=linked)
+        .order_by(F("proposed_at").asc(nulls_last=True), "-num_vote_up", "-created_at")[:limit]
+    )
+
+
+@transaction.atomic
+def agenda_item_link_requests(*, item: AgendaItem, by: User, requests) -> AgendaItem:
+    """Link requests to an agenda item. Each moves to "on the agenda" with a timeline event in the
+    hall (idempotent there, so linking again is harmless). All or nothing."""
+    from deliberation.services.requests import request_put_on_agenda
+
+    locked = _lock(item.meeting)
+    _require_open(locked)
+    requests = list(requests)
+    for request in requests:
+        if request.community_id != locked.community_id:
+            raise ServiceError(_("That request belongs to another community."))
+    url = reverse("meeting_detail", kwargs={"meeting_id": locked.pk})
+    for request in requests:
+        request_put_on_agenda(request=request, by=by, meeting_title=locked.title, url=url)
+    item.requests.add(*requests)
+    return item
+
+
+@transaction.atomic
+def agenda_items_from_requests(*, meeting: Meeting, by: User, requests) -> list[AgendaItem]:
+    """One agenda item per request, titled after it, linked to it."""
+    items = []
+    for request in requests:
+        item = agenda_item_add(meeting=meeting, by=by, title=request.title)
+        items.append(agenda_item_link_requests(item=item, by=by, requests=[request]))
+    return items
 
 
 def meeting_reminders_send(*, now: datetime) -> int:

@@ -168,9 +168,9 @@ def convene_meeting(page, base_url: str, *, community, title: str, place: str, s
 
 
 def add_request_to_agenda(page, *, request) -> None:
-    """On the meeting page: choose the proposed request from the hall and add it to the agenda."""
-    form = page.locator("#agenda form[action$='/agenda/']")
-    form.locator("select[name=hall_request]").select_option(str(request.pk))
+    """On the meeting page: tick the request among the hall's suggestions and put it on the agenda."""
+    form = page.locator("#agenda form[action$='/agenda/from-requests/']")
+    form.locator(f"input[name=request][value='{request.pk}']").check()
     form.locator("button[type=submit]").click()
     page.wait_for_load_state()
 

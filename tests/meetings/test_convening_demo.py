@@ -34,3 +34,15 @@ def test_seed_demo_meetings(db):
     before = counts()
     call_command("seed_demo", stdout=StringIO())
     assert counts() == before
+
+
+def test_seed_demo_agenda_comes_from_requests(db):
+    from deliberation.models import Request
+
+    call_command("seed_demo", stdout=StringIO())
+    scheduled = Meeting.objects.get(title=demo.SCHEDULED_TITLE)
+    items = list(scheduled.agenda_items.prefetch_related("requests"))
+    linked = [request for item in items for request in item.requests.all()]
+    assert len(linked) == len(items) >= 3
+    assert all(r.status == Request.Status.ON_AGENDA for r in linked)
+    assert linked[0].proposed_at is not None, "requests proposed for the meeting come first"

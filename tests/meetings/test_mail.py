@@ -88,6 +88,7 @@ def test_email_only_mail_has_signed_answer_links(scheduled):
     message = by_recipient()["manager@wuye.example"]
     assert "/meetings/respond/" in message.body
     assert "answer=ACCEPTED" in message.body and "answer=DECLINED" in message.body
+    assert "参加: http" in message.body and "不参加: http" in message.body, "RSVP words, not the hall's 受理"
 
 
 def test_account_holders_also_get_an_inbox_notice(scheduled):
@@ -95,3 +96,21 @@ def test_account_holders_also_get_an_inbox_notice(scheduled):
 
     users = [p.user for p in scheduled.participants.filter(user__isnull=False)]
     assert Notification.objects.filter(user__in=users, url=f"/meetings/{scheduled.pk}/").count() == 3
+
+
+def test_structure_survives_serialisation(scheduled):
+    """What an SMTP server receives: parse the bytes back and find the same structure."""
+    import email
+    from email import policy
+
+    for message in django_mail.outbox:
+        parsed = email.message_from_bytes(message.message().as_bytes(), policy=policy.default)
+        assert parsed.get_content_type() == "multipart/mixed"
+        alternative, attachment = parsed.iter_parts()
+        calendar_part = list(alternative.iter_parts())[2]
+        assert calendar_part.get_content_type() == "text/calendar"
+        assert calendar_part.get_param("method") == "REQUEST"
+        data = calendar_part.get_payload(decode=True)
+        assert check_itip(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), method="REQUEST")
+        assert attachment.get_filename() == "invite.ics"
+        assert attachment.get_payload(decode=True) == message.calendar
