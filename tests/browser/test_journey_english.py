@@ -104,7 +104,7 @@ def test_key_pages_in_english(world, hall_request, polling_meeting, live_server,
             "Add a participant",
             "Add to the agenda",
             "Fix this time and invite",
-            "Request from the hall",
+            "From the hall's requests",
         ],
     )
     shot(worker, "journey4-en-05-meeting-as-worker")
