@@ -100,3 +100,7 @@ def seed(ctx) -> None:
     _participants(polling, ctx)
     if polling.status == Meeting.Status.DRAFT:
         polls.poll_open(meeting=polling, by=worker, slots=[_at(20, 19), _at(22, 15), _at(24, 19)])
+
+    from . import demo_live  # a finished meeting with verified minutes, and one in progress
+
+    demo_live.seed(ctx)

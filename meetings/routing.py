@@ -1,3 +1,9 @@
-"""WebSocket routes. The live minutes consumer is added with the live-minutes feature."""
+"""WebSocket routes: one live stream per meeting (protocol in meetings/live.py)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from . import consumers
+
+websocket_urlpatterns = [
+    path("ws/meetings/<int:meeting_id>/live/", consumers.LiveMeetingConsumer.as_asgi()),
+]

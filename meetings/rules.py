@@ -29,3 +29,5 @@ rules.add_perm(
 )
 rules.add_perm("meetings.answer_poll", is_participant)
 rules.add_perm("meetings.rsvp_meeting", is_participant)
+
+from . import rules_live  # noqa: E402,F401  (live minutes, motions and resolutions)

@@ -36,3 +36,4 @@ urlpatterns = [
     path("feeds/community/<int:community_id>.ics", views.feed_community, name="feed_community"),
     path("feeds/regenerate/", views.feed_regenerate, name="feed_regenerate"),
 ]
+urlpatterns += __import__("meetings.urls_live").urls_live.urlpatterns  # live minutes, motions, resolutions

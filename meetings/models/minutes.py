@@ -1,1 +1,365 @@
-"""Live minutes, motions, ballots, resolutions and follow-up actions."""
+"""Live minutes, motions, ballots, resolutions and follow-up actions.
+
+Everything a meeting produces while it runs is append-only: events get a per-meeting ``seq`` from
+``LiveState.last_seq``; minute entries carry a hash chain; ballot changes keep an audit row. The
+rules that write these rows live in ``meetings/services/minutes.py`` and ``motions.py``.
+"""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .convening import AgendaItem, Meeting, Participant, Party
+
+__all__ = [
+    "Action",
+    "ActionProgress",
+    "Attendance",
+    "Ballot",
+    "BallotChange",
+    "Choice",
+    "LiveEvent",
+    "LiveState",
+    "MinuteEntry",
+    "Motion",
+    "Resolution",
+]
+
+
+def new_checkin_code() -> str:
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+class LiveState(models.Model):
+    """The running state of one meeting: its event counter, current agenda item and finalisation.
+
+    Kept apart from ``Meeting`` so the convening side never contends for the row that every live
+    write locks to take the next ``seq``.
+    """
+
+    meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, primary_key=True, related_name="live")
+    last_seq = models.PositiveBigIntegerField(default=0)
+    current_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checkin_code = models.CharField(_("check-in code"), max_length=12, default=new_checkin_code)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    # The hash of the last minute entry when the minutes were finalised ("" for empty minutes).
+    final_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("live meeting state")
+        verbose_name_plural = _("live meeting states")
+
+    def __str__(self):
+        return f"{self.meeting} #{self.last_seq}"
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.finalised_at is not None
+
+
+class LiveEvent(models.Model):
+    """One server event of the live protocol, stored before it is broadcast."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="live_events")
+    seq = models.PositiveBigIntegerField()
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField(default=dict)
+    client_id = models.CharField(max_length=64, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["meeting_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "seq"], name="liveevent_unique_seq"),
+            models.UniqueConstraint(
+                fields=["meeting", "client_id"],
+                condition=~models.Q(client_id=""),
+                name="liveevent_unique_client_id",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.meeting_id}#{self.seq} {self.kind}"
+
+    def as_message(self) -> dict:
+        return {
+            "type": "event",
+            "seq": self.seq,
+            "kind": self.kind,
+            "data": self.payload,
+            "at": self.created_at.isoformat(),
+        }
+
+
+class Attendance(models.Model):
+    """A participant checked in (by the secretary, or by themselves with the meeting's code)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendances")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="attendances")
+    checked_in_at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["checked_in_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["meeting", "participant"], name="attendance_unique")]
+
+    def __str__(self):
+        return f"{self.participant} @ {self.meeting}"
+
+
+class MinuteEntry(models.Model):
+    """纪要条目: one line of the minutes, chained to the previous one by its hash."""
+
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        STATEMENT = "statement", _("Statement")
+        DECISION = "decision", _("Decision")
+        ACTION = "action", _("Action item")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="minute_entries")
+    position = models.PositiveIntegerField()
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.NOTE)
+    party = models.CharField(_("party"), max_length=20, choices=Party.choices, blank=True)
+    text = models.TextField(_("text"))
+    agenda_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=60, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("minute entry")
+        verbose_name_plural = _("minute entries")
+        ordering = ["meeting_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "position"], name="minuteentry_unique_position")
+        ]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Choice(models.TextChoices):
+    FOR = "for", _("For")
+    AGAINST = "against", _("Against")
+    ABSTAIN = "abstain", _("Abstain")
+
+
+class Motion(models.Model):
+    """动议: a question put to the vote under a named rule."""
+
+    class Rule(models.TextChoices):
+        SIMPLE_MAJORITY = "simple_majority", _("Simple majority")
+        FOUR_PARTY_CONSENSUS = "four_party_consensus", _("Four-party consensus")
+        CIVIL_CODE_278 = "civil_code_278", _("Owners' vote (Civil Code art. 278)")
+
+    class Matter(models.TextChoices):
+        ORDINARY = "ordinary", _("Ordinary matter")
+        MAJOR = "major", _("Major matter")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="motions")
+    agenda_item = models.ForeignKey(
+        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="motions"
+    )
+    text = models.TextField(_("motion"))
+    rule = models.CharField(_("rule"), max_length=30, choices=Rule.choices, default=Rule.SIMPLE_MAJORITY)
+    matter = models.CharField(_("matter"), max_length=10, choices=Matter.choices, default=Matter.ORDINARY)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    # Voting participants fixed when the motion opens (rules simple_majority and four_party_consensus).
+    # Under civil_code_278 the eligible voters are the owners on the community's roster.
+    eligible = models.ManyToManyField(Participant, blank=True, related_name="eligible_motions")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    # Coalesced tally broadcasts: ``ballot_version`` rises with every change, ``tally_version`` is
+    # the version last broadcast; a flush sends one full tally only when they differ.
+    ballot_version = models.PositiveIntegerField(default=0)
+    tally_version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("motion")
+        verbose_name_plural = _("motions")
+        ordering = ["meeting_id", "opened_at", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Ballot(models.Model):
+    """表决票: one voter's current choice. A participant votes, or (art. 278) an owner on the roster."""
+
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ballots")
+    participant = models.ForeignKey(
+        Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="ballots"
+    )
+    owner = models.ForeignKey(
+        "deliberation.Owner", null=True, blank=True, on_delete=models.CASCADE, related_name="meeting_ballots"
+    )
+    choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices)
+    # 书面委托: a written proxy recorded by the secretary; the holder is who carried it.
+    proxy_holder = models.CharField(_("proxy holder"), max_length=60, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cast_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        ordering = ["motion_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["motion", "participant"],
+                condition=models.Q(participant__isnull=False),
+                name="ballot_one_per_participant",
+            ),
+            models.UniqueConstraint(
+                fields=["motion", "owner"],
+                condition=models.Q(owner__isnull=False),
+                name="ballot_one_per_owner",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(participant__isnull=False, owner__isnull=True)
+                | models.Q(participant__isnull=True, owner__isnull=False),
+                name="ballot_has_one_voter",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.motion_id}: {self.choice}"
+
+    @property
+    def is_proxy(self) -> bool:
+        return bool(self.proxy_holder)
+
+
+class BallotChange(models.Model):
+    """Audit trail: every cast and every change of a ballot, with who recorded it."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="changes")
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ballot_changes")
+    old_choice = models.CharField(max_length=10, choices=Choice.choices, blank=True)
+    new_choice = models.CharField(max_length=10, choices=Choice.choices)
+    proxy_holder = models.CharField(max_length=60, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    client_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["motion_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["motion", "client_id"],
+                condition=~models.Q(client_id=""),
+                name="ballotchange_unique_client_id",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.old_choice or '-'} → {self.new_choice}"
+
+
+class Resolution(models.Model):
+    """决议: a passed motion, published with a public-notice (公示) period."""
+
+    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, related_name="resolution")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="resolutions")
+    community = models.ForeignKey("cms.CommunityPage", on_delete=models.CASCADE, related_name="resolutions")
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"))
+    result = models.JSONField(default=dict)
+    published_at = models.DateTimeField(default=timezone.now)
+    notice_days = models.PositiveSmallIntegerField(_("public notice (days)"), default=3)
+
+    class Meta:
+        verbose_name = _("resolution")
+        verbose_name_plural = _("resolutions")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def notice_ends_at(self):
+        return self.published_at + datetime.timedelta(days=self.notice_days)
+
+    @property
+    def in_notice(self) -> bool:
+        return timezone.now() < self.notice_ends_at
+
+
+class Action(models.Model):
+    """落实事项: a follow-up of a resolution, owned by one of the four parties."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Not started")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+
+    resolution = models.ForeignKey(Resolution, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(_("action"), max_length=200)
+    owner_party = models.CharField(_("responsible party"), max_length=20, choices=Party.choices)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["resolution_id", "due_date", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ActionProgress(models.Model):
+    """A public progress note on an action; the action's status follows the latest note."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="progress")
+    note = models.TextField(_("progress"))
+    status = models.CharField(_("status"), max_length=20, choices=Action.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["action_id", "at", "id"]
+
+    def __str__(self):
+        return self.note[:60]

@@ -1,0 +1,80 @@
+"""Forms of the live console (used without JavaScript; the WebSocket sends the same fields)."""
+
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Action, Choice, MinuteEntry, Motion, Party
+
+
+class ClientIdMixin(forms.Form):
+    """A hidden id generated when the form is rendered: submitting twice stores once."""
+
+    client_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("client_id", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+
+
+class MinuteEntryForm(ClientIdMixin):
+    kind = forms.ChoiceField(label=_("Kind"), choices=MinuteEntry.Kind.choices, initial=MinuteEntry.Kind.NOTE)
+    party = forms.ChoiceField(
+        label=_("Party (for a statement)"), choices=[("", "—"), *Party.choices], required=False
+    )
+    text = forms.CharField(label=_("Entry"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].widget.attrs["id"] = "entry-kind"
+        self.fields["party"].widget.attrs["id"] = "entry-party"
+        self.fields["text"].widget.attrs["id"] = "entry-text"
+
+
+class MotionForm(ClientIdMixin):
+    text = forms.CharField(label=_("Motion"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    rule = forms.ChoiceField(label=_("Voting rule"), choices=Motion.Rule.choices)
+    matter = forms.ChoiceField(
+        label=_("Matter (owners' votes)"),
+        choices=Motion.Matter.choices,
+        help_text=_("Major: raising maintenance funds, rebuilding, changing the use of common parts."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("text", "rule", "matter"):
+            self.fields[name].widget.attrs["id"] = f"motion-{name}"
+
+
+class BallotForm(ClientIdMixin):
+    choice = forms.ChoiceField(label=_("Your vote"), choices=Choice.choices)
+
+
+class ProxyForm(ClientIdMixin):
+    owner = forms.IntegerField(label=_("Owner"))
+    choice = forms.ChoiceField(label=_("Vote"), choices=Choice.choices)
+    proxy_holder = forms.CharField(label=_("Proxy holder"), max_length=60)
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"] = forms.TypedChoiceField(
+            label=_("Owner"), coerce=int, choices=[(o.pk, f"{o.household} {o.name}") for o in owners]
+        )
+
+
+class CheckInCodeForm(ClientIdMixin):
+    code = forms.CharField(label=_("Check-in code"), max_length=12)
+
+
+class ActionForm(forms.Form):
+    title = forms.CharField(label=_("Action"), max_length=200)
+    owner_party = forms.ChoiceField(label=_("Responsible party"), choices=Party.choices)
+    due_date = forms.DateField(
+        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ProgressForm(forms.Form):
+    note = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}))
+    status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)

@@ -1,0 +1,89 @@
+"""Reads for the live page, the printed minutes and resolutions (the page renders current state
+first; the WebSocket then applies events after ``last_seq``)."""
+
+from django.utils.translation import gettext as _
+
+from .models import Attendance, Ballot, LiveEvent, LiveState, MinuteEntry, Motion, Party, Resolution
+from .services.minutes import minutes_verify, quorum
+from .services.motions import motion_tally
+
+
+def live_state(meeting) -> LiveState:
+    state, _created = LiveState.objects.get_or_create(meeting_id=meeting.pk)
+    return state
+
+
+def parties_with_attendance(meeting) -> list[dict]:
+    present = {a.participant_id: a for a in Attendance.objects.filter(meeting=meeting)}
+    groups = {party: [] for party in Party.values}
+    for participant in meeting.participants.all():
+        participant.attendance = present.get(participant.pk)
+        groups.setdefault(participant.party, []).append(participant)
+    return [
+        {"party": party, "label": Party(party).label, "participants": groups[party]} for party in Party.values
+    ]
+
+
+def motions_with_tallies(meeting, user=None) -> list[Motion]:
+    motions = list(meeting.motions.select_related("agenda_item").prefetch_related("resolution"))
+    mine = {}
+    if user is not None and user.is_authenticated:
+        mine = dict(
+            Ballot.objects.filter(motion__meeting=meeting, participant__user=user).values_list(
+                "motion_id", "choice"
+            )
+        )
+        mine.update(
+            Ballot.objects.filter(motion__meeting=meeting, owner__user=user).values_list(
+                "motion_id", "choice"
+            )
+        )
+    for motion in motions:
+        motion.tally = motion.result if not motion.is_open else motion_tally(motion).as_dict()
+        motion.my_choice = mine.get(motion.pk)
+        motion.resolution_obj = getattr(motion, "resolution", None) if not motion.is_open else None
+    return motions
+
+
+def entries_with_seq(meeting) -> list[MinuteEntry]:
+    entries = list(meeting.minute_entries.select_related("agenda_item"))
+    seqs = {
+        payload.get("id"): seq
+        for seq, payload in LiveEvent.objects.filter(meeting=meeting, kind="entry").values_list(
+            "seq", "payload"
+        )
+    }
+    for entry in entries:
+        entry.seq = seqs.get(entry.pk)
+    return entries
+
+
+def verification_text(verification) -> str:
+    if not verification.finalised:
+        return _("Minutes not finalised yet")
+    if verification.ok:
+        return _("Verified: the minutes are unchanged since they were finalised")
+    return _("Verification failed: entry %(n)d does not match the sealed minutes") % {
+        "n": verification.broken_at
+    }
+
+
+def minutes_context(meeting) -> dict:
+    verification = minutes_verify(meeting=meeting)
+    return {
+        "state": live_state(meeting),
+        "parties": parties_with_attendance(meeting),
+        "quorum": quorum(meeting),
+        "entries": entries_with_seq(meeting),
+        "verification": verification,
+        "verification_text": verification_text(verification),
+    }
+
+
+def resolutions_for(community, user) -> list[Resolution]:
+    resolutions = Resolution.objects.filter(community=community).select_related(
+        "meeting__community", "motion"
+    )
+    return [
+        r for r in resolutions.prefetch_related("actions") if user.has_perm("meetings.view_resolution", r)
+    ]

@@ -1,0 +1,386 @@
+"""Motions, ballots, resolutions and follow-up actions.
+
+Ballots lock their motion row, so a voter's ballot is one row (database constraint) whose every
+change leaves a ``BallotChange``; ``Motion.ballot_version`` rises with ``F()``. Tallies are not
+broadcast per ballot: ``motion_publish_tally`` stores one full tally when the version moved,
+and the consumer coalesces calls to it (``live.coalesce``).
+"""
+
+import datetime
+from fractions import Fraction
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from deliberation.models import Household, Owner
+from deliberation.services import ServiceError
+
+from .. import live, voting
+from ..models import (
+    Action,
+    ActionProgress,
+    Attendance,
+    Ballot,
+    BallotChange,
+    Choice,
+    LiveEvent,
+    MinuteEntry,
+    Motion,
+    Participant,
+    Party,
+    Resolution,
+)
+from .minutes import _ensure_open, append_entry
+
+MAX_MOTION_LENGTH = 2000
+
+
+# --- Reads -----------------------------------------------------------------------------------
+
+
+def owner_registry(community) -> tuple[dict, Fraction, Fraction]:
+    """Art. 278 weights of every owner on the community's roster (see ``voting.owner_weights``)."""
+    households = Household.objects.for_community(community).prefetch_related("owners")
+    return voting.owner_weights((h.pk, h.area, [o.pk for o in h.owners.all()]) for h in households)
+
+
+def motion_tally(motion) -> voting.Result:
+    """The motion's result so far (or final), computed by the function of its rule."""
+    ballots = motion.ballots.select_related("participant")
+    if motion.rule == Motion.Rule.CIVIL_CODE_278:
+        weights, total_area, total_heads = owner_registry(motion.meeting.community)
+        votes = [
+            voting.Vote(b.owner_id, b.choice, area=weights[b.owner_id][0], heads=weights[b.owner_id][1])
+            for b in ballots
+            if b.owner_id in weights
+        ]
+        return voting.civil_code_278(
+            votes, total_area=total_area, total_heads=total_heads, matter=motion.matter
+        )
+    eligible = list(motion.eligible.values_list("pk", "party"))
+    eligible_ids = {pk for pk, _party in eligible}
+    votes = [
+        voting.Vote(b.participant_id, b.choice, party=b.participant.party)
+        for b in ballots
+        if b.participant_id in eligible_ids
+    ]
+    if motion.rule == Motion.Rule.FOUR_PARTY_CONSENSUS:
+        by_party = dict.fromkeys(Party.values, 0)
+        for _pk, party in eligible:
+            by_party[party] += 1
+        return voting.four_party_consensus(votes, eligible_by_party=by_party)
+    return voting.simple_majority(votes, eligible=len(eligible))
+
+
+def motion_payload(motion, result: voting.Result | None = None) -> dict:
+    result = result or motion_tally(motion)
+    return {
+        "id": motion.pk,
+        "text": motion.text,
+        "rule": motion.rule,
+        "matter": motion.matter,
+        "status": motion.status,
+        "agenda_item": motion.agenda_item_id,
+        "version": motion.ballot_version,
+        "result": result.as_dict(),
+    }
+
+
+# --- Motions ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def motion_open(
+    *,
+    meeting,
+    by,
+    text,
+    rule=Motion.Rule.SIMPLE_MAJORITY,
+    matter=Motion.Matter.ORDINARY,
+    agenda_item=None,
+    client_id="",
+) -> LiveEvent:
+    state = live.lock(meeting)
+    if event := live.stored(meeting, client_id):
+        return event
+    meeting.refresh_from_db(fields=["status"])
+    _ensure_open(meeting, state)
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError(_("Write the motion."), field="text")
+    if len(text) > MAX_MOTION_LENGTH:
+        raise ServiceError(
+            _("A motion is at most %(n)d characters.") % {"n": MAX_MOTION_LENGTH}, field="text"
+        )
+    if rule not in Motion.Rule.values:
+        raise ServiceError(_("Unknown voting rule."), field="rule")
+    if matter not in Motion.Matter.values:
+        raise ServiceError(_("Unknown kind of matter."), field="matter")
+    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+        raise ServiceError(_("The agenda item belongs to another meeting."), field="agenda_item")
+    motion = Motion.objects.create(
+        meeting=meeting,
+        agenda_item=agenda_item or state.current_item,
+        text=text,
+        rule=rule,
+        matter=matter,
+        opened_by=by,
+    )
+    if rule != Motion.Rule.CIVIL_CODE_278:
+        motion.eligible.set(meeting.participants.filter(votes=True))
+    return live.record(
+        meeting=meeting, kind="motion.opened", payload=motion_payload(motion), client_id=client_id, actor=by
+    )
+
+
+def _result_text(motion, result: voting.Result) -> str:
+    """The decision line written into the minutes, in the site's language (minutes are one document)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        outcome = _("passed") if result.passed else _("not passed")
+        f = result.figures
+        if motion.rule == Motion.Rule.CIVIL_CODE_278:
+            figures = _(
+                "participating area %(part_area)s of %(total_area)s m², owners %(part_heads)s of %(total_heads)s; "
+                "for: %(for_area)s m² / %(for_heads)s owners"
+            ) % {
+                "part_area": f["participating_area"],
+                "total_area": f["total_area"],
+                "part_heads": f["participating_heads"],
+                "total_heads": f["total_heads"],
+                "for_area": f["area"]["for"],
+                "for_heads": f["heads"]["for"],
+            }
+        else:
+            figures = _("for %(for)d, against %(against)d, abstain %(abstain)d") % f
+        return _("Vote on “%(motion)s”: %(outcome)s (%(figures)s).") % {
+            "motion": motion.text,
+            "outcome": outcome,
+            "figures": figures,
+        }
+
+
+@transaction.atomic
+def motion_close(*, motion, by, client_id="") -> LiveEvent:
+    """Close the vote, record the result in the minutes and, if it passed, publish a resolution."""
+    meeting = motion.meeting
+    state = live.lock(meeting)
+    if event := live.stored(meeting, client_id):
+        return event
+    motion = Motion.objects.select_for_update().get(pk=motion.pk)
+    if not motion.is_open:
+        raise ServiceError(_("The vote on this motion is already closed."))
+    meeting.refresh_from_db(fields=["status"])
+    _ensure_open(meeting, state)
+    result = motion_tally(motion)
+    motion.status = Motion.Status.CLOSED
+    motion.closed_by = by
+    motion.closed_at = timezone.now()
+    motion.passed = result.passed
+    motion.result = result.as_dict()
+    motion.tally_version = motion.ballot_version
+    motion.save(update_fields=["status", "closed_by", "closed_at", "passed", "result", "tally_version"])
+    append_entry(
+        meeting=meeting, state=state, by=by, kind=MinuteEntry.Kind.DECISION, text=_result_text(motion, result)
+    )
+    resolution = None
+    if result.passed:
+        resolution = Resolution.objects.create(
+            motion=motion,
+            meeting=meeting,
+            community=meeting.community,
+            title=motion.text[:200],
+            text=motion.text,
+            result=motion.result,
+        )
+        resolution_resolve_requests(resolution=resolution, by=by)
+    payload = motion_payload(motion, result)
+    payload["resolution"] = (
+        {"id": resolution.pk, "url": resolution_url(resolution)} if resolution is not None else None
+    )
+    return live.record(meeting=meeting, kind="motion.closed", payload=payload, client_id=client_id, actor=by)
+
+
+def resolution_resolve_requests(*, resolution, by) -> list:
+    """The hall's requests on the motion's agenda item move to "resolved by a meeting": each gets
+    a timeline event linking to the resolution and its requester is told. A request that is no
+    longer open (already resolved, rejected, closed) keeps its state."""
+    from deliberation.services.requests import request_resolve_by_meeting
+
+    item = resolution.motion.agenda_item
+    if item is None:
+        return []
+    resolved, url = [], resolution_url(resolution)
+    for request in item.requests.all():
+        try:
+            resolved.append(
+                request_resolve_by_meeting(request=request, by=by, resolution_title=resolution.title, url=url)
+            )
+        except ServiceError:
+            continue
+    return resolved
+
+
+def resolution_url(resolution) -> str:
+    from django.urls import reverse
+
+    return reverse("resolution_detail", args=[resolution.pk])
+
+
+@transaction.atomic
+def motion_publish_tally(motion_id: int) -> LiveEvent | None:
+    """Store and broadcast one full tally if ballots changed since the last one (else nothing)."""
+    meeting_id = Motion.objects.filter(pk=motion_id).values_list("meeting_id", flat=True).first()
+    if meeting_id is None:
+        return None
+    motion = Motion.objects.select_related("meeting", "meeting__community").get(pk=motion_id)
+    live.lock(motion.meeting)
+    motion.refresh_from_db(fields=["ballot_version", "tally_version", "status"])
+    if not motion.is_open or motion.ballot_version == motion.tally_version:
+        return None
+    payload = motion_payload(motion)
+    Motion.objects.filter(pk=motion.pk).update(tally_version=motion.ballot_version)
+    return live.record(meeting=motion.meeting, kind="tally", payload=payload)
+
+
+# --- Ballots ---------------------------------------------------------------------------------
+
+
+def _voter_for(motion, user, owner):
+    """(participant, owner) casting for ``user``; refuses anyone not eligible."""
+    if motion.rule == Motion.Rule.CIVIL_CODE_278:
+        owners = Owner.objects.filter(user=user, household__building__community=motion.meeting.community)
+        if owner is not None:
+            owners = owners.filter(pk=owner.pk)
+        owner = owners.order_by("pk").first()
+        if owner is None:
+            raise ServiceError(_("Only owners on the community's roster vote on this motion."))
+        return None, owner
+    if owner is not None:
+        raise ServiceError(_("This motion is voted by the meeting's participants, not by owners."))
+    participant = Participant.objects.filter(meeting=motion.meeting, user=user).first()
+    if participant is None or not motion.eligible.filter(pk=participant.pk).exists():
+        raise ServiceError(_("You are not an eligible voter on this motion."))
+    if not Attendance.objects.filter(meeting=motion.meeting, participant=participant).exists():
+        raise ServiceError(_("Check in before voting."))
+    return participant, None
+
+
+@transaction.atomic
+def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -> tuple[Ballot, bool]:
+    """Cast or change ``by``'s ballot. Returns the ballot and whether anything changed.
+
+    ``publish=False`` leaves the tally broadcast to the caller (the consumer coalesces it).
+    """
+    participant, owner = _voter_for(motion, by, owner)
+    return _store_ballot(
+        motion=motion,
+        by=by,
+        choice=choice,
+        participant=participant,
+        owner=owner,
+        client_id=client_id,
+        publish=publish,
+    )
+
+
+@transaction.atomic
+def ballot_record_proxy(
+    *, motion, by, owner, choice, proxy_holder, client_id="", publish=True
+) -> tuple[Ballot, bool]:
+    """书面委托: the secretary records an owner's written proxy ballot, naming who holds it."""
+    if motion.rule != Motion.Rule.CIVIL_CODE_278:
+        raise ServiceError(_("Written proxies are for owners' votes (art. 278)."))
+    if owner.household.building.community_id != motion.meeting.community_id:
+        raise ServiceError(_("This owner is not on the community's roster."))
+    proxy_holder = (proxy_holder or "").strip()
+    if not proxy_holder:
+        raise ServiceError(_("Name the person holding the written proxy."), field="proxy_holder")
+    return _store_ballot(
+        motion=motion,
+        by=by,
+        choice=choice,
+        participant=None,
+        owner=owner,
+        proxy_holder=proxy_holder[:60],
+        client_id=client_id,
+        publish=publish,
+    )
+
+
+def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish, proxy_holder=""):
+    if choice not in Choice.values:
+        raise ServiceError(_("Choose for, against or abstain."), field="choice")
+    motion = Motion.objects.select_for_update().get(pk=motion.pk)
+    if client_id:
+        earlier = (
+            BallotChange.objects.filter(motion=motion, client_id=client_id).select_related("ballot").first()
+        )
+        if earlier is not None:
+            return earlier.ballot, False
+    if not motion.is_open:
+        raise ServiceError(_("The vote on this motion is closed."))
+    lookup = {"participant": participant} if participant is not None else {"owner": owner}
+    ballot = Ballot.objects.filter(motion=motion, **lookup).first()
+    old = ballot.choice if ballot else ""
+    if ballot is not None and old == choice and ballot.proxy_holder == proxy_holder:
+        return ballot, False
+    if ballot is None:
+        ballot = Ballot.objects.create(
+            motion=motion, choice=choice, proxy_holder=proxy_holder, recorded_by=by, **lookup
+        )
+    else:
+        ballot.choice, ballot.proxy_holder, ballot.recorded_by, ballot.cast_at = (
+            choice,
+            proxy_holder,
+            by,
+            timezone.now(),
+        )
+        ballot.save(update_fields=["choice", "proxy_holder", "recorded_by", "cast_at"])
+    BallotChange.objects.create(
+        ballot=ballot,
+        motion=motion,
+        old_choice=old,
+        new_choice=choice,
+        proxy_holder=proxy_holder,
+        by=by,
+        client_id=client_id or "",
+    )
+    Motion.objects.filter(pk=motion.pk).update(ballot_version=F("ballot_version") + 1)
+    if publish:
+        transaction.on_commit(lambda: motion_publish_tally(motion.pk))
+    return ballot, True
+
+
+# --- Resolutions and actions -----------------------------------------------------------------
+
+
+@transaction.atomic
+def action_add(*, resolution, by, title, owner_party, due_date=None) -> Action:
+    title = (title or "").strip()
+    if not title:
+        raise ServiceError(_("Describe the action."), field="title")
+    if owner_party not in Party.values:
+        raise ServiceError(_("Choose the responsible party."), field="owner_party")
+    if due_date is not None and due_date < resolution.published_at.date() - datetime.timedelta(days=1):
+        raise ServiceError(_("The due date is before the resolution."), field="due_date")
+    return Action.objects.create(
+        resolution=resolution, title=title[:200], owner_party=owner_party, due_date=due_date, created_by=by
+    )
+
+
+@transaction.atomic
+def action_progress(*, action, by, note, status) -> ActionProgress:
+    """Add a public progress note; the action takes the note's status."""
+    action = Action.objects.select_for_update().get(pk=action.pk)
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(_("Write what has been done."), field="note")
+    if status not in Action.Status.values:
+        raise ServiceError(_("Unknown status."), field="status")
+    progress = ActionProgress.objects.create(action=action, note=note, status=status, by=by)
+    action.status = status
+    action.save(update_fields=["status"])
+    return progress

@@ -1,0 +1,369 @@
+/* Live meeting page: applies server events in seq order over /ws/meetings/<id>/live/.
+ *
+ * The page is rendered with the current state and its last seq (#live[data-seq]). This script
+ * only updates display regions (lists, tallies, status lines); it never replaces a form, so
+ * whatever the user is typing survives every update. Writes go over the socket with a
+ * client_id; unacknowledged writes are re-sent after a reconnect with the same client_id, and
+ * the server stores them once. Without JavaScript the forms post normally.
+ */
+(function () {
+  "use strict";
+  var root = document.getElementById("live");
+  if (!root || !("WebSocket" in window)) return;
+
+  var L = JSON.parse(document.getElementById("live-labels").textContent);
+  var T = L.text;
+  var lastSeq = parseInt(root.dataset.seq || "0", 10);
+  var ahead = {}; // seq -> event received before its predecessors
+  var pending = {}; // client_id -> {message, form}
+  var socket = null;
+  var attempt = 0;
+  var replayAsked = 0;
+  var connection = document.getElementById("live-connection");
+
+  function setConnection(state) {
+    connection.dataset.state = state;
+    connection.textContent = T[state] || state;
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) {
+      if (k === "className") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  // --- connection ------------------------------------------------------------------------
+
+  function connect() {
+    setConnection(attempt ? "reconnecting" : "connecting");
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + root.dataset.wsPath);
+    socket.onopen = function () {
+      attempt = 0;
+      socket.send(JSON.stringify({ type: "hello", last_seq: lastSeq }));
+    };
+    socket.onmessage = function (e) {
+      var message;
+      try { message = JSON.parse(e.data); } catch (err) { return; }
+      receive(message);
+    };
+    socket.onclose = function () {
+      socket = null;
+      setConnection("reconnecting");
+      attempt += 1;
+      var delay = Math.min(10000, 500 * Math.pow(2, Math.min(attempt, 5))) * (0.75 + Math.random() / 2);
+      setTimeout(connect, delay);
+    };
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify(message));
+      return true;
+    }
+    return false;
+  }
+
+  function receive(message) {
+    if (message.type === "event") return onEvent(message);
+    if (message.type === "hello") {
+      setConnection("connected");
+      if (message.reset) { location.reload(); return; }
+      // Writes that were never acknowledged are sent again, with the same client_id.
+      Object.keys(pending).forEach(function (id) { send(pending[id].message); });
+      return;
+    }
+    if (message.type === "ack") return onAck(message);
+    if (message.type === "error") return onError(message);
+  }
+
+  function onEvent(event) {
+    if (event.seq <= lastSeq) return;
+    if (event.seq > lastSeq + 1) {
+      ahead[event.seq] = event;
+      if (replayAsked !== lastSeq) {
+        replayAsked = lastSeq;
+        send({ type: "replay", since: lastSeq });
+      }
+      return;
+    }
+    apply(event);
+    lastSeq = event.seq;
+    root.dataset.seq = String(lastSeq);
+    while (ahead[lastSeq + 1]) {
+      var next = ahead[lastSeq + 1];
+      delete ahead[lastSeq + 1];
+      apply(next);
+      lastSeq = next.seq;
+      root.dataset.seq = String(lastSeq);
+    }
+  }
+
+  function onAck(message) {
+    var item = pending[message.client_id];
+    delete pending[message.client_id];
+    if (!item) return;
+    var form = item.form;
+    setFormStatus(form, message.ballot ? T.vote_recorded : T.saved);
+    if (message.ballot) markMyVote(message.ballot.motion, message.ballot.choice);
+    // Clear the text only if the user has not typed on since sending it.
+    var text = form.querySelector("textarea[name=text], input[name=text]");
+    if (text && item.message.text !== undefined && text.value === item.message.text) text.value = "";
+    form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+  }
+
+  function onError(message) {
+    var item = message.client_id && pending[message.client_id];
+    if (item) {
+      delete pending[message.client_id];
+      setFormStatus(item.form, message.message, true);
+      item.form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+    } else {
+      notice(message.message);
+    }
+  }
+
+  function notice(text) {
+    var box = document.getElementById("live-notice");
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  function setFormStatus(form, text, bad) {
+    var status = form.querySelector(".form-status");
+    if (!status) {
+      status = el("span", { className: "form-status small", role: "status", "aria-live": "polite" });
+      form.appendChild(status);
+    }
+    status.textContent = text;
+    status.classList.toggle("bad", !!bad);
+  }
+
+  // --- applying events -------------------------------------------------------------------
+
+  var handlers = {
+    "entry": addEntry,
+    "attendance": markPresent,
+    "agenda": setCurrentItem,
+    "motion.opened": upsertMotion,
+    "tally": upsertMotion,
+    "motion.closed": upsertMotion,
+    "meeting.started": function (data) {
+      setStatus(data.status);
+      notice(T.meeting_started);
+      if (data.current_item) setCurrentItem({ current_item: data.current_item });
+    },
+    "meeting.closed": function (data) {
+      setStatus(data.status);
+      notice(T.meeting_closed);
+      document.querySelectorAll("#entry-form, #motion-form, .ballot-form, .motion-close-form, .checkin-form, #agenda-next")
+        .forEach(function (node) { node.hidden = true; });
+    }
+  };
+
+  function apply(event) {
+    var handler = handlers[event.kind];
+    if (handler) handler(event.data, event);
+  }
+
+  function setStatus(status) {
+    root.dataset.status = status;
+  }
+
+  function addEntry(data, event) {
+    var list = document.getElementById("minutes-list");
+    if (list.querySelector('[data-entry-id="' + data.id + '"]')) return;
+    var empty = list.querySelector(".no-entries");
+    if (empty) empty.remove();
+    var li = el("li", { className: "entry kind-" + data.kind, "data-entry-id": data.id, "data-position": data.position, "data-seq": event.seq });
+    var label = L.kinds[data.kind] || data.kind;
+    if (data.party) label += " · " + (L.parties[data.party] || data.party);
+    li.appendChild(el("span", { className: "entry-kind" }, label));
+    li.appendChild(document.createTextNode(" "));
+    var at = new Date(data.created_at);
+    li.appendChild(el("time", { className: "muted small", datetime: data.created_at },
+      ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2)));
+    li.appendChild(el("p", { className: "entry-text" }, data.text));
+    list.appendChild(li);
+  }
+
+  function markPresent(data) {
+    var li = document.querySelector('#attendance [data-participant-id="' + data.participant + '"]');
+    if (li) {
+      li.dataset.present = "true";
+      var presence = li.querySelector(".presence");
+      if (presence) presence.textContent = "✔ " + T.present;
+      var form = li.querySelector(".checkin-form");
+      if (form) form.remove();
+    }
+    if (data.quorum) setQuorum(data.quorum);
+  }
+
+  function setQuorum(quorum) {
+    var box = document.getElementById("quorum");
+    box.dataset.ok = quorum.ok ? "true" : "false";
+    box.textContent = "";
+    box.appendChild(el("span", { "aria-hidden": "true" }, quorum.ok ? "●" : "○"));
+    var text = quorum.ok ? T.quorum_ok
+      : T.quorum_missing + " " + quorum.missing.map(function (p) { return L.parties[p] || p; }).join(", ");
+    box.appendChild(document.createTextNode(" " + text));
+  }
+
+  function setCurrentItem(data) {
+    document.querySelectorAll("#agenda [data-item-id]").forEach(function (li) {
+      var current = String(li.dataset.itemId) === String(data.current_item);
+      li.classList.toggle("current", current);
+      if (current) li.setAttribute("aria-current", "step"); else li.removeAttribute("aria-current");
+      var label = li.querySelector(".current-label");
+      if (label) label.textContent = current ? " — " + T.current : "";
+    });
+  }
+
+  function tallyNodes(result, closed) {
+    var f = result.figures, nodes = [];
+    if (result.rule === "civil_code_278") {
+      var light = el("p", { className: "turnout-light quorum", "data-ok": f.turnout_ok ? "true" : "false" });
+      light.appendChild(el("span", { "aria-hidden": "true" }, f.turnout_ok ? "●" : "○"));
+      light.appendChild(document.createTextNode(" " + (f.turnout_ok ? T.turnout_ok : T.turnout_missing)));
+      nodes.push(light);
+      var table = el("table", { className: "tally-table" });
+      var head = el("tr");
+      [" ", T.area, T.heads].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
+      table.appendChild(el("thead")).appendChild(head);
+      var body = el("tbody");
+      [
+        ["participating", T.taking_part, f.participating_area + " / " + f.total_area + " (" + f.turnout_area_pct + "%)",
+          f.participating_heads + " / " + f.total_heads + " (" + f.turnout_heads_pct + "%)"],
+        ["for", T["for"], f.area["for"] + " (" + f.for_area_pct + "%)", f.heads["for"] + " (" + f.for_heads_pct + "%)"],
+        ["against", T.against, f.area.against, f.heads.against],
+        ["abstain", T.abstain, f.area.abstain, f.heads.abstain]
+      ].forEach(function (row) {
+        var tr = el("tr", { "data-figure": row[0] });
+        tr.appendChild(el("th", { scope: "row" }, row[1]));
+        tr.appendChild(el("td", {}, row[2]));
+        tr.appendChild(el("td", {}, row[3]));
+        body.appendChild(tr);
+      });
+      table.appendChild(body);
+      var wrap = el("div", { className: "table-scroll" });
+      wrap.appendChild(table);
+      nodes.push(wrap);
+    } else {
+      var p = el("p", { className: "tally-counts" });
+      [["for", T["for"] + " " + f["for"]], ["against", T.against + " " + f.against], ["abstain", T.abstain + " " + f.abstain],
+        ["cast", T.cast + " " + f.cast + (f.eligible !== undefined ? " / " + f.eligible + " " + T.eligible : "")]]
+        .forEach(function (part, i) {
+          if (i) p.appendChild(document.createTextNode(" · "));
+          p.appendChild(el("span", { "data-figure": part[0] }, part[1]));
+        });
+      nodes.push(p);
+      if (result.rule === "four_party_consensus") {
+        var ul = el("ul", { className: "list tally-parties" });
+        Object.keys(f.parties).forEach(function (party) {
+          var q = f.parties[party];
+          ul.appendChild(el("li", { "data-party": party }, (L.parties[party] || party) + ": " + T["for"] + " " + q["for"] +
+            " · " + T.against + " " + q.against + " · " + T.abstain + " " + q.abstain));
+        });
+        nodes.push(ul);
+      }
+    }
+    var outcome = el("p", { className: "tally-outcome", "data-passed": result.passed ? "true" : "false" });
+    var word = closed ? (result.passed ? "✔ " + T.passed : "✘ " + T.not_passed) : (result.passed ? T.would_pass : T.would_fail);
+    outcome.appendChild(el("strong", { className: result.passed ? "ok" : "bad" }, word));
+    nodes.push(outcome);
+    return nodes;
+  }
+
+  function upsertMotion(data, event) {
+    var list = document.querySelector("#motions .motion-list");
+    var article = document.getElementById("motion-" + data.id);
+    if (!article) {
+      var empty = list.querySelector(".no-motions");
+      if (empty) empty.remove();
+      article = el("article", { className: "motion", id: "motion-" + data.id, "data-motion-id": data.id, "data-rule": data.rule });
+      article.appendChild(el("h3", { className: "motion-text" }, data.text));
+      var meta = (L.rules[data.rule] || data.rule) + (data.rule === "civil_code_278" ? " · " + (L.matters[data.matter] || data.matter) : "");
+      var p = el("p", { className: "muted small" }, meta + " · ");
+      p.appendChild(el("span", { className: "motion-status" }, T.open));
+      article.appendChild(p);
+      article.appendChild(el("div", { className: "tally", "aria-live": "polite" }));
+      if (root.dataset.canVote === "true") article.appendChild(ballotForm(data.id));
+      if (root.dataset.canChair === "true") article.appendChild(closeForm(data.id));
+      list.appendChild(article);
+    }
+    var closed = data.status === "closed";
+    article.dataset.status = data.status;
+    var tally = article.querySelector(".tally");
+    tally.textContent = "";
+    tallyNodes(data.result, closed).forEach(function (n) { tally.appendChild(n); });
+    if (closed) {
+      article.querySelector(".motion-status").textContent = T.closed;
+      article.querySelectorAll(".ballot-form, .motion-close-form, .proxy-form").forEach(function (f) { f.hidden = true; });
+      if (data.resolution && !article.querySelector(".resolution-link")) {
+        var link = el("p", { className: "resolution-link" });
+        link.appendChild(el("a", { href: data.resolution.url }, T.resolution));
+        article.appendChild(link);
+      }
+    }
+  }
+
+  function ballotForm(motionId) {
+    var form = el("form", { className: "ballot-form inline-form", "data-ws-type": "ballot.cast", method: "post",
+      action: location.pathname + "motions/" + motionId + "/ballot/" });
+    form.appendChild(el("input", { type: "hidden", name: "motion", value: motionId }));
+    form.appendChild(el("span", { className: "my-vote small", "data-choice": "" }, T.your_vote + ": —"));
+    ["for", "against", "abstain"].forEach(function (c) {
+      form.appendChild(el("button", { type: "submit", name: "choice", value: c, className: "secondary vote-" + c }, L.choices[c]));
+    });
+    return form;
+  }
+
+  function closeForm(motionId) {
+    var form = el("form", { className: "inline motion-close-form", "data-ws-type": "motion.close", method: "post",
+      action: location.pathname + "motions/" + motionId + "/close/" });
+    form.appendChild(el("input", { type: "hidden", name: "motion", value: motionId }));
+    form.appendChild(el("button", { type: "submit", className: "secondary" }, T.close_vote));
+    return form;
+  }
+
+  function markMyVote(motionId, choice) {
+    var span = document.querySelector("#motion-" + motionId + " .my-vote");
+    if (span) {
+      span.dataset.choice = choice;
+      span.textContent = T.your_vote + ": " + (L.choices[choice] || choice);
+    }
+  }
+
+  // --- writes ----------------------------------------------------------------------------
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    var type = form.dataset && form.dataset.wsType;
+    if (!type || !socket || socket.readyState !== WebSocket.OPEN) return; // falls back to a normal POST
+    e.preventDefault();
+    var message = { type: type, client_id: newId() };
+    new FormData(form).forEach(function (value, key) {
+      if (key === "csrfmiddlewaretoken" || key === "client_id") return;
+      message[key] = value;
+    });
+    if (e.submitter && e.submitter.name) message[e.submitter.name] = e.submitter.value;
+    ["motion", "participant", "owner", "agenda_item"].forEach(function (k) {
+      if (message[k] !== undefined && message[k] !== "") message[k] = parseInt(message[k], 10);
+      else delete message[k];
+    });
+    pending[message.client_id] = { message: message, form: form };
+    form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    send(message);
+  });
+
+  connect();
+})();

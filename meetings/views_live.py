@@ -1,0 +1,385 @@
+"""The live meeting page and its console, printed minutes, resolutions and follow-up actions.
+
+Every console form posts to a small view that checks the permission and calls the same service
+as the WebSocket consumer, so the page works without JavaScript.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cms.models import CommunityPage
+from deliberation.models import Owner
+from deliberation.permissions import permission_required
+from deliberation.services import ServiceError
+
+from . import forms_live as forms
+from .models import Action, Meeting, MinuteEntry, Motion, Party, Resolution
+from .selectors_live import live_state, minutes_context, motions_with_tallies, resolutions_for
+from .services import minutes as minutes_services
+from .services import motions as motion_services
+from .voting import CHOICES
+
+
+def get_meeting(request, meeting_id, **kwargs):
+    return get_object_or_404(Meeting.objects.select_related("community"), pk=meeting_id)
+
+
+def get_resolution(request, resolution_id, **kwargs):
+    return get_object_or_404(
+        Resolution.objects.select_related("meeting", "community", "motion"), pk=resolution_id
+    )
+
+
+def get_action_resolution(request, action_id, **kwargs):
+    action = get_object_or_404(Action.objects.select_related("resolution__meeting"), pk=action_id)
+    request.action = action
+    return action.resolution
+
+
+def _not_public():
+    return _("This meeting is only open to its participants and the community's members.")
+
+
+def _public_or_login(perm, get_object):
+    """Public meetings and their resolutions are readable without an account; otherwise anonymous
+    visitors log in and others get a 403 with the reason."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            obj = get_object(request, **kwargs)
+            if not request.user.has_perm(perm, obj):
+                return permission_required(perm, lambda request, **kw: obj, message=_not_public)(view)(
+                    request, *args, **kwargs
+                )
+            request.permission_object = obj
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def labels() -> dict:
+    """Display names for the codes events carry, in the viewer's language (for live.js)."""
+    from .models import Action as ActionModel
+    from .models import Choice
+
+    return {
+        "kinds": dict(MinuteEntry.Kind.choices),
+        "parties": dict(Party.choices),
+        "choices": dict(Choice.choices),
+        "rules": dict(Motion.Rule.choices),
+        "matters": dict(Motion.Matter.choices),
+        "action_status": dict(ActionModel.Status.choices),
+        "text": {
+            "connected": _("Live: updates arrive as they happen."),
+            "connecting": _("Connecting…"),
+            "reconnecting": _("Connection lost; reconnecting…"),
+            "offline": _("Offline: showing the state when the page loaded."),
+            "quorum_ok": _("Quorum reached: all four parties present."),
+            "quorum_missing": _("Quorum not reached. Missing:"),
+            "turnout_ok": _("Turnout reached: at least 2/3 of the area and of the owners take part."),
+            "turnout_missing": _("Turnout not reached: 2/3 of the area and of the owners must take part."),
+            "present": _("present"),
+            "absent": _("absent"),
+            "current": _("current item"),
+            "open": _("Open"),
+            "closed": _("Closed"),
+            "passed": _("Passed"),
+            "not_passed": _("Not passed"),
+            "would_pass": _("Would pass now"),
+            "would_fail": _("Would not pass now"),
+            "close_vote": _("Close the vote"),
+            "for": _("For"),
+            "against": _("Against"),
+            "abstain": _("Abstain"),
+            "cast": _("Ballots"),
+            "eligible": _("eligible"),
+            "turnout": _("Turnout"),
+            "taking_part": _("Taking part"),
+            "area": _("Area (m²)"),
+            "heads": _("Owners"),
+            "of": _("of"),
+            "your_vote": _("Your vote"),
+            "vote_recorded": _("Your vote was recorded."),
+            "saved": _("Saved."),
+            "meeting_closed": _(
+                "The meeting is closed and the minutes are final. Reload for the verified minutes."
+            ),
+            "meeting_started": _("The meeting has started."),
+            "resolution": _("Resolution"),
+        },
+    }
+
+
+@_public_or_login("meetings.view_live", get_meeting)
+def meeting_live(request, meeting_id):
+    meeting = request.permission_object
+    user = request.user
+    state = live_state(meeting)
+    context = minutes_context(meeting)
+    can_keep = user.has_perm("meetings.keep_minutes", meeting)
+    can_chair = user.has_perm("meetings.chair_meeting", meeting)
+    motions = motions_with_tallies(meeting, user)
+    owners = []
+    if can_keep and any(m.is_open and m.rule == Motion.Rule.CIVIL_CODE_278 for m in motions):
+        owners = Owner.objects.filter(household__building__community=meeting.community).select_related(
+            "household__building"
+        )
+    context.update(
+        {
+            "meeting": meeting,
+            "state": state,
+            "agenda": list(meeting.agenda_items.all()),
+            "motions": motions,
+            "can_keep": can_keep,
+            "can_chair": can_chair,
+            "can_vote": user.has_perm("meetings.cast_ballot", meeting),
+            "can_check_in_self": user.has_perm("meetings.check_in_self", meeting),
+            "running": meeting.status == Meeting.Status.IN_PROGRESS and not state.is_finalised,
+            "entry_form": forms.MinuteEntryForm(),
+            "motion_form": forms.MotionForm(),
+            "checkin_form": forms.CheckInCodeForm(),
+            "proxy_form": forms.ProxyForm(owners=owners) if owners else None,
+            "choices": CHOICES,
+            "labels": labels(),
+            "client_id": forms.ClientIdMixin().initial["client_id"],
+        }
+    )
+    return render(request, "meetings/live.html", context)
+
+
+def _back(meeting, anchor=""):
+    return redirect(reverse("meeting_live", args=[meeting.pk]) + anchor)
+
+
+def _run(request, func, **kwargs):
+    try:
+        func(**kwargs)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return False
+    return True
+
+
+@require_POST
+@permission_required("meetings.chair_meeting", get_meeting)
+def live_start(request, meeting_id):
+    meeting = request.permission_object
+    if _run(request, minutes_services.meeting_start, meeting=meeting, by=request.user):
+        messages.success(request, _("The meeting has started."))
+    return _back(meeting)
+
+
+@require_POST
+@permission_required("meetings.chair_meeting", get_meeting)
+def live_close(request, meeting_id):
+    meeting = request.permission_object
+    if _run(request, minutes_services.meeting_close, meeting=meeting, by=request.user):
+        messages.success(request, _("The meeting is closed and the minutes are final."))
+    return _back(meeting)
+
+
+@require_POST
+@permission_required("meetings.keep_minutes", get_meeting)
+def live_entry_add(request, meeting_id):
+    meeting = request.permission_object
+    form = forms.MinuteEntryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the entry's text."))
+    else:
+        _run(request, minutes_services.minute_add, meeting=meeting, by=request.user, **form.cleaned_data)
+    return _back(meeting, "#minutes")
+
+
+@require_POST
+@permission_required("meetings.keep_minutes", get_meeting)
+def live_agenda_next(request, meeting_id):
+    meeting = request.permission_object
+    _run(
+        request,
+        minutes_services.agenda_advance,
+        meeting=meeting,
+        by=request.user,
+        client_id=request.POST.get("client_id", "")[:64],
+    )
+    return _back(meeting, "#agenda")
+
+
+@require_POST
+@permission_required("meetings.keep_minutes", get_meeting)
+def live_check_in(request, meeting_id):
+    meeting = request.permission_object
+    participant = get_object_or_404(meeting.participants, pk=request.POST.get("participant") or 0)
+    _run(
+        request,
+        minutes_services.attendance_check_in,
+        meeting=meeting,
+        participant=participant,
+        by=request.user,
+    )
+    return _back(meeting, "#attendance")
+
+
+@require_POST
+@permission_required(
+    "meetings.check_in_self", get_meeting, message=lambda: _("Only invited participants can check in.")
+)
+def live_check_in_self(request, meeting_id):
+    meeting = request.permission_object
+    form = forms.CheckInCodeForm(request.POST)
+    if form.is_valid() and _run(
+        request,
+        minutes_services.attendance_self_check_in,
+        meeting=meeting,
+        user=request.user,
+        **form.cleaned_data,
+    ):
+        messages.success(request, _("You are checked in."))
+    return _back(meeting, "#attendance")
+
+
+@require_POST
+@permission_required("meetings.chair_meeting", get_meeting)
+def live_motion_open(request, meeting_id):
+    meeting = request.permission_object
+    form = forms.MotionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the motion and choose its rule."))
+    else:
+        _run(request, motion_services.motion_open, meeting=meeting, by=request.user, **form.cleaned_data)
+    return _back(meeting, "#motions")
+
+
+@require_POST
+@permission_required("meetings.chair_meeting", get_meeting)
+def live_motion_close(request, meeting_id, motion_id):
+    meeting = request.permission_object
+    motion = get_object_or_404(meeting.motions, pk=motion_id)
+    _run(
+        request,
+        motion_services.motion_close,
+        motion=motion,
+        by=request.user,
+        client_id=request.POST.get("client_id", "")[:64],
+    )
+    return _back(meeting, "#motions")
+
+
+@require_POST
+@permission_required(
+    "meetings.cast_ballot", get_meeting, message=lambda: _("You do not vote in this meeting.")
+)
+def live_ballot_cast(request, meeting_id, motion_id):
+    meeting = request.permission_object
+    motion = get_object_or_404(meeting.motions, pk=motion_id)
+    form = forms.BallotForm(request.POST)
+    if form.is_valid() and _run(
+        request, motion_services.ballot_cast, motion=motion, by=request.user, **form.cleaned_data
+    ):
+        messages.success(request, _("Your vote was recorded."))
+    return _back(meeting, "#motions")
+
+
+@require_POST
+@permission_required("meetings.keep_minutes", get_meeting)
+def live_ballot_proxy(request, meeting_id, motion_id):
+    meeting = request.permission_object
+    motion = get_object_or_404(meeting.motions, pk=motion_id)
+    owners = Owner.objects.filter(household__building__community=meeting.community).select_related(
+        "household__building"
+    )
+    form = forms.ProxyForm(request.POST, owners=owners)
+    if not form.is_valid():
+        messages.error(request, _("Choose the owner, the vote and the proxy holder."))
+    else:
+        data = form.cleaned_data
+        owner = owners.get(pk=data.pop("owner"))
+        if _run(
+            request, motion_services.ballot_record_proxy, motion=motion, by=request.user, owner=owner, **data
+        ):
+            messages.success(request, _("The written proxy ballot was recorded."))
+    return _back(meeting, "#motions")
+
+
+@_public_or_login("meetings.view_live", get_meeting)
+def minutes_print(request, meeting_id):
+    meeting = request.permission_object
+    context = minutes_context(meeting)
+    context.update({"meeting": meeting, "motions": motions_with_tallies(meeting)})
+    return render(request, "meetings/minutes_print.html", context)
+
+
+@_public_or_login("meetings.view_resolution", get_meeting)
+def meeting_resolutions(request, meeting_id):
+    meeting = request.permission_object
+    resolutions = meeting.resolutions.select_related("motion").prefetch_related("actions")
+    return render(
+        request,
+        "meetings/resolution_list.html",
+        {"meeting": meeting, "community": meeting.community, "resolutions": resolutions},
+    )
+
+
+def community_resolutions(request, community_id):
+    community = get_object_or_404(CommunityPage, pk=community_id)
+    return render(
+        request,
+        "meetings/resolution_list.html",
+        {"community": community, "resolutions": resolutions_for(community, request.user)},
+    )
+
+
+@_public_or_login("meetings.view_resolution", get_resolution)
+def resolution_detail(request, resolution_id):
+    resolution = request.permission_object
+    actions = resolution.actions.prefetch_related("progress")
+    item = resolution.motion.agenda_item
+    requests = list(item.requests.all()) if item is not None else []
+    can_manage = request.user.has_perm("meetings.manage_actions", resolution)
+    return render(
+        request,
+        "meetings/resolution_detail.html",
+        {
+            "resolution": resolution,
+            "meeting": resolution.meeting,
+            "actions": actions,
+            "requests": requests,
+            "can_manage": can_manage,
+            "action_form": forms.ActionForm() if can_manage else None,
+            "progress_form": forms.ProgressForm() if can_manage else None,
+        },
+    )
+
+
+@require_POST
+@permission_required("meetings.manage_actions", get_resolution)
+def action_add(request, resolution_id):
+    resolution = request.permission_object
+    form = forms.ActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Describe the action and choose the responsible party."))
+    elif _run(
+        request, motion_services.action_add, resolution=resolution, by=request.user, **form.cleaned_data
+    ):
+        messages.success(request, _("The action was added."))
+    return redirect("resolution_detail", resolution.pk)
+
+
+@require_POST
+@permission_required("meetings.manage_actions", get_action_resolution)
+def action_progress(request, action_id):
+    form = forms.ProgressForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write what has been done."))
+    elif _run(
+        request, motion_services.action_progress, action=request.action, by=request.user, **form.cleaned_data
+    ):
+        messages.success(request, _("Progress was recorded."))
+    return redirect("resolution_detail", request.action.resolution_id)
