@@ -278,3 +278,49 @@ def polling_meeting(world, hall_request):
         ],
     )
     return meeting
+
+
+@pytest.fixture
+def live_meeting(world, hall_request):
+    """A scheduled four-party meeting, the hall request on its agenda, one voting person per party."""
+    from django.utils import timezone
+
+    from meetings.models import Meeting
+    from meetings.services import convening
+
+    committee = make_member(
+        world.community, role=Role.COMMITTEE, email="committee@xingfu.test", display_name="刘主任"
+    )
+    manager = UserFactory(
+        email="chen.manager@yijuwuye.test",
+        display_name="陈经理",
+        property_company=world.community.property_company,
+    )
+    now = timezone.now() + timezone.timedelta(minutes=10)
+    meeting = convening.meeting_create(
+        community=world.community,
+        by=world.worker,
+        title="四方联席会议：北门照明",
+        place="党群服务中心",
+        starts_at=now,
+        ends_at=now + timezone.timedelta(hours=2),
+    )
+    people = {
+        "community": world.worker,
+        "committee": committee,
+        "property": manager,
+        "residents": world.resident,
+    }
+    for party, user in people.items():
+        convening.participant_add(
+            meeting=meeting,
+            by=world.worker,
+            party=party,
+            user=user,
+            role="chair" if party == "community" else "member",
+        )
+    convening.agenda_items_from_requests(meeting=meeting, by=world.worker, requests=[hall_request])
+    convening.meeting_schedule(meeting=meeting, by=world.worker)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED
+    return meeting, people

@@ -10,7 +10,7 @@ import re
 
 from django.core import mail
 
-from .helpers import PASSWORD, shot
+from .helpers import DESKTOP, PASSWORD, PHONE, shot
 
 CONFIRM_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/")
 
@@ -225,3 +225,71 @@ def calendar_parts(message) -> list:
         for part in message.message().walk()
         if part.get_content_type() == "text/calendar"
     ]
+
+
+# --- live minutes (daphne workers) -------------------------------------------------------------
+
+MOTION = "由物业公司在两周内完成北门停车场路灯检修，费用按规定程序列支。"
+
+
+def live_contexts(new_context, people, workers, language="zh-hans"):
+    """One browser per party, spread over ``workers`` in turn; → {party: page}."""
+    pages = {}
+    for i, (party, user) in enumerate(people.items()):
+        base = workers[i % len(workers)].url
+        context = new_context(
+            viewport=DESKTOP if party == "community" else PHONE, language=language, user=user, base_url=base
+        )
+        context.set_default_navigation_timeout(20_000)
+        pages[party] = (context, base)
+    return pages
+
+
+def goto_live(context, base, meeting):
+    page = context.new_page()
+    page.goto(f"{base}/meetings/{meeting.pk}/live/")
+    page.locator("#live-connection[data-state=connected]").wait_for()
+    return page
+
+
+def run_meeting_core(pages, meeting, *, screenshots: str = ""):
+    """Start, check in the four parties, a minute entry and the motion voted by all four.
+
+    ``pages`` maps party → a live page (the community's page chairs). Returns the motion id.
+    """
+    chair = pages["community"]
+    chair.locator("#meeting-start").click()
+    chair.locator("#meeting-close").wait_for()
+    chair.locator("#live-connection[data-state=connected]").wait_for()
+
+    for party in ("committee", "property", "residents", "community"):
+        chair.locator(f"ul[data-party={party}] .checkin-form button").first.click()
+        chair.locator(f"ul[data-party={party}] li[data-present=true]").wait_for()
+    for page in pages.values():  # every browser, whatever its worker, sees the quorum
+        page.locator("#quorum[data-ok=true]").wait_for()
+    if screenshots:
+        shot(chair, f"{screenshots}-01-quorum")
+
+    chair.locator("#entry-text").fill("刘主任：北门停车场两盏路灯损坏已两周，居民反映强烈。")
+    chair.locator("#entry-submit").click()
+    for page in pages.values():
+        page.locator("#minutes-list li.entry .entry-text", has_text="北门停车场两盏路灯").wait_for()
+    assert chair.locator("#entry-text").input_value() == ""
+
+    chair.locator("#motions details.console summary").click()
+    chair.locator("#motion-text").fill(MOTION)
+    chair.locator("#motion-rule").select_option("four_party_consensus")
+    chair.locator("#motion-form button[type=submit]").click()
+    motion = chair.locator(".motion[data-rule=four_party_consensus][data-status=open]")
+    motion.wait_for()
+    motion_id = motion.get_attribute("data-motion-id")
+
+    for page in pages.values():
+        article = page.locator(f"#motion-{motion_id}")
+        article.locator(".ballot-form button.vote-for").click()
+        article.locator(".my-vote[data-choice=for]").wait_for()
+    for page in pages.values():
+        page.locator(f"#motion-{motion_id} .tally [data-figure=for]", has_text="4").first.wait_for()
+    if screenshots:
+        shot(pages["residents"], f"{screenshots}-02-voted")
+    return motion_id
