@@ -2,8 +2,8 @@
 
 Add a page with one line: a name, a function from the ``world`` fixture (plus any extra
 fixtures listed in ``needs``) to a path, and who is logged in (an attribute of ``world``, or
-None for an anonymous visitor). The hall, request detail, submit form, meeting page, live
-minutes and statistics join this list as their branches land.
+None for an anonymous visitor). The live page is also checked on daphne with its WebSocket
+connected and a motion open (test_journey_live).
 """
 
 from collections.abc import Callable
@@ -45,6 +45,10 @@ A11Y_PAGES = [
         "submit-form", lambda world: f"/communities/{world.community.pk}/hall/new/", login_as="resident"
     ),
     PageCase("meeting", lambda world, m: f"/meetings/{m.pk}/", login_as="worker", needs=("polling_meeting",)),
+    PageCase(
+        "live", lambda world, lm: f"/meetings/{lm[0].pk}/live/", login_as="worker", needs=("live_meeting",)
+    ),
+    PageCase("live-public", lambda world, lm: f"/meetings/{lm[0].pk}/live/", needs=("live_meeting",)),
     PageCase(
         "statistics",
         lambda world, r: f"/communities/{world.community.pk}/statistics/",
