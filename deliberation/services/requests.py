@@ -150,6 +150,17 @@ def _validate_text(title: str, description: str) -> None:
 # --- intake ------------------------------------------------------------------------------------
 
 
+def _create(*, title: str, description: str, location: str, photos, **fields) -> Request:
+    """The part of intake shared by online and offline requests: checked text, number, photos."""
+    _validate_text(title, description)
+    request = Request.objects.create(
+        title=title.strip(), description=description.strip(), location=location.strip(), **fields
+    )
+    _assign_tracking_number(request)
+    _attach_photos(request, photos)
+    return request
+
+
 @transaction.atomic
 def request_submit(
     *,
@@ -167,19 +178,17 @@ def request_submit(
         user=by, community=community, status=Membership.Status.APPROVED
     ).exists():
         raise ServiceError(_("Only verified residents of this community can submit a request."))
-    _validate_text(title, description)
-    request = Request.objects.create(
+    request = _create(
         community=community,
         category=category,
-        title=title.strip(),
-        description=description.strip(),
-        location=location.strip(),
+        title=title,
+        description=description,
+        location=location,
         show_name=show_name,
+        photos=photos,
         requester=by,
         channel=Channel.ONLINE,
     )
-    _assign_tracking_number(request)
-    _attach_photos(request, photos)
     event = _event(request, Kind.SUBMITTED, by=by)
     _tell(community_workers(community), request, event)
     return request
@@ -210,14 +219,14 @@ def request_record_offline(
         raise ServiceError(_("Choose how the request reached you."), field="channel")
     if not requester_name.strip() and requester is None:
         raise ServiceError(_("The requester's name is required."), field="requester_name")
-    _validate_text(title, description)
-    request = Request.objects.create(
+    request = _create(
         community=community,
         category=category,
-        title=title.strip(),
-        description=description.strip(),
-        location=location.strip(),
+        title=title,
+        description=description,
+        location=location,
         show_name=show_name,
+        photos=photos,
         requester=requester,
         requester_name=requester_name.strip(),
         requester_phone=requester_phone.strip(),
@@ -225,8 +234,6 @@ def request_record_offline(
         intake_place=intake_place.strip(),
         recorded_by=by,
     )
-    _assign_tracking_number(request)
-    _attach_photos(request, photos)
     _event(request, Kind.RECORDED, by=by, note=Channel(channel).label)
     return request
 
