@@ -3,6 +3,7 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from deliberation.models import Membership, User
 
@@ -73,7 +74,9 @@ class ParticipantForm(forms.Form):
 class AgendaItemForm(forms.Form):
     title = forms.CharField(label=_("Agenda item"), max_length=200)
     description = forms.CharField(
-        label=_("Details"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+        label=pgettext_lazy("agenda item", "Details"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
     )
 
 

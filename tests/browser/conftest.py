@@ -215,3 +215,112 @@ def asgi_workers(transactional_db):
     for worker in workers:
         worker.stop()
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _jpeg(name="photo.jpg"):
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (320, 240), (90, 140, 200)).save(buffer, "JPEG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+@pytest.fixture
+def hall_request(world):
+    """A request of ``world.resident`` in 幸福社区's hall, with a photo, accepted by the worker."""
+    from deliberation.models import Category
+    from deliberation.services.requests import request_accept, request_submit
+
+    created = request_submit(
+        community=world.community,
+        by=world.resident,
+        title="北门停车场照明不足",
+        description="北门停车场晚上太暗，两盏路灯坏了。",
+        category=Category.objects.order_by("pk").first(),
+        location="北门停车场",
+        photos=[_jpeg()],
+    )
+    return request_accept(request=created, by=world.worker)
+
+
+@pytest.fixture
+def polling_meeting(world, hall_request):
+    """A four-party meeting of 幸福社区 with one participant per party, an agenda and an open poll."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from meetings.services import convening, polls
+
+    committee = make_member(
+        world.community, role=Role.COMMITTEE, email="committee@xingfu.test", display_name="刘主任"
+    )
+    meeting = convening.meeting_create(
+        community=world.community, by=world.worker, title="四方联席会议：北门照明", place="党群服务中心"
+    )
+    convening.participant_add(meeting=meeting, by=world.worker, party="committee", user=committee)
+    convening.participant_add(meeting=meeting, by=world.worker, party="residents", user=world.resident)
+    convening.participant_add(meeting=meeting, by=world.worker, party="community", user=world.worker)
+    convening.participant_add(
+        meeting=meeting, by=world.worker, party="property", name="陈经理", email="chen.manager@yijuwuye.test"
+    )
+    convening.agenda_item_add(meeting=meeting, by=world.worker, title=hall_request.title)
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=7)
+    polls.poll_open(
+        meeting=meeting,
+        by=world.worker,
+        slots=[
+            (start, start + timedelta(hours=2)),
+            (start + timedelta(days=1), start + timedelta(days=1, hours=2)),
+        ],
+    )
+    return meeting
+
+
+@pytest.fixture
+def live_meeting(world, hall_request):
+    """A scheduled four-party meeting, the hall request on its agenda, one voting person per party."""
+    from django.utils import timezone
+
+    from meetings.models import Meeting
+    from meetings.services import convening
+
+    committee = make_member(
+        world.community, role=Role.COMMITTEE, email="committee@xingfu.test", display_name="刘主任"
+    )
+    manager = UserFactory(
+        email="chen.manager@yijuwuye.test",
+        display_name="陈经理",
+        property_company=world.community.property_company,
+    )
+    now = timezone.now() + timezone.timedelta(minutes=10)
+    meeting = convening.meeting_create(
+        community=world.community,
+        by=world.worker,
+        title="四方联席会议：北门照明",
+        place="党群服务中心",
+        starts_at=now,
+        ends_at=now + timezone.timedelta(hours=2),
+    )
+    people = {
+        "community": world.worker,
+        "committee": committee,
+        "property": manager,
+        "residents": world.resident,
+    }
+    for party, user in people.items():
+        convening.participant_add(
+            meeting=meeting,
+            by=world.worker,
+            party=party,
+            user=user,
+            role="chair" if party == "community" else "member",
+        )
+    convening.agenda_items_from_requests(meeting=meeting, by=world.worker, requests=[hall_request])
+    convening.meeting_schedule(meeting=meeting, by=world.worker)
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.SCHEDULED
+    return meeting, people

@@ -2,8 +2,8 @@
 
 Add a page with one line: a name, a function from the ``world`` fixture (plus any extra
 fixtures listed in ``needs``) to a path, and who is logged in (an attribute of ``world``, or
-None for an anonymous visitor). The hall, request detail, submit form, meeting page, live
-minutes and statistics join this list as their branches land.
+None for an anonymous visitor). The live page is also checked on daphne with its WebSocket
+connected and a motion open (test_journey_live).
 """
 
 from collections.abc import Callable
@@ -33,6 +33,27 @@ A11Y_PAGES = [
     PageCase("members", lambda world: f"/communities/{world.community.pk}/members/", login_as="worker"),
     PageCase("roster", lambda world: f"/communities/{world.community.pk}/roster/", login_as="worker"),
     PageCase("inbox", lambda world: "/inbox/", login_as="worker"),
+    PageCase("hall", lambda world, r: f"/communities/{world.community.pk}/hall/", needs=("hall_request",)),
+    PageCase(
+        "request-detail",
+        lambda world, r: f"/requests/{r.tracking_number}/",
+        login_as="worker",
+        needs=("hall_request",),
+    ),
+    PageCase("request-public", lambda world, r: f"/requests/{r.tracking_number}/", needs=("hall_request",)),
+    PageCase(
+        "submit-form", lambda world: f"/communities/{world.community.pk}/hall/new/", login_as="resident"
+    ),
+    PageCase("meeting", lambda world, m: f"/meetings/{m.pk}/", login_as="worker", needs=("polling_meeting",)),
+    PageCase(
+        "live", lambda world, lm: f"/meetings/{lm[0].pk}/live/", login_as="worker", needs=("live_meeting",)
+    ),
+    PageCase("live-public", lambda world, lm: f"/meetings/{lm[0].pk}/live/", needs=("live_meeting",)),
+    PageCase(
+        "statistics",
+        lambda world, r: f"/communities/{world.community.pk}/statistics/",
+        needs=("hall_request",),
+    ),
 ]
 
 LANGUAGES = ["zh-hans", "en"]

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from deliberation.models import Membership
+from deliberation.models import Membership, Request
 
 from .helpers import BROWSER, PHONE, assert_accessible, shot
 from .pages import A11Y_PAGES, LANGUAGES
@@ -98,3 +98,30 @@ def test_unread_count_is_part_of_the_inbox_link_name(world, live_server, new_con
     page = new_context(viewport=PHONE, language="en", user=world.worker).new_page()
     page.goto(live_server.url + "/")
     assert page.get_by_role("link", name="Inbox (1 unread)", exact=True).count() == 1
+
+
+def test_submit_form_works_with_the_keyboard_alone(world, live_server, new_context):
+    page = new_context(viewport=PHONE, user=world.resident).new_page()
+    page.goto(f"{live_server.url}/communities/{world.community.pk}/hall/")
+    tab_to(page, f"a[href$='/communities/{world.community.pk}/hall/new/']")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/hall/new/$"))
+
+    tab_to(page, "input[name=title]")
+    page.keyboard.type("楼道灯不亮")
+    tab_to(page, "textarea[name=description]")
+    page.keyboard.type("1号楼1单元三楼楼道灯坏了一周。")
+    tab_to(page, "select[name=category]")
+    second = page.locator("select[name=category] option").nth(1).get_attribute("value")
+    page.keyboard.press("ArrowDown")  # the second category
+    tab_to(page, "input[name=location]")
+    page.keyboard.type("1号楼1单元")
+    tab_to(page, "input[name=show_name]")
+    page.keyboard.press("Space")
+    tab_to(page, "main form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/requests/SQ-\d{4}-\d{6}/$"))
+
+    created = Request.objects.get(requester=world.resident)
+    assert (created.title, created.location, created.show_name) == ("楼道灯不亮", "1号楼1单元", True)
+    assert str(created.category_id) == second

@@ -2,14 +2,14 @@
 
 The part that stands on the foundation: sign up, verify the email from the mail outbox, ask to
 join naming the household, a community worker (a second browser) verifies, and the resident
-sees the role on the profile. Submitting a request with a photo continues from
-``resident_page`` once the deliberation hall exists.
+sees the role on the profile; then, still on the phone, the resident submits a request with a
+photo and finds it in the deliberation hall under its tracking number.
 """
 
 import pytest
 from django.utils import translation
 
-from deliberation.models import Membership, Role, User
+from deliberation.models import Membership, Request, Role, User
 
 from . import journeys
 from .helpers import BROWSER, DESKTOP, PHONE, shot
@@ -19,7 +19,7 @@ pytestmark = BROWSER
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_new_resident_signs_up_verifies_joins_and_is_verified(
-    world, live_server, new_context, settings, language
+    world, live_server, new_context, settings, language, tmp_path
 ):
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
     base = live_server.url
@@ -78,3 +78,32 @@ def test_new_resident_signs_up_verifies_joins_and_is_verified(
     assert membership.role == Role.RESIDENT
     assert resident_page.locator(".inbox-link .badge").inner_text() == "1"  # told of the decision
     shot(resident_page, f"{prefix}-09-profile-verified")
+
+    # The request with a photo, on the 360×740 phone.
+    assert resident_page.viewport_size == PHONE
+    tracking_number = journeys.submit_request(
+        resident_page,
+        base,
+        community=world.community,
+        title="2号楼电梯经常停运",
+        description="2号楼电梯本周停了三次，老人上下楼很困难，请尽快检修。",
+        location="2号楼2单元",
+        photo=journeys.make_photo(tmp_path / "elevator.jpg"),
+        screenshot=f"{prefix}-10-submit-form",
+    )
+    shot(resident_page, f"{prefix}-11-request-detail")
+    created = Request.objects.get(tracking_number=tracking_number)
+    assert created.requester == user and created.status == Request.Status.SUBMITTED
+    assert created.photos.filter(response__isnull=True).count() == 1
+    assert tracking_number in resident_page.locator("main .tracking").inner_text()
+    photo = resident_page.locator("main .photos img")
+    assert photo.count() == 1
+    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")  # the stored photo is served
+
+    resident_page.goto(f"{base}/communities/{world.community.pk}/hall/")
+    row = resident_page.locator("li.request-row", has_text=tracking_number)
+    assert row.count() == 1
+    assert "2号楼电梯经常停运" in row.inner_text()
+    with translation.override(language):
+        assert str(Request.Status.SUBMITTED.label) in row.locator(".status").inner_text()
+    shot(resident_page, f"{prefix}-12-hall")

@@ -3,9 +3,11 @@ SQLite test file — and Redis when REDIS_URL is set: both serve the site, a ses
 through one worker is valid on the other, as behind a load balancer, and mail one worker sends
 carries links the other one honours.
 
-The live-minutes smoke test (journey 3, one worker per browser context) joins this module.
+The live-minutes smoke test runs the core of journey 3 with the four browsers spread over two
+workers that share Redis (given explicitly, so it also runs in the SQLite pass).
 """
 
+import os
 import re
 
 from django.db import connection
@@ -14,6 +16,7 @@ from deliberation.models import User
 
 from . import journeys
 from .helpers import BROWSER, DESKTOP, shot
+from .journeys import goto_live, live_contexts, run_meeting_core
 from .servers import read_mails
 
 pytestmark = BROWSER
@@ -65,3 +68,19 @@ def test_two_workers_serve_the_site_and_share_sessions(world, asgi_workers, new_
     page.locator("main form button[type=submit]:not([form])").click()
     page.wait_for_url(re.compile(r"/accounts/password/reset/key/done/$"))
     journeys.log_in(page, worker_b.url, email=world.resident.email, password="a-new-pass-word-456")
+
+
+def test_live_minutes_across_two_workers_sharing_redis(world, live_meeting, asgi_workers, new_context):
+    """Check-in, a minute entry and four ballots, each browser on its worker, all seen by all."""
+    meeting, people = live_meeting
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4"
+    worker_a, worker_b = asgi_workers(2, env={"REDIS_URL": redis_url})
+    contexts = live_contexts(new_context, people, [worker_a, worker_b])
+    assert {base for _context, base in contexts.values()} == {worker_a.url, worker_b.url}
+    pages = {party: goto_live(context, base, meeting) for party, (context, base) in contexts.items()}
+    motion_id = run_meeting_core(pages, meeting, screenshots="two-workers-live")
+    for page in pages.values():
+        assert page.locator(f"#motion-{motion_id} .my-vote").get_attribute("data-choice") == "for"
+        assert page.locator("#live").get_attribute("data-seq") == pages["community"].locator(
+            "#live"
+        ).get_attribute("data-seq")
