@@ -45,6 +45,9 @@ def test_the_meeting_runs_live_and_resolves_the_request(
     for page in pages.values():
         page.locator(f"#motion-{motion_id}[data-status=closed] .tally-outcome[data-passed=true]").wait_for()
         page.locator(f"#motion-{motion_id} .resolution-link a").wait_for()
+        # A closed vote offers nothing to press any more, without a reload.
+        assert page.locator(f"#motion-{motion_id} .ballot-form button:visible").count() == 0
+        assert page.locator(f"#motion-{motion_id} .motion-close-form:visible").count() == 0
     shot(chair, "journey3-zh-hans-03-resolution-published")
 
     # The motion was taken on the request's agenda item: its resolution answers the request.

@@ -307,7 +307,8 @@
     tallyNodes(data.result, closed).forEach(function (n) { tally.appendChild(n); });
     if (closed) {
       article.querySelector(".motion-status").textContent = T.closed;
-      article.querySelectorAll(".ballot-form, .motion-close-form, .proxy-form").forEach(function (f) { f.hidden = true; });
+      // The voter keeps seeing their own vote; only the ways to change things go.
+      article.querySelectorAll(".ballot-form button, .motion-close-form, .proxy-form").forEach(function (f) { f.hidden = true; });
       if (data.resolution && !article.querySelector(".resolution-link")) {
         var link = el("p", { className: "resolution-link" });
         link.appendChild(el("a", { href: data.resolution.url }, T.resolution));
