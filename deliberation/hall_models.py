@@ -287,6 +287,7 @@ class RequestEvent(models.Model):
         REMINDED = "reminded", _("reminder: the due date is near")
         URGED = "urged", _("urge: overdue")
         ON_AGENDA = "on_agenda", _("put on a meeting agenda")
+        OFF_AGENDA = "off_agenda", _("taken off a meeting agenda")
         RESOLVED_BY_MEETING = "resolved_by_meeting", _("resolved by a meeting")
 
     request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="events")

@@ -477,6 +477,26 @@ def request_put_on_agenda(*, request: Request, by: User | None, meeting_title: s
 
 
 @transaction.atomic
+def request_take_off_agenda(*, request: Request, by: User | None, meeting_title: str, url: str) -> Request:
+    """The agenda item went (removed, or its meeting cancelled): the request goes back to where it was.
+
+    Idempotent: a request no longer on an agenda is returned unchanged.
+    """
+    request = _locked(request)
+    if request.status != Status.ON_AGENDA:
+        return request
+    put_on = request.events.filter(kind=Kind.ON_AGENDA).order_by("-at", "-id").first()
+    back = put_on.from_status if put_on and put_on.from_status else None
+    if back not in (Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED):
+        back = Status.ACCEPTED if request.accepted_at else Status.SUBMITTED
+    request.status = back
+    request.save()
+    event = _event(request, Kind.OFF_AGENDA, by=by, note=meeting_title, url=url, from_status=Status.ON_AGENDA)
+    _tell(_requester(request), request, event)
+    return request
+
+
+@transaction.atomic
 def request_resolve_by_meeting(
     *, request: Request, by: User | None, resolution_title: str, url: str
 ) -> Request:

@@ -195,6 +195,14 @@ def meeting_cancel(*, meeting: Meeting, by: User, reason: str = "") -> Meeting:
     _require_open(locked)
     was_sent = locked.status in (Meeting.Status.SCHEDULED, Meeting.Status.POLLING)
     locked = _bump(locked, status=Meeting.Status.CANCELLED, cancel_reason=reason.strip())
+    from deliberation.models import Request
+
+    _release_requests(
+        meeting=locked,
+        requests=Request.objects.filter(agenda_items__meeting=locked).distinct(),
+        by=by,
+        keep=AgendaItem.objects.exclude(meeting=locked),
+    )
     if was_sent:
         _mail_on_commit(locked.pk, mail.CANCELLATION, key=f"meeting-{locked.pk}-cancel-{locked.sequence}")
     return locked
@@ -312,9 +320,23 @@ def agenda_item_add(*, meeting: Meeting, by: User, title: str, description: str 
 
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem, by: User) -> None:
+    """Remove an item; its requests go back to where they were unless another agenda holds them."""
     locked = _lock(item.meeting)
     _require_open(locked)
+    requests = list(item.requests.all())
     item.delete()
+    _release_requests(meeting=locked, requests=requests, by=by, keep=AgendaItem.objects.all())
+
+
+def _release_requests(*, meeting: Meeting, requests, by: User, keep) -> None:
+    """Take requests off "on the agenda" when no live agenda item in ``keep`` still links them."""
+    from deliberation.services.requests import request_take_off_agenda
+
+    url = reverse("meeting_detail", kwargs={"meeting_id": meeting.pk})
+    live_items = keep.exclude(meeting__status=Meeting.Status.CANCELLED)
+    for request in requests:
+        if not live_items.filter(requests=request).exists():
+            request_take_off_agenda(request=request, by=by, meeting_title=meeting.title, url=url)
 
 
 @transaction.atomic

@@ -88,3 +88,30 @@ def test_agenda_from_requests_page(client, draft, convener, submit):
     assert proposed.status == Request.Status.ON_AGENDA
     html = client.get(f"/meetings/{draft.pk}/").content.decode()
     assert proposed.get_absolute_url() in html
+
+
+def test_removing_the_item_takes_the_request_off_the_agenda(draft, convener, submit):
+    request = submit("电梯故障", proposed=True)
+    (first,) = convening.agenda_items_from_requests(meeting=draft, by=convener, requests=[request])
+    second = convening.agenda_item_add(meeting=draft, by=convener, title="电梯（续）")
+    convening.agenda_item_link_requests(item=second, by=convener, requests=[request])
+
+    convening.agenda_item_remove(item=first, by=convener)
+    request.refresh_from_db()
+    assert request.status == Request.Status.ON_AGENDA  # still on the second item
+
+    convening.agenda_item_remove(item=second, by=convener)
+    request.refresh_from_db()
+    assert request.status == Request.Status.SUBMITTED  # back to where it was
+    event = RequestEvent.objects.filter(request=request).order_by("-pk").first()
+    assert (event.kind, event.from_status, event.to_status) == ("off_agenda", "on_agenda", "submitted")
+    assert request in convening.suggested_requests(draft)
+
+
+def test_cancelling_the_meeting_releases_its_requests(ready, convener, submit, community):
+    request = submit("停车收费")
+    convening.agenda_items_from_requests(meeting=ready, by=convener, requests=[request])
+    convening.meeting_cancel(meeting=ready, by=convener, reason="改期")
+    request.refresh_from_db()
+    assert request.status == Request.Status.SUBMITTED
+    assert RequestEvent.objects.filter(request=request, kind=RequestEvent.Kind.OFF_AGENDA).count() == 1
