@@ -221,15 +221,6 @@ class Request(VoteModel, index.Indexed, models.Model):
     def closed_without_evaluation(self) -> bool:
         return self.status == self.Status.CLOSED and self.rating is None
 
-    @property
-    def public_requester(self) -> str:
-        """The name shown to the public: only when the requester chose to show it."""
-        if not self.show_name:
-            return ""
-        if self.requester_id:
-            return str(self.requester)
-        return self.requester_name
-
 
 class Response(models.Model):
     """答复: an official answer by the responsible party. Never edited; a correction is a new one."""

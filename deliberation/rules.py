@@ -48,7 +48,15 @@ rules.add_perm(
 # Supports: verified members of the request's community, never the author.
 rules.add_perm("deliberation.support_request", is_verified_member & ~is_requester)
 rules.add_perm("deliberation.evaluate_request", is_requester | (is_offline_request & is_community_worker))
-# Offline requesters' names and phones: staff only.
+# The requester's name (even when not shown publicly), contact phone and intake details: the
+# requester, the community's workers and the staff of the party the request is assigned to (who
+# must call for a home repair). deliberation/people.py asks this for every name it shows.
 rules.add_perm(
-    "deliberation.view_request_private", is_community_worker | is_street_officer_for | is_site_admin
+    "deliberation.view_requester_contact",
+    is_requester
+    | is_community_worker
+    | is_assigned_company_staff
+    | is_responsible_committee
+    | is_responsible_street
+    | is_site_admin,
 )

@@ -274,7 +274,7 @@ def _detail_context(request, obj: Request, bound: dict | None = None) -> dict:
         "can_support": obj.status in Request.SUPPORTABLE_STATUSES
         and user.has_perm("deliberation.support_request", obj),
         "supported": supported,
-        "can_see_private": user.has_perm("deliberation.view_request_private", obj),
+        "can_see_contact": user.has_perm("deliberation.view_requester_contact", obj),
     }
 
 

@@ -61,8 +61,9 @@ def attendee_role(participant) -> str:
     return ROLE_REQUIRED if participant.votes else ROLE_OPTIONAL
 
 
-def _cal_address(email: str, name: str, **params) -> vCalAddress:
-    address = vCalAddress(f"mailto:{email}")
+def _cal_address(email: str, name: str, *, uri: str = "", **params) -> vCalAddress:
+    """A mailto: address; without an e-mail (a public calendar) the name stands beside ``uri``."""
+    address = vCalAddress(f"mailto:{email}" if email else uri)
     address.params["CN"] = vText(name)
     for key, value in params.items():
         address.params[key] = value
@@ -109,7 +110,7 @@ def _event(
     event.add("status", "CANCELLED" if cancelled else EVENT_STATUS[meeting.status])
     event.add("transp", "OPAQUE")
     event.add("class", "PUBLIC" if meeting.visibility == "public" else "PRIVATE")
-    event.add("organizer", _cal_address(organizer[0], organizer[1]))
+    event.add("organizer", _cal_address(organizer[0], organizer[1], uri=url))
     for participant in participants:
         if not participant.address:
             continue
@@ -195,7 +196,8 @@ def feed(
 ) -> bytes:
     """A subscribable calendar of meetings. Cancelled meetings stay in it, as cancelled.
 
-    ``organizer_of(meeting)`` returns (email, name) for the meeting's convener.
+    ``organizer_of(meeting)`` returns (email, name) for the meeting's convener. A public feed
+    passes an empty e-mail: the organiser then appears by name, beside the meeting's page.
     """
     calendar = _calendar(None, name=name)
     for entry in entries:

@@ -26,6 +26,7 @@ from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 
 from deliberation.models import Notification
+from deliberation.people import official_name
 from deliberation.services.notifications import absolute_url
 
 from . import ical
@@ -50,12 +51,21 @@ def respond_url(participant, answer: str = "") -> str:
 
 
 def organizer_of(meeting) -> tuple[str, str]:
-    """The convener as ORGANIZER; the site's sender address when the convener has none."""
+    """The convener as ORGANIZER of an invitation; the site's sender address when they have none.
+
+    Only participants receive this (their replies go to the address); public calendars use
+    ``public_organizer_of``.
+    """
     from email.utils import parseaddr
 
     convener = meeting.convener
     email = convener.email or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return email, str(convener)
+    return email, official_name(convener, community=meeting.community)
+
+
+def public_organizer_of(meeting) -> tuple[str, str]:
+    """The convener of a meeting in a public calendar: by name (or role), never by address."""
+    return "", official_name(meeting.convener, community=meeting.community)
 
 
 def ical_labels() -> dict:

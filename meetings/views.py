@@ -443,7 +443,8 @@ def meeting_respond(request, token):
 
 
 def _feed_bytes(meetings, *, name: str, with_attendees: bool = False) -> bytes:
-    """Public calendars never list attendees: their addresses are for the participants only."""
+    """Public calendars list no attendees and name the organiser without an address: addresses
+    are for the participants only (a person's private feed, ``with_attendees``)."""
     entries = [
         ical.FeedEntry(
             meeting=m,
@@ -454,7 +455,11 @@ def _feed_bytes(meetings, *, name: str, with_attendees: bool = False) -> bytes:
         for m in meetings
     ]
     return ical.feed(
-        entries, name=name, organizer_of=mail.organizer_of, dtstamp=timezone.now(), labels=mail.ical_labels()
+        entries,
+        name=name,
+        organizer_of=mail.organizer_of if with_attendees else mail.public_organizer_of,
+        dtstamp=timezone.now(),
+        labels=mail.ical_labels(),
     )
 
 

@@ -22,7 +22,11 @@ def _find_household(community, building: str, unit: str, room: str) -> Household
 def membership_request(
     *, user: User, community, building: str, unit: str, room: str, tenure: str
 ) -> Membership:
-    """A user asks to join ``community`` naming their household. Workers are told."""
+    """A user asks to join ``community`` naming their household. Workers are told.
+
+    Asking again after a rejection is a new application: it gets today's date and its own notice
+    (keyed by its audit event), so the workers hear of it as they did of the first one.
+    """
     if tenure not in Tenure.values:
         raise ServiceError(_("Choose whether you are an owner, a family member or a tenant."), field="tenure")
     if not (building.strip() and unit.strip() and room.strip()):
@@ -44,13 +48,14 @@ def membership_request(
         decision_note="",
     )
     if existing:
+        fields["requested_at"] = timezone.now()
         for name, value in fields.items():
             setattr(existing, name, value)
         existing.save()
         membership = existing
     else:
         membership = Membership.objects.create(user=user, community=community, **fields)
-    RoleEvent.objects.create(
+    application = RoleEvent.objects.create(
         user=user, community=community, kind=RoleEvent.Kind.REQUESTED, new_value=membership.claimed_address, by=user
     )
     staff_url = reverse("members", kwargs={"community_id": community.pk})
@@ -60,7 +65,7 @@ def membership_request(
             template="deliberation/mail/membership_requested",
             context={"membership": membership, "community": community},
             url=staff_url,
-            key=f"membership-requested-{membership.pk}-{membership.requested_at.timestamp():.0f}",
+            key=f"membership-requested-{membership.pk}-{application.pk}",
         )
     return membership
 

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template
 from django.utils import translation
 
 from ..models import Notification, User
@@ -15,6 +16,15 @@ def absolute_url(path: str) -> str:
     return f"{settings.SITE_URL}{path}"
 
 
+def render_text(template_name: str, context: dict) -> str:
+    """Render a plain-text template as plain text: no HTML escaping.
+
+    A notice is stored as the text the person will read; the inbox page escapes it once when it
+    renders, and a mail is text. Escaping here too turned a name typed as ``<b>`` into ``&lt;b&gt;``.
+    """
+    return get_template(template_name).template.render(Context(context, autoescape=False))
+
+
 def notify(*, user: User, template: str, context: dict, url: str = "", key: str = "") -> Notification | None:
     """Store an inbox notice for ``user`` and mail it once the transaction commits.
 
@@ -24,8 +34,8 @@ def notify(*, user: User, template: str, context: dict, url: str = "", key: str 
     """
     with translation.override(user.language or settings.LANGUAGE_CODE):
         ctx = {**context, "user": user, "url": absolute_url(url)}
-        subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
-        body = render_to_string(f"{template}_body.txt", ctx).strip()
+        subject = " ".join(render_text(f"{template}_subject.txt", ctx).split())
+        body = render_text(f"{template}_body.txt", ctx).strip()
     try:
         with transaction.atomic():
             notice = Notification.objects.create(user=user, subject=subject, body=body, url=url, key=key)

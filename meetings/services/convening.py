@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from deliberation.models import User
+from deliberation.people import official_name
 
 from .. import mail
 from ..models import AgendaItem, Meeting, Participant, ParticipantRole, Party
@@ -239,7 +240,9 @@ def participant_add(
     if role not in ParticipantRole.values:
         raise ServiceError(_("Choose a role."), field="role")
     email = (email or (user.email if user else "")).strip().lower()
-    name = (name or (str(user) if user else "")).strip()
+    # The name is shown on public pages and minutes: the person's chosen name or their role,
+    # never their address (deliberation.people).
+    name = (name or (official_name(user, community=locked.community) if user else "")).strip()
     if user is None and not email:
         raise ServiceError(_("Give an email address for a participant without an account."), field="email")
     if not name:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from deliberation.people import official_name
 from deliberation.services import ServiceError
 
 from .. import live
@@ -128,7 +129,8 @@ def append_entry(*, meeting, state, by, kind, text, party="", client_id="") -> t
         text=text,
         agenda_item_id=state.current_item_id,
         author=by if getattr(by, "is_authenticated", False) else None,
-        author_name=str(by) if by else "",
+        # Broadcast to every viewer and kept in the chain: a name or a role, never an address.
+        author_name=official_name(by, community=meeting.community) if getattr(by, "is_authenticated", False) else "",
         created_at=timezone.now(),
         prev_hash=last.hash if last else "",
     )

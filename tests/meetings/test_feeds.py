@@ -105,3 +105,24 @@ def test_public_calendars_never_list_attendee_addresses(client, community, sched
     rep = scheduled.participants.get(party="residents").user
     private = client.get(f"/feeds/user/{rep.feed_token}.ics").content
     assert b"ATTENDEE" in private
+
+
+def test_public_calendars_name_the_organiser_without_any_address(client, community, scheduled, convener):
+    """The community feed and "add to calendar" show the convener by name and carry no e-mail."""
+    for url in (f"/feeds/community/{community.pk}.ics", f"/meetings/{scheduled.pk}/meeting.ics"):
+        body = client.get(url).content
+        assert b"@example" not in body and b"mailto:" not in body.lower()
+        assert b"@" not in body.replace(b"@meetings", b"")  # only the UID's domain part
+        (event,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+        assert str(event["ORGANIZER"].params["CN"]) == "陈社工"
+    private = client.get(f"/feeds/user/{convener.feed_token}.ics").content
+    assert b"mailto:convener@example.org" in private
+
+
+def test_a_convener_without_a_name_appears_by_role_in_public_calendars(client, community, scheduled, convener):
+    User = type(convener)
+    User.objects.filter(pk=convener.pk).update(display_name="")
+    body = client.get(f"/feeds/community/{community.pk}.ics").content
+    assert b"convener@example.org" not in body and b"mailto:" not in body.lower()
+    (event,) = icalendar.Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["ORGANIZER"].params["CN"]) == "社区工作者"

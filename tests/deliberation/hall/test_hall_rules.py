@@ -21,7 +21,7 @@ HALL_PERMISSIONS = {
     "deliberation.handle_request",
     "deliberation.support_request",
     "deliberation.evaluate_request",
-    "deliberation.view_request_private",
+    "deliberation.view_requester_contact",
 }
 
 
@@ -107,13 +107,36 @@ def test_workers_evaluate_offline_requests_on_the_requesters_behalf(users_by_rol
     assert allowed(users_by_role, "deliberation.evaluate_request", offline) == {"worker", "admin"}
 
 
-def test_view_request_private(users_by_role, submit):
-    request = submit()
-    assert allowed(users_by_role, "deliberation.view_request_private", request) == {
-        "worker",
-        "street",
-        "admin",
-    }
+def test_view_requester_contact_follows_the_assigned_party(users_by_role, submit):
+    """Name, phone and intake details: the requester, the workers and the party assigned, nobody else."""
+    worker = users_by_role["worker"]
+    submitted = submit(by=users_by_role["resident"])
+    assert allowed(users_by_role, "deliberation.view_requester_contact", submitted) == {
+        "resident", "worker", "admin",
+    }  # fmt: skip
+    for_company = request_accept(request=submit(by=users_by_role["resident"]), by=worker, party="property")
+    assert allowed(users_by_role, "deliberation.view_requester_contact", for_company) == {
+        "resident", "property", "worker", "admin",
+    }  # fmt: skip
+    assert not UserFactory(property_company=PropertyCompanyFactory(name="别家物业")).has_perm(
+        "deliberation.view_requester_contact", for_company
+    )
+    for_committee = request_accept(request=submit(by=users_by_role["resident"]), by=worker, party="committee")
+    assert allowed(users_by_role, "deliberation.view_requester_contact", for_committee) == {
+        "resident", "committee", "worker", "admin",
+    }  # fmt: skip
+    for_street = request_accept(request=submit(by=users_by_role["resident"]), by=worker, party="street")
+    assert allowed(users_by_role, "deliberation.view_requester_contact", for_street) == {
+        "resident", "street", "worker", "admin",
+    }  # fmt: skip
+    for_community = request_accept(request=submit(by=users_by_role["resident"]), by=worker, party="community")
+    assert allowed(users_by_role, "deliberation.view_requester_contact", for_community) == {
+        "resident", "worker", "admin",
+    }  # fmt: skip
+    escalated = request_escalate(request=for_community, by=worker, reason="需要街道协调")
+    assert allowed(users_by_role, "deliberation.view_requester_contact", escalated) == {
+        "resident", "street", "worker", "admin",
+    }  # fmt: skip
 
 
 def test_editors_manage_categories_in_the_wagtail_admin(client, users_by_role, categories):
