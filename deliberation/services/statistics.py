@@ -23,7 +23,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from ..models import Category, Request, RequestEvent
 
@@ -41,7 +41,7 @@ class Figure:
 FIGURES = (
     Figure(
         "total",
-        gettext_lazy("Requests"),
+        pgettext_lazy("statistics figure", "Requests"),
         gettext_lazy(
             "Every request submitted, online or recorded by a worker: all of them in the summary, "
             "those submitted in that month (Beijing time) in a month row, that community's in a "
@@ -50,17 +50,17 @@ FIGURES = (
     ),
     Figure(
         "waiting",
-        gettext_lazy("Awaiting acceptance"),
+        pgettext_lazy("statistics figure", "Awaiting acceptance"),
         gettext_lazy("Submitted and not yet accepted or rejected."),
     ),
     Figure(
         "rejected",
-        gettext_lazy("Rejected"),
+        pgettext_lazy("statistics figure", "Rejected"),
         gettext_lazy("Not accepted, with the reason given to the requester."),
     ),
     Figure(
         "accepted",
-        gettext_lazy("Accepted"),
+        pgettext_lazy("statistics figure", "Accepted"),
         gettext_lazy(
             "Accepted by a worker or put on a meeting agenda, and not rejected: the requests being "
             "handled plus the resolved ones. Requests = awaiting acceptance + rejected + accepted."
@@ -68,7 +68,7 @@ FIGURES = (
     ),
     Figure(
         "resolved",
-        gettext_lazy("Resolved"),
+        pgettext_lazy("statistics figure", "Resolved"),
         gettext_lazy(
             "Marked resolved by the responsible party or by a meeting's resolution and not reopened "
             "since (resolved, resolved by a meeting, evaluated or closed)."
@@ -76,7 +76,7 @@ FIGURES = (
     ),
     Figure(
         "resolution_rate",
-        gettext_lazy("Resolution rate (%)"),
+        pgettext_lazy("statistics figure", "Resolution rate (%)"),
         gettext_lazy(
             "Resolved ÷ accepted × 100, to one decimal. Rejected requests and those awaiting "
             "acceptance are in neither number."
@@ -85,21 +85,21 @@ FIGURES = (
     ),
     Figure(
         "overdue",
-        gettext_lazy("Overdue"),
+        pgettext_lazy("statistics figure", "Overdue"),
         gettext_lazy(
             "Being handled (accepted, responded or on a meeting agenda) and past its due date, "
-            "counting days in Beijing time. These are the requests the hall marks overdue and the "
-            "daily deadline run urges."
+            "counting days in Beijing time. These are the same requests the hall marks overdue and "
+            "the automatic deadline notices urge."
         ),
     ),
     Figure(
         "escalated",
-        gettext_lazy("Escalated"),
+        pgettext_lazy("statistics figure", "Escalated"),
         gettext_lazy("Passed to the street office, by a worker or automatically when long overdue."),
     ),
     Figure(
         "average_response_hours",
-        gettext_lazy("Average hours to first response"),
+        pgettext_lazy("statistics figure", "Average hours to first response"),
         gettext_lazy(
             "Hours from submission to the first official answer (a response, a resolution or a "
             "meeting's resolution), averaged over the requests that have one, to one decimal."
@@ -107,7 +107,7 @@ FIGURES = (
     ),
     Figure(
         "average_resolution_hours",
-        gettext_lazy("Average hours to resolution"),
+        pgettext_lazy("statistics figure", "Average hours to resolution"),
         gettext_lazy(
             "Hours from submission to the latest resolution, averaged over the resolved requests, "
             "to one decimal."
@@ -115,7 +115,7 @@ FIGURES = (
     ),
     Figure(
         "evaluations",
-        gettext_lazy("Evaluations"),
+        pgettext_lazy("statistics figure", "Evaluations"),
         gettext_lazy(
             "Every evaluation a requester gave, including the 1 or 2 stars that reopened a request; "
             "a request evaluated again after reopening counts each time."
@@ -123,7 +123,7 @@ FIGURES = (
     ),
     Figure(
         "average_satisfaction",
-        gettext_lazy("Average satisfaction"),
+        pgettext_lazy("statistics figure", "Average satisfaction"),
         gettext_lazy("The mean of the stars (1 to 5) of those evaluations, to two decimals."),
         suffix=" / 5",
     ),

@@ -382,3 +382,29 @@ def test_the_queries_do_not_grow_with_the_requests(
             counts.append(len(queries))
     assert counts[:2] == counts[2:], counts
     assert max(counts) <= 15, counts
+
+
+def test_the_migration_recovers_past_evaluations_from_their_notes(submit, worker, property_staff):
+    """Evaluations given before ratings were kept on the timeline are recovered from the notes,
+    written in either language."""
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("deliberation.migrations.0007_evaluation_ratings_on_timeline")
+    request = request_accept(request=submit(), by=worker)
+    for stars, language in ((2, "zh-hans"), (5, "en")):  # 2 stars reopen it: resolved again
+        request_resolve(request=request, by=property_staff)
+        with translation.override(language):
+            request_evaluate(request=request, by=request.requester, rating=stars, comment="3号楼")
+    other = submit()
+    request_accept(request=other, by=worker)
+    request_resolve(request=other, by=property_staff)
+    request_evaluate(request=other, by=other.requester, rating=3)
+    evaluated = RequestEvent.objects.filter(kind=RequestEvent.Kind.EVALUATED)
+    assert [e.note.split(" ")[0] for e in evaluated.order_by("id")] == ["2", "5", "3"]
+    RequestEvent.objects.filter(pk=evaluated.get(request=other).pk).update(note="（已回访）")
+    evaluated.update(rating=None)
+
+    backfill.backfill_ratings(apps, None)
+    assert list(evaluated.order_by("id").values_list("rating", flat=True)) == [2, 5, 3]
