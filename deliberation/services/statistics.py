@@ -257,8 +257,8 @@ def statistics_for(
     summary = _summary(queryset.aggregate(**aggregates), evaluations.aggregate(**_evaluation_aggregates()))
 
     categories = (
-        Category.objects.annotate(n=Count("requests", filter=Q(requests__in=queryset.values("pk"))))
-        .filter(n__gt=0)
+        Category.objects.filter(requests__in=queryset.values("pk"))  # before annotate: counts only these
+        .annotate(n=Count("requests"))
         .order_by("position", "id")
     )
     by_category = [(c.name, c.n) for c in categories]
