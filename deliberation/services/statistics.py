@@ -247,7 +247,7 @@ def statistics_for(
 ) -> Statistics:
     """Statistics over ``queryset`` (a community's or a street's requests).
 
-    Seven queries (nine with ``community_names``), however many requests there are.
+    Six queries (eight with ``community_names``), however many requests there are.
     """
     today = today or timezone.localdate()
     queryset = queryset.order_by()
@@ -263,7 +263,7 @@ def statistics_for(
     )
     by_category = [(c.name, c.n) for c in categories]
 
-    per_status = dict(queryset.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    per_status = dict(queryset.values("status").annotate(n=Count("pk")).values_list("status", "n"))
     by_status = [(str(label), per_status[value]) for value, label in Status.choices if per_status.get(value)]
 
     month_rows = (
