@@ -81,7 +81,7 @@ class RequestQuerySet(models.QuerySet):
         return self.filter(status__in=Request.OPEN_STATUSES)
 
     def overdue(self, today=None):
-        """逾期: the one meaning of "overdue" that the hall, the statistics and the urges share."""
+        """超期: the one meaning of "overdue" that the hall, the statistics and the urges share."""
         return self.filter(Request.overdue_condition(today))
 
     def for_company(self, company):
