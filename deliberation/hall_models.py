@@ -80,6 +80,10 @@ class RequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=Request.OPEN_STATUSES)
 
+    def overdue(self, today=None):
+        """超期: the one meaning of "overdue" that the hall, the statistics and the urges share."""
+        return self.filter(Request.overdue_condition(today))
+
     def for_company(self, company):
         return self.filter(assigned_company=company, responsible_party=ResponsibleParty.PROPERTY)
 
@@ -109,6 +113,11 @@ class Request(VoteModel, index.Indexed, models.Model):
         RESOLVED_BY_MEETING = "resolved_by_meeting", pgettext_lazy("request status", "Resolved by a meeting")
 
     OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA)
+    #: 办理中: accepted (or put on a meeting agenda) and not yet resolved, so the responsible party
+    #: still owes work against the due date. The one source of "overdue", reminders and urges.
+    HANDLING_STATUSES = (Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA)
+    #: Marked resolved (by the responsible party or by a meeting) and not reopened since.
+    RESOLVED_STATUSES = (Status.RESOLVED, Status.RESOLVED_BY_MEETING, Status.EVALUATED, Status.CLOSED)
     #: Statuses in which the requester may evaluate.
     EVALUABLE_STATUSES = (Status.RESOLVED, Status.RESOLVED_BY_MEETING)
     #: Statuses after which supports are frozen.
@@ -213,9 +222,20 @@ class Request(VoteModel, index.Indexed, models.Model):
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
 
+    @classmethod
+    def overdue_condition(cls, today=None) -> models.Q:
+        """Overdue on ``today`` (default: today in the site's time zone, Asia/Shanghai): the due
+        date has passed and the request is still being handled. A request waiting for acceptance
+        has no due date yet; a resolved, rejected or closed one owes nothing more."""
+        return models.Q(status__in=cls.HANDLING_STATUSES, due_date__lt=today or timezone.localdate())
+
+    def is_overdue_on(self, today) -> bool:
+        """The instance form of ``overdue_condition``, for a row already in memory."""
+        return self.status in self.HANDLING_STATUSES and self.due_date is not None and self.due_date < today
+
     @property
     def is_overdue(self) -> bool:
-        return bool(self.is_open and self.due_date and self.due_date < timezone.localdate())
+        return self.is_overdue_on(timezone.localdate())
 
     @property
     def closed_without_evaluation(self) -> bool:
@@ -291,11 +311,22 @@ class RequestEvent(models.Model):
     note = models.TextField(blank=True)
     url = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+    # The stars of an ``evaluated`` event. A reopening clears ``Request.rating``, so the timeline
+    # is what keeps every evaluation ever given countable for the statistics.
+    rating = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("request event")
         verbose_name_plural = _("request events")
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["kind", "request"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rating__isnull=True)
+                | models.Q(kind="evaluated", rating__gte=1, rating__lte=5),
+                name="request_event_rating_1_to_5_on_evaluations",
+            )
+        ]
 
     def __str__(self):
         return f"{self.request_id}: {self.kind}"

@@ -67,7 +67,7 @@ def request_list(
     elif flag == "escalated":
         qs = qs.filter(escalated_at__isnull=False)
     elif flag == "overdue":
-        qs = qs.filter(status__in=Request.OPEN_STATUSES, due_date__lt=timezone.localdate())
+        qs = qs.overdue(timezone.localdate())
     return qs.order_by(*SORTS.get(sort, SORTS["newest"]))
 
 

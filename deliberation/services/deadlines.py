@@ -23,9 +23,6 @@ from .requests import _event, _requester, _tell, community_workers, request_esca
 Status = Request.Status
 Kind = RequestEvent.Kind
 
-#: Stages in which someone is working against the due date.
-HANDLING = (Status.ACCEPTED, Status.RESPONDED)
-
 
 def remind_days_before() -> int:
     return int(getattr(settings, "REQUEST_REMIND_DAYS_BEFORE", 1))
@@ -47,7 +44,7 @@ def _lock(pk: int) -> Request:
 def _remind(pk: int, today: datetime.date) -> int:
     request = _lock(pk)
     due = request.due_date
-    if request.status not in HANDLING or due is None or request.reminded_for == due:
+    if request.status not in Request.HANDLING_STATUSES or due is None or request.reminded_for == due:
         return 0
     if not today <= due <= today + datetime.timedelta(days=remind_days_before()):
         return 0
@@ -64,7 +61,7 @@ def _remind(pk: int, today: datetime.date) -> int:
 def _urge(pk: int, today: datetime.date) -> int:
     request = _lock(pk)
     due = request.due_date
-    if request.status not in HANDLING or due is None or due >= today or request.urged_for == due:
+    if not request.is_overdue_on(today) or request.urged_for == due:
         return 0
     request.urged_for = due
     request.save(update_fields=["urged_for"])
@@ -113,7 +110,10 @@ def deadlines_process(*, now: datetime.datetime | None = None) -> Counter:
     now = now or timezone.now()
     today = timezone.localdate(now)
     counts = Counter()
-    handling = Request.objects.filter(status__in=HANDLING, due_date__isnull=False)
+    # Reminders go to every request being handled; urges and escalations to the overdue ones,
+    # by the same rule that marks them overdue in the hall and in the statistics.
+    handling = Request.objects.filter(status__in=Request.HANDLING_STATUSES, due_date__isnull=False)
+    overdue = Request.objects.overdue(today)
 
     soon = today + datetime.timedelta(days=remind_days_before())
     for pk in (
@@ -123,13 +123,11 @@ def deadlines_process(*, now: datetime.datetime | None = None) -> Counter:
     ):
         counts["reminded"] += _remind(pk, today)
 
-    for pk in (
-        handling.filter(due_date__lt=today).exclude(urged_for=F("due_date")).values_list("pk", flat=True)
-    ):
+    for pk in overdue.exclude(urged_for=F("due_date")).values_list("pk", flat=True):
         counts["urged"] += _urge(pk, today)
 
     limit = today - datetime.timedelta(days=escalate_after_overdue_days())
-    for pk in handling.filter(due_date__lte=limit, escalated_at__isnull=True).values_list("pk", flat=True):
+    for pk in overdue.filter(due_date__lte=limit, escalated_at__isnull=True).values_list("pk", flat=True):
         counts["escalated"] += _escalate(pk, today)
 
     cutoff = now - datetime.timedelta(days=evaluation_days())

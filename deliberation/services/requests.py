@@ -45,7 +45,7 @@ def _locked(request: Request) -> Request:
 
 
 def _event(
-    request: Request, kind: str, *, by=None, note: str = "", url: str = "", from_status=""
+    request: Request, kind: str, *, by=None, note: str = "", url: str = "", from_status="", rating=None
 ) -> RequestEvent:
     return RequestEvent.objects.create(
         request=request,
@@ -55,6 +55,7 @@ def _event(
         to_status=request.status,
         note=note,
         url=url,
+        rating=rating,
     )
 
 
@@ -382,7 +383,9 @@ def request_evaluate(*, request: Request, by: User, rating: int, comment: str = 
     request.evaluated_at = timezone.now()
     request.save()
     note = _("%(n)d of 5 stars.") % {"n": rating}
-    event = _event(request, Kind.EVALUATED, by=by, note=f"{note} {comment}".strip(), from_status=before)
+    event = _event(
+        request, Kind.EVALUATED, by=by, note=f"{note} {comment}".strip(), from_status=before, rating=rating
+    )
     if rating <= 2:
         if request.reopen_count == 0:
             _reopen(request, by=None, note=_("Reopened automatically: the requester was not satisfied."))

@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import re
 import zoneinfo
 
 import pytest
@@ -57,7 +58,8 @@ def test_each_notice_is_sent_once(
     mail.outbox.clear()
     with time_machine.travel(at(7), tick=False):
         assert (
-            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=1, escalated=0, closed=0, meetings_reminded=0"
+            run_twice(django_capture_on_commit_callbacks)[0]
+            == "reminded=0, urged=1, escalated=0, closed=0, meetings_reminded=0"
         )
     assert sorted(m.to[0] for m in mail.outbox) == sorted([property_staff.email, worker.email])
     assert events(request, "urged") == 1
@@ -82,7 +84,8 @@ def test_each_notice_is_sent_once(
         request_resolve(request=request, by=property_staff)
     with time_machine.travel(at(17, 8), tick=False):
         assert (
-            run_twice(django_capture_on_commit_callbacks)[0] == "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0"
+            run_twice(django_capture_on_commit_callbacks)[0]
+            == "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0"
         )
     with time_machine.travel(at(17, 10), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
@@ -111,3 +114,86 @@ def test_reopened_request_gets_new_notices(submit, worker, property_staff):
         assert counts["urged"] == 1
         assert deadlines_process(now=at(9))["urged"] == 0
     assert events(request, "urged") == 2
+
+
+# --- one meaning of "overdue" ------------------------------------------------------------------
+
+
+def test_overdue_means_the_same_in_the_hall_the_statistics_and_the_urges(
+    client, submit, worker, property_staff, community, django_capture_on_commit_callbacks
+):
+    """A request on a meeting agenda past its due date is overdue everywhere, and urged; a
+    resolved, rejected or waiting one is overdue nowhere, however late it was."""
+    from django.urls import reverse
+
+    from deliberation.services.requests import (
+        request_close,
+        request_evaluate,
+        request_reject,
+        request_resolve_by_meeting,
+        request_respond,
+    )
+    from meetings.services.convening import agenda_items_from_requests, meeting_create
+
+    made = {}
+    with time_machine.travel(at(1), tick=False):
+        for title in (
+            "late_accepted", "late_responded", "late_on_agenda", "due_today", "due_later", "resolved_late",
+            "evaluated", "closed", "by_meeting", "rejected", "waiting", "waiting_on_agenda",
+        ):  # fmt: skip
+            made[title] = submit(title=title)
+
+        def accept(title, day):
+            made[title] = request_accept(request=made[title], by=worker, due_date=datetime.date(2026, 5, day))
+
+        accept("late_accepted", 7)  # overdue on 8 May in Beijing, though still 7 May in UTC at 07:00
+        for title in ("late_responded", "late_on_agenda", "by_meeting"):
+            accept(title, 5)
+        accept("due_today", 8)
+        accept("due_later", 20)
+        for title in ("resolved_late", "evaluated", "closed"):
+            accept(title, 3)
+        request_respond(request=made["late_responded"], by=property_staff, body="在办")
+        request_reject(request=made["rejected"], by=worker, reason="不属于社区事务")
+        meeting = meeting_create(community=community, by=worker, title="五月四方会议")
+        on_agenda = [made[t] for t in ("late_on_agenda", "by_meeting", "waiting_on_agenda")]
+        agenda_items_from_requests(meeting=meeting, by=worker, requests=on_agenda)
+    with time_machine.travel(at(6), tick=False):
+        for title in ("resolved_late", "evaluated", "closed"):
+            request_resolve(request=made[title], by=property_staff)
+        for title in ("evaluated", "closed"):
+            request_evaluate(request=made[title], by=made[title].requester, rating=4)
+        request_close(request=made["closed"], by=worker)
+        request_resolve_by_meeting(request=made["by_meeting"], by=worker, resolution_title="决议", url="/m/")
+    statuses = dict(Request.objects.values_list("title", "status"))
+    assert statuses["late_on_agenda"] == statuses["waiting_on_agenda"] == Request.Status.ON_AGENDA
+    overdue = {"late_accepted", "late_responded", "late_on_agenda"}
+
+    with time_machine.travel(at(8, 7), tick=False):
+        hall = client.get(reverse("hall", kwargs={"community_id": community.pk}), {"flag": "overdue"})
+        listed = set(re.findall(r"<strong>(\w+)</strong>", hall.content.decode()))
+        rows = client.get(reverse("hall", kwargs={"community_id": community.pk})).content.decode()
+        badged = {
+            title
+            for title, row in re.findall(r"<strong>(\w+)</strong></a>(.*?)</li>", rows, re.S)
+            if '<span class="bad">overdue</span>' in row
+        }
+        detail = {
+            title
+            for title, r in made.items()
+            if '<span class="bad">overdue</span>' in client.get(r.get_absolute_url()).content.decode()
+        }
+        stats = client.get(reverse("community_statistics", kwargs={"community_id": community.pk}))
+        counted = int(re.search(r'<dd id="stat-overdue">(\d+)</dd>', stats.content.decode()).group(1))
+        out = io.StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("process_deadlines", stdout=out)
+    urged = set(
+        RequestEvent.objects.filter(kind=RequestEvent.Kind.URGED).values_list("request__title", flat=True)
+    )
+    assert listed == badged == detail == urged == overdue
+    assert counted == len(overdue)
+    assert out.getvalue().strip() == "reminded=1, urged=3, escalated=2, closed=0, meetings_reminded=0"
+    escalated = set(Request.objects.filter(escalated_at__isnull=False).values_list("title", flat=True))
+    assert escalated == {"late_responded", "late_on_agenda"}  # three days past 5 May
+    assert Request.objects.overdue(datetime.date(2026, 5, 8)).count() == 3
