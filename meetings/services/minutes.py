@@ -117,8 +117,13 @@ def _ensure_open(meeting, state, *, started=True) -> None:
         raise ServiceError(_("The meeting has not started yet."))
 
 
-def append_entry(*, meeting, state, by, kind, text, party="", client_id="") -> tuple[MinuteEntry, LiveEvent]:
-    """Append to the chain under the lock the caller holds (also used when a motion closes)."""
+def append_entry(
+    *, meeting, state, by, kind, text, agenda_item_id, party="", client_id=""
+) -> tuple[MinuteEntry, LiveEvent]:
+    """Append to the chain under the lock the caller holds (also used when a motion closes).
+
+    The caller names the entry's agenda item: a note belongs to the current item, a motion's
+    decision to the item the motion decides, whatever is current when the vote closes."""
     last = MinuteEntry.objects.filter(meeting=meeting).order_by("-position").first()
     entry = MinuteEntry(
         meeting=meeting,
@@ -126,7 +131,7 @@ def append_entry(*, meeting, state, by, kind, text, party="", client_id="") -> t
         kind=kind,
         party=party,
         text=text,
-        agenda_item_id=state.current_item_id,
+        agenda_item_id=agenda_item_id,
         author=by if getattr(by, "is_authenticated", False) else None,
         author_name=str(by) if by else "",
         created_at=timezone.now(),
@@ -181,7 +186,14 @@ def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
     if kind == MinuteEntry.Kind.STATEMENT and not party:
         raise ServiceError(_("A statement needs the party that made it."), field="party")
     _entry, event = append_entry(
-        meeting=meeting, state=state, by=by, kind=kind, text=text, party=party, client_id=client_id
+        meeting=meeting,
+        state=state,
+        by=by,
+        kind=kind,
+        text=text,
+        agenda_item_id=state.current_item_id,
+        party=party,
+        client_id=client_id,
     )
     return event
 

@@ -84,6 +84,7 @@ def motion_payload(motion, result: voting.Result | None = None) -> dict:
         "matter": motion.matter,
         "status": motion.status,
         "agenda_item": motion.agenda_item_id,
+        "agenda_title": motion.agenda_item.title if motion.agenda_item_id else "",
         "version": motion.ballot_version,
         "result": result.as_dict(),
     }
@@ -100,9 +101,15 @@ def motion_open(
     text,
     rule=Motion.Rule.SIMPLE_MAJORITY,
     matter=Motion.Matter.ORDINARY,
-    agenda_item=None,
+    agenda_item,
     client_id="",
 ) -> LiveEvent:
+    """Open the vote on a motion about ``agenda_item`` (an item of this meeting, or ``None``).
+
+    The item is named by the caller, never taken from whatever item is current: a passed motion
+    resolves exactly the requests of its item (``resolution_resolve_requests``), and the current
+    item is only where the chair's form starts.
+    """
     state = live.lock(meeting)
     if event := live.stored(meeting, client_id):
         return event
@@ -123,7 +130,7 @@ def motion_open(
         raise ServiceError(_("The agenda item belongs to another meeting."), field="agenda_item")
     motion = Motion.objects.create(
         meeting=meeting,
-        agenda_item=agenda_item or state.current_item,
+        agenda_item=agenda_item,
         text=text,
         rule=rule,
         matter=matter,
@@ -183,7 +190,12 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
     motion.tally_version = motion.ballot_version
     motion.save(update_fields=["status", "closed_by", "closed_at", "passed", "result", "tally_version"])
     append_entry(
-        meeting=meeting, state=state, by=by, kind=MinuteEntry.Kind.DECISION, text=_result_text(motion, result)
+        meeting=meeting,
+        state=state,
+        by=by,
+        kind=MinuteEntry.Kind.DECISION,
+        text=_result_text(motion, result),
+        agenda_item_id=motion.agenda_item_id,
     )
     resolution = None
     if result.passed:

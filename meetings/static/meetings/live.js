@@ -218,7 +218,20 @@
     box.appendChild(document.createTextNode(" " + text));
   }
 
+  function agendaTitle(id) {
+    var li = document.querySelector('#agenda [data-item-id="' + id + '"]');
+    return li ? li.firstChild.textContent.trim() : String(id);
+  }
+
+  // The motion form's agenda item follows the current item until the chair picks one.
+  var motionItem = document.getElementById("motion-agenda_item");
+  if (motionItem) motionItem.addEventListener("change", function () { motionItem.dataset.chosen = "true"; });
+
   function setCurrentItem(data) {
+    if (motionItem && motionItem.dataset.chosen !== "true" &&
+        motionItem.querySelector('option[value="' + data.current_item + '"]')) {
+      motionItem.value = String(data.current_item);
+    }
     document.querySelectorAll("#agenda [data-item-id]").forEach(function (li) {
       var current = String(li.dataset.itemId) === String(data.current_item);
       li.classList.toggle("current", current);
@@ -291,6 +304,8 @@
       if (empty) empty.remove();
       article = el("article", { className: "motion", id: "motion-" + data.id, "data-motion-id": data.id, "data-rule": data.rule });
       article.appendChild(el("h3", { className: "motion-text" }, data.text));
+      article.appendChild(el("p", { className: "motion-item small", "data-agenda-item": data.agenda_item || "" },
+        T.agenda_item + ": " + (data.agenda_item ? (data.agenda_title || agendaTitle(data.agenda_item)) : T.no_item)));
       var meta = (L.rules[data.rule] || data.rule) + (data.rule === "civil_code_278" ? " · " + (L.matters[data.matter] || data.matter) : "");
       var p = el("p", { className: "muted small" }, meta + " · ");
       p.appendChild(el("span", { className: "motion-status" }, T.open));
@@ -359,6 +374,7 @@
     if (e.submitter && e.submitter.name) message[e.submitter.name] = e.submitter.value;
     ["motion", "participant", "owner", "agenda_item"].forEach(function (k) {
       if (message[k] !== undefined && message[k] !== "") message[k] = parseInt(message[k], 10);
+      else if (k === "agenda_item" && message[k] === "") message[k] = null; // "none" is a choice
       else delete message[k];
     });
     pending[message.client_id] = { message: message, form: form };
