@@ -118,7 +118,7 @@ def _ensure_open(meeting, state, *, started=True) -> None:
 
 
 def append_entry(
-    *, meeting, state, by, kind, text, agenda_item_id, party="", client_id=""
+    *, meeting, state, by, kind, text, agenda_item_id, party="", client_id="", client_type=""
 ) -> tuple[MinuteEntry, LiveEvent]:
     """Append to the chain under the lock the caller holds (also used when a motion closes).
 
@@ -140,7 +140,12 @@ def append_entry(
     entry.hash = entry_hash(entry, entry.prev_hash)
     entry.save()
     event = live.record(
-        meeting=meeting, kind="entry", payload=entry_payload(entry), client_id=client_id, actor=by
+        meeting=meeting,
+        kind="entry",
+        payload=entry_payload(entry),
+        client_id=client_id,
+        client_type=client_type,
+        actor=by,
     )
     return entry, event
 
@@ -170,7 +175,7 @@ def meeting_start(*, meeting, by) -> LiveEvent:
 @transaction.atomic
 def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type="entry.add", client_id=client_id):
         return event
     meeting.refresh_from_db(fields=["status"])
     _ensure_open(meeting, state)
@@ -194,6 +199,7 @@ def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
         agenda_item_id=state.current_item_id,
         party=party,
         client_id=client_id,
+        client_type="entry.add",
     )
     return event
 
@@ -201,7 +207,7 @@ def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
 @transaction.atomic
 def agenda_advance(*, meeting, by, client_id="") -> LiveEvent:
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type="agenda.next", client_id=client_id):
         return event
     meeting.refresh_from_db(fields=["status"])
     _ensure_open(meeting, state)
@@ -221,15 +227,21 @@ def agenda_advance(*, meeting, by, client_id="") -> LiveEvent:
         kind="agenda",
         payload={"current_item": following[0].pk, "title": following[0].title},
         client_id=client_id,
+        client_type="agenda.next",
         actor=by,
     )
 
 
 @transaction.atomic
-def attendance_check_in(*, meeting, participant, by, client_id="") -> LiveEvent | None:
-    """Check a participant in. Checking in twice changes nothing and returns ``None``."""
+def attendance_check_in(
+    *, meeting, participant, by, client_id="", client_type="checkin"
+) -> LiveEvent | None:
+    """Check a participant in. Checking in twice changes nothing and returns ``None``.
+
+    ``client_type`` is ``checkin.self`` when participants check themselves in (a retry id is
+    scoped to the kind of write)."""
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type=client_type, client_id=client_id):
         return event
     meeting.refresh_from_db(fields=["status"])
     _ensure_open(meeting, state, started=False)
@@ -245,6 +257,7 @@ def attendance_check_in(*, meeting, participant, by, client_id="") -> LiveEvent 
         kind="attendance",
         payload={**attendance_payload(attendance), "quorum": quorum(meeting)},
         client_id=client_id,
+        client_type=client_type,
         actor=by,
     )
 
@@ -258,7 +271,9 @@ def attendance_self_check_in(*, meeting, user, code, client_id="") -> LiveEvent 
     expected = live_state(meeting).checkin_code
     if not hmac.compare_digest(str(code or "").strip(), expected):
         raise ServiceError(_("That is not the meeting's check-in code."), field="code")
-    return attendance_check_in(meeting=meeting, participant=participant, by=user, client_id=client_id)
+    return attendance_check_in(
+        meeting=meeting, participant=participant, by=user, client_id=client_id, client_type="checkin.self"
+    )
 
 
 def live_state(meeting):

@@ -111,7 +111,7 @@ def motion_open(
     item is only where the chair's form starts.
     """
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type="motion.open", client_id=client_id):
         return event
     meeting.refresh_from_db(fields=["status"])
     _ensure_open(meeting, state)
@@ -139,7 +139,12 @@ def motion_open(
     if rule != Motion.Rule.CIVIL_CODE_278:
         motion.eligible.set(meeting.participants.filter(votes=True))
     return live.record(
-        meeting=meeting, kind="motion.opened", payload=motion_payload(motion), client_id=client_id, actor=by
+        meeting=meeting,
+        kind="motion.opened",
+        payload=motion_payload(motion),
+        client_id=client_id,
+        client_type="motion.open",
+        actor=by,
     )
 
 
@@ -174,7 +179,7 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
     """Close the vote, record the result in the minutes and, if it passed, publish a resolution."""
     meeting = motion.meeting
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type="motion.close", client_id=client_id):
         return event
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
     if not motion.is_open:
@@ -212,7 +217,14 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
     payload["resolution"] = (
         {"id": resolution.pk, "url": resolution_url(resolution)} if resolution is not None else None
     )
-    return live.record(meeting=meeting, kind="motion.closed", payload=payload, client_id=client_id, actor=by)
+    return live.record(
+        meeting=meeting,
+        kind="motion.closed",
+        payload=payload,
+        client_id=client_id,
+        client_type="motion.close",
+        actor=by,
+    )
 
 
 def resolution_resolve_requests(*, resolution, by) -> list:
@@ -294,6 +306,7 @@ def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -
         participant=participant,
         owner=owner,
         client_id=client_id,
+        client_type="ballot.cast",
         publish=publish,
     )
 
@@ -318,17 +331,25 @@ def ballot_record_proxy(
         owner=owner,
         proxy_holder=proxy_holder[:60],
         client_id=client_id,
+        client_type="ballot.proxy",
         publish=publish,
     )
 
 
-def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish, proxy_holder=""):
+def _store_ballot(
+    *, motion, by, choice, participant, owner, client_id, client_type, publish, proxy_holder=""
+):
+    """A retry is the same sender's same kind of write with the same id on this motion; another
+    voter's id never matches, so their ballot is stored, not answered with someone else's."""
     if choice not in Choice.values:
         raise ServiceError(_("Choose for, against or abstain."), field="choice")
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
-    if client_id:
+    sender = by if getattr(by, "is_authenticated", False) else None
+    if client_id and sender is not None:
         earlier = (
-            BallotChange.objects.filter(motion=motion, client_id=client_id).select_related("ballot").first()
+            BallotChange.objects.filter(motion=motion, by=sender, client_type=client_type, client_id=client_id)
+            .select_related("ballot")
+            .first()
         )
         if earlier is not None:
             return earlier.ballot, False
@@ -357,8 +378,9 @@ def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish,
         old_choice=old,
         new_choice=choice,
         proxy_holder=proxy_holder,
-        by=by,
-        client_id=client_id or "",
+        by=sender,
+        client_id=(client_id or "") if sender is not None else "",
+        client_type=client_type if client_id and sender is not None else "",
     )
     Motion.objects.filter(pk=motion.pk).update(ballot_version=F("ballot_version") + 1)
     if publish:
