@@ -173,8 +173,19 @@ def _run(request, func, **kwargs):
 @require_POST
 @permission_required("meetings.chair_meeting", get_meeting)
 def live_start(request, meeting_id):
+    """Start the meeting; far from its scheduled time the chair first answers the service's question."""
     meeting = request.permission_object
-    if _run(request, minutes_services.meeting_start, meeting=meeting, by=request.user):
+    try:
+        minutes_services.meeting_start(
+            meeting=meeting, by=request.user, confirm=request.POST.get("confirm") == "yes"
+        )
+    except minutes_services.StartNeedsConfirmation as question:
+        return render(
+            request, "meetings/meeting_start_confirm.html", {"meeting": meeting, "question": question.message}
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
         messages.success(request, _("The meeting has started."))
     return _back(meeting)
 

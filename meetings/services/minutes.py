@@ -19,8 +19,18 @@ from deliberation.services import ServiceError
 
 from .. import live
 from ..models import Attendance, LiveEvent, Meeting, MinuteEntry, Participant, Party
+from ..timefmt import format_datetime
 
 MAX_ENTRY_LENGTH = 4000
+#: Starting a meeting further than this from its scheduled start asks the chair to confirm.
+START_CONFIRM_AFTER = datetime.timedelta(hours=3)
+
+
+class StartNeedsConfirmation(ServiceError):
+    """The meeting is started far from its scheduled time: the chair must confirm (``confirm=True``).
+
+    A wrong click on the wrong meeting would otherwise stamp the minutes with a start that never
+    happened, and a started meeting cannot be un-started."""
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -56,6 +66,7 @@ def entry_payload(entry: MinuteEntry) -> dict:
         "author": entry.author_name,
         "agenda_item": entry.agenda_item_id,
         "created_at": entry.created_at.isoformat(),
+        "created_local": format_datetime(entry.created_at),
         "hash": entry.hash,
     }
 
@@ -151,15 +162,28 @@ def append_entry(
 
 
 @transaction.atomic
-def meeting_start(*, meeting, by) -> LiveEvent:
+def meeting_start(*, meeting, by, confirm=False) -> LiveEvent:
+    """Start the meeting now; the minutes record this as its actual start.
+
+    More than ``START_CONFIRM_AFTER`` before or after the scheduled start, this raises
+    ``StartNeedsConfirmation`` unless ``confirm`` is given."""
     state = live.lock(meeting)
-    meeting.refresh_from_db(fields=["status"])
+    meeting.refresh_from_db(fields=["status", "starts_at"])
     if meeting.status == Meeting.Status.IN_PROGRESS:
         raise ServiceError(_("The meeting is already in progress."))
     _ensure_open(meeting, state, started=False)
+    now = timezone.now()
+    if not confirm and meeting.starts_at is not None and abs(now - meeting.starts_at) > START_CONFIRM_AFTER:
+        raise StartNeedsConfirmation(
+            _(
+                "This meeting is scheduled for %(scheduled)s, but it is now %(now)s (Beijing time). "
+                "Start it now anyway?"
+            )
+            % {"scheduled": format_datetime(meeting.starts_at), "now": format_datetime(now)}
+        )
     meeting.status = Meeting.Status.IN_PROGRESS
     meeting.save(update_fields=["status"])
-    state.started_at = timezone.now()
+    state.started_at = now
     if state.current_item_id is None:
         state.current_item = meeting.agenda_items.order_by("position", "id").first()
     state.save(update_fields=["started_at", "current_item"])
@@ -167,7 +191,12 @@ def meeting_start(*, meeting, by) -> LiveEvent:
     return live.record(
         meeting=meeting,
         kind="meeting.started",
-        payload={"status": meeting.status, "current_item": item.pk if item else None},
+        payload={
+            "status": meeting.status,
+            "current_item": item.pk if item else None,
+            "started_at": state.started_at.isoformat(),
+            "started_local": format_datetime(state.started_at),
+        },
         actor=by,
     )
 
@@ -233,9 +262,7 @@ def agenda_advance(*, meeting, by, client_id="") -> LiveEvent:
 
 
 @transaction.atomic
-def attendance_check_in(
-    *, meeting, participant, by, client_id="", client_type="checkin"
-) -> LiveEvent | None:
+def attendance_check_in(*, meeting, participant, by, client_id="", client_type="checkin") -> LiveEvent | None:
     """Check a participant in. Checking in twice changes nothing and returns ``None``.
 
     ``client_type`` is ``checkin.self`` when participants check themselves in (a retry id is
@@ -300,6 +327,11 @@ def meeting_close(*, meeting, by) -> LiveEvent:
     return live.record(
         meeting=meeting,
         kind="meeting.closed",
-        payload={"status": meeting.status, "final_hash": state.final_hash},
+        payload={
+            "status": meeting.status,
+            "final_hash": state.final_hash,
+            "ended_at": state.finalised_at.isoformat(),
+            "ended_local": format_datetime(state.finalised_at),
+        },
         actor=by,
     )

@@ -347,7 +347,9 @@ def _store_ballot(
     sender = by if getattr(by, "is_authenticated", False) else None
     if client_id and sender is not None:
         earlier = (
-            BallotChange.objects.filter(motion=motion, by=sender, client_type=client_type, client_id=client_id)
+            BallotChange.objects.filter(
+                motion=motion, by=sender, client_type=client_type, client_id=client_id
+            )
             .select_related("ballot")
             .first()
         )

@@ -148,6 +148,32 @@
     status.classList.toggle("bad", !!bad);
   }
 
+  // --- times -----------------------------------------------------------------------------
+  // Minutes read in Beijing time with the date, whatever the device's zone: events carry the
+  // server's formatted string; older events are formatted here in Asia/Shanghai.
+
+  function beijing(formatted, iso) {
+    if (formatted) return formatted;
+    if (!iso) return "";
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+        day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+        .formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+    } catch (err) {
+      return iso;
+    }
+  }
+
+  function showTime(id, formatted, iso) {
+    var node = document.getElementById(id + "-at");
+    if (!node || !(formatted || iso)) return;
+    node.textContent = beijing(formatted, iso);
+    if (iso) node.setAttribute("datetime", iso);
+    document.getElementById(id).hidden = false;
+  }
+
   // --- applying events -------------------------------------------------------------------
 
   var handlers = {
@@ -160,11 +186,13 @@
     "meeting.started": function (data) {
       setStatus(data.status);
       notice(T.meeting_started);
+      showTime("meeting-started", data.started_local, data.started_at);
       if (data.current_item) setCurrentItem({ current_item: data.current_item });
     },
     "meeting.closed": function (data) {
       setStatus(data.status);
       notice(T.meeting_closed);
+      showTime("meeting-ended", data.ended_local, data.ended_at);
       document.querySelectorAll("#entry-form, #motion-form, .ballot-form, .motion-close-form, .checkin-form, #agenda-next")
         .forEach(function (node) { node.hidden = true; });
     }
@@ -189,9 +217,8 @@
     if (data.party) label += " · " + (L.parties[data.party] || data.party);
     li.appendChild(el("span", { className: "entry-kind" }, label));
     li.appendChild(document.createTextNode(" "));
-    var at = new Date(data.created_at);
     li.appendChild(el("time", { className: "muted small", datetime: data.created_at },
-      ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2)));
+      beijing(data.created_local, data.created_at)));
     li.appendChild(el("p", { className: "entry-text" }, data.text));
     list.appendChild(li);
   }
