@@ -172,6 +172,7 @@
     node.textContent = beijing(formatted, iso);
     if (iso) node.setAttribute("datetime", iso);
     document.getElementById(id).hidden = false;
+    document.getElementById("meeting-times").hidden = false;
   }
 
   // --- applying events -------------------------------------------------------------------
