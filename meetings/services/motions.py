@@ -259,7 +259,7 @@ def motion_publish_tally(motion_id: int) -> LiveEvent | None:
     meeting_id = Motion.objects.filter(pk=motion_id).values_list("meeting_id", flat=True).first()
     if meeting_id is None:
         return None
-    motion = Motion.objects.select_related("meeting", "meeting__community").get(pk=motion_id)
+    motion = Motion.objects.select_related("meeting", "meeting__community", "agenda_item").get(pk=motion_id)
     live.lock(motion.meeting)
     motion.refresh_from_db(fields=["ballot_version", "tally_version", "status"])
     if not motion.is_open or motion.ballot_version == motion.tally_version:
