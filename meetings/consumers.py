@@ -7,7 +7,7 @@ Client → server messages (JSON objects with a ``type``):
 - ``ping``.
 - writes, each with a ``client_id`` (a retry with the same id is answered, never stored twice):
   ``entry.add {kind, text, party?}``, ``agenda.next``, ``checkin {participant}``,
-  ``checkin.self {code}``, ``motion.open {text, rule, matter?, agenda_item?}``,
+  ``checkin.self {code}``, ``motion.open {text, rule, matter?, agenda_item}`` (an item id or null),
   ``motion.close {motion}``, ``ballot.cast {motion, choice, owner?}``,
   ``ballot.proxy {motion, owner, choice, proxy_holder}``.
 
@@ -220,6 +220,11 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
         await self.ack(client_id, event)
 
     async def on_motion_open(self, message, user, client_id):
+        # The motion names its agenda item (an id, or null for none); nothing defaults to the
+        # current item, so a motion never decides an item its chair did not see.
+        if "agenda_item" not in message:
+            raise Refused("bad_message", _("Name the motion's agenda item, or none."))
+        item = message["agenda_item"]
         event = await self.call(
             _motion_open,
             meeting=self.meeting_id,
@@ -227,9 +232,7 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
             text=_str(message.get("text")),
             rule=_str(message.get("rule", Motion.Rule.SIMPLE_MAJORITY)),
             matter=_str(message.get("matter", Motion.Matter.ORDINARY)),
-            agenda_item_id=_int(message["agenda_item"], "agenda_item")
-            if message.get("agenda_item")
-            else None,
+            agenda_item_id=None if item is None else _int(item, "agenda_item"),
             client_id=client_id,
         )
         await self.ack(client_id, event)

@@ -79,10 +79,12 @@ def _closed_meeting(community, ctx):
         "statement", "物业已询价三家供应商，人脸识别门禁约需 8.6 万元，可在 30 日内完成安装。", Party.PROPERTY
     )
     say("statement", "业委会同意从公共收益中列支，要求公开招标结果。", Party.COMMITTEE)
+    items = list(meeting.agenda_items.order_by("position"))
     event = motions.motion_open(
         meeting=meeting,
         by=chair,
         text="同意更换小区门禁系统，费用 8.6 万元由公共收益列支，物业 30 日内完成。",
+        agenda_item=items[0],
     )
     motion = Motion.objects.get(pk=event.payload["id"])
     for key, choice in (
@@ -120,6 +122,7 @@ def _closed_meeting(community, ctx):
         text="使用专项维修资金 32 万元对 3 号楼电梯进行大修。",
         rule=Motion.Rule.CIVIL_CODE_278,
         matter=Motion.Matter.MAJOR,
+        agenda_item=items[1],
     )
     owners_vote = Motion.objects.get(pk=event.payload["id"])
     owners = list(Owner.objects.filter(household__building__community=community).order_by("pk"))

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Action, Choice, MinuteEntry, Motion, Party
+from .models import Action, AgendaItem, Choice, MinuteEntry, Motion, Party
 
 
 class ClientIdMixin(forms.Form):
@@ -33,7 +33,17 @@ class MinuteEntryForm(ClientIdMixin):
 
 
 class MotionForm(ClientIdMixin):
+    """The motion names the agenda item it decides, preselected to the current one; "none" is a
+    choice too. A post without the field is refused rather than read as "none"."""
+
     text = forms.CharField(label=_("Motion"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    agenda_item = forms.ModelChoiceField(
+        label=_("Agenda item it decides"),
+        queryset=AgendaItem.objects.none(),
+        required=False,
+        empty_label=_("None (resolves no request)"),
+        help_text=_("A passed motion resolves the hall's requests on this item."),
+    )
     rule = forms.ChoiceField(label=_("Voting rule"), choices=Motion.Rule.choices)
     matter = forms.ChoiceField(
         label=_("Matter (owners' votes)"),
@@ -41,10 +51,18 @@ class MotionForm(ClientIdMixin):
         help_text=_("Major: raising maintenance funds, rebuilding, changing the use of common parts."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, meeting, current_item_id=None, **kwargs):
+        if current_item_id is not None:
+            kwargs.setdefault("initial", {}).setdefault("agenda_item", current_item_id)
         super().__init__(*args, **kwargs)
-        for name in ("text", "rule", "matter"):
+        self.fields["agenda_item"].queryset = meeting.agenda_items.order_by("position", "id")
+        for name in ("text", "agenda_item", "rule", "matter"):
             self.fields[name].widget.attrs["id"] = f"motion-{name}"
+
+    def clean_agenda_item(self):
+        if self.is_bound and "agenda_item" not in self.data:
+            raise forms.ValidationError(_("Choose the agenda item the motion decides, or “none”."))
+        return self.cleaned_data["agenda_item"]
 
 
 class BallotForm(ClientIdMixin):

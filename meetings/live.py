@@ -7,7 +7,9 @@ Contract (docs in DESIGN.md, "Live minutes protocol"):
   transaction commits. A broadcast therefore never carries anything that is not stored, and
   commits happen in ``seq`` order.
 - A client sends its last ``seq``; ``replay`` returns what it missed, in order.
-- A write carrying a ``client_id`` that was already stored returns the stored event.
+- A write carrying a ``client_id`` that its sender already stored for the same message type
+  returns the stored event. The id is scoped to (meeting, sender, message type): another
+  client's id, or the same id on another kind of write, never matches.
 - Tally updates are coalesced: ballots only bump ``Motion.ballot_version``; at most one tally
   event per motion per ``TALLY_WINDOW`` per process is stored and sent, with the full tally.
 
@@ -47,19 +49,32 @@ def lock(meeting) -> LiveState:
     return LiveState.objects.select_for_update().get(pk=meeting.pk)
 
 
-def stored(meeting, client_id: str) -> LiveEvent | None:
-    """The event already stored for this client write, if the client is retrying."""
-    if not client_id:
+def _sender(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def stored(meeting, *, actor, client_type: str, client_id: str) -> LiveEvent | None:
+    """The event ``actor`` already stored with this ``client_id`` for this kind of write (the
+    client's message type, e.g. ``entry.add``), if the client is retrying. A write without a
+    signed-in sender is never taken for a retry."""
+    sender = _sender(actor)
+    if not client_id or sender is None:
         return None
-    return LiveEvent.objects.filter(meeting_id=meeting.pk, client_id=client_id).first()
+    return LiveEvent.objects.filter(
+        meeting_id=meeting.pk, actor=sender, client_type=client_type, client_id=client_id
+    ).first()
 
 
-def record(*, meeting, kind: str, payload: dict, client_id: str = "", actor=None) -> LiveEvent:
+def record(
+    *, meeting, kind: str, payload: dict, client_id: str = "", client_type: str = "", actor=None
+) -> LiveEvent:
     """Store the next event of ``meeting`` and broadcast it once the transaction commits.
 
     The caller holds ``lock(meeting)``; the counter is raised with ``F()`` so the database, not
-    Python, decides the number.
+    Python, decides the number. ``client_type`` is the message type that ``client_id`` answers
+    (see ``stored``); the database keeps (meeting, actor, client_type, client_id) unique.
     """
+    sender = _sender(actor)
     LiveState.objects.filter(pk=meeting.pk).update(last_seq=F("last_seq") + 1)
     seq = LiveState.objects.filter(pk=meeting.pk).values_list("last_seq", flat=True).get()
     event = LiveEvent.objects.create(
@@ -67,8 +82,9 @@ def record(*, meeting, kind: str, payload: dict, client_id: str = "", actor=None
         seq=seq,
         kind=kind,
         payload=payload,
-        client_id=client_id or "",
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        client_id=(client_id or "") if sender is not None else "",
+        client_type=client_type if client_id and sender is not None else "",
+        actor=sender,
     )
     message = event.as_message()
     transaction.on_commit(lambda: broadcast(meeting.pk, message))

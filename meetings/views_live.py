@@ -114,6 +114,8 @@ def labels() -> dict:
             ),
             "meeting_started": _("The meeting has started."),
             "resolution": _("Resolution"),
+            "agenda_item": _("Agenda item"),
+            "no_item": _("none"),
         },
     }
 
@@ -144,7 +146,7 @@ def meeting_live(request, meeting_id):
             "can_check_in_self": user.has_perm("meetings.check_in_self", meeting),
             "running": meeting.status == Meeting.Status.IN_PROGRESS and not state.is_finalised,
             "entry_form": forms.MinuteEntryForm(),
-            "motion_form": forms.MotionForm(),
+            "motion_form": forms.MotionForm(meeting=meeting, current_item_id=state.current_item_id),
             "checkin_form": forms.CheckInCodeForm(),
             "proxy_form": forms.ProxyForm(owners=owners) if owners else None,
             "choices": CHOICES,
@@ -171,8 +173,19 @@ def _run(request, func, **kwargs):
 @require_POST
 @permission_required("meetings.chair_meeting", get_meeting)
 def live_start(request, meeting_id):
+    """Start the meeting; far from its scheduled time the chair first answers the service's question."""
     meeting = request.permission_object
-    if _run(request, minutes_services.meeting_start, meeting=meeting, by=request.user):
+    try:
+        minutes_services.meeting_start(
+            meeting=meeting, by=request.user, confirm=request.POST.get("confirm") == "yes"
+        )
+    except minutes_services.StartNeedsConfirmation as question:
+        return render(
+            request, "meetings/meeting_start_confirm.html", {"meeting": meeting, "question": question.message}
+        )
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
         messages.success(request, _("The meeting has started."))
     return _back(meeting)
 
@@ -249,9 +262,9 @@ def live_check_in_self(request, meeting_id):
 @permission_required("meetings.chair_meeting", get_meeting)
 def live_motion_open(request, meeting_id):
     meeting = request.permission_object
-    form = forms.MotionForm(request.POST)
+    form = forms.MotionForm(request.POST, meeting=meeting)
     if not form.is_valid():
-        messages.error(request, _("Write the motion and choose its rule."))
+        messages.error(request, _("Write the motion, choose its rule and the agenda item it decides."))
     else:
         _run(request, motion_services.motion_open, meeting=meeting, by=request.user, **form.cleaned_data)
     return _back(meeting, "#motions")

@@ -71,7 +71,10 @@ class LiveEvent(models.Model):
     seq = models.PositiveBigIntegerField()
     kind = models.CharField(max_length=40)
     payload = models.JSONField(default=dict)
+    # A client write's id, scoped to its sender (``actor``) and message type (``client_type``):
+    # another client's id, or the same id on another kind of write, is another write.
     client_id = models.CharField(max_length=64, blank=True)
+    client_type = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -82,9 +85,9 @@ class LiveEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["meeting", "seq"], name="liveevent_unique_seq"),
             models.UniqueConstraint(
-                fields=["meeting", "client_id"],
-                condition=~models.Q(client_id=""),
-                name="liveevent_unique_client_id",
+                fields=["meeting", "actor", "client_type", "client_id"],
+                condition=~models.Q(client_id="") & models.Q(actor__isnull=False),
+                name="liveevent_unique_client_write",
             ),
         ]
 
@@ -277,15 +280,17 @@ class BallotChange(models.Model):
     proxy_holder = models.CharField(max_length=60, blank=True)
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
+    # The client write's id, scoped to its sender (``by``), message type and motion.
     client_id = models.CharField(max_length=64, blank=True)
+    client_type = models.CharField(max_length=20, blank=True)
 
     class Meta:
         ordering = ["motion_id", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["motion", "client_id"],
-                condition=~models.Q(client_id=""),
-                name="ballotchange_unique_client_id",
+                fields=["motion", "by", "client_type", "client_id"],
+                condition=~models.Q(client_id="") & models.Q(by__isnull=False),
+                name="ballotchange_unique_client_write",
             )
         ]
 

@@ -20,8 +20,18 @@ from deliberation.services import ServiceError
 
 from .. import live
 from ..models import Attendance, LiveEvent, Meeting, MinuteEntry, Participant, Party
+from ..timefmt import format_datetime
 
 MAX_ENTRY_LENGTH = 4000
+#: Starting a meeting further than this from its scheduled start asks the chair to confirm.
+START_CONFIRM_AFTER = datetime.timedelta(hours=3)
+
+
+class StartNeedsConfirmation(ServiceError):
+    """The meeting is started far from its scheduled time: the chair must confirm (``confirm=True``).
+
+    A wrong click on the wrong meeting would otherwise stamp the minutes with a start that never
+    happened, and a started meeting cannot be un-started."""
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -57,6 +67,7 @@ def entry_payload(entry: MinuteEntry) -> dict:
         "author": entry.author_name,
         "agenda_item": entry.agenda_item_id,
         "created_at": entry.created_at.isoformat(),
+        "created_local": format_datetime(entry.created_at),
         "hash": entry.hash,
     }
 
@@ -118,8 +129,13 @@ def _ensure_open(meeting, state, *, started=True) -> None:
         raise ServiceError(_("The meeting has not started yet."))
 
 
-def append_entry(*, meeting, state, by, kind, text, party="", client_id="") -> tuple[MinuteEntry, LiveEvent]:
-    """Append to the chain under the lock the caller holds (also used when a motion closes)."""
+def append_entry(
+    *, meeting, state, by, kind, text, agenda_item_id, party="", client_id="", client_type=""
+) -> tuple[MinuteEntry, LiveEvent]:
+    """Append to the chain under the lock the caller holds (also used when a motion closes).
+
+    The caller names the entry's agenda item: a note belongs to the current item, a motion's
+    decision to the item the motion decides, whatever is current when the vote closes."""
     last = MinuteEntry.objects.filter(meeting=meeting).order_by("-position").first()
     entry = MinuteEntry(
         meeting=meeting,
@@ -127,7 +143,7 @@ def append_entry(*, meeting, state, by, kind, text, party="", client_id="") -> t
         kind=kind,
         party=party,
         text=text,
-        agenda_item_id=state.current_item_id,
+        agenda_item_id=agenda_item_id,
         author=by if getattr(by, "is_authenticated", False) else None,
         # Broadcast to every viewer and kept in the chain: a name or a role, never an address.
         author_name=official_name(by, community=meeting.community) if getattr(by, "is_authenticated", False) else "",
@@ -137,21 +153,39 @@ def append_entry(*, meeting, state, by, kind, text, party="", client_id="") -> t
     entry.hash = entry_hash(entry, entry.prev_hash)
     entry.save()
     event = live.record(
-        meeting=meeting, kind="entry", payload=entry_payload(entry), client_id=client_id, actor=by
+        meeting=meeting,
+        kind="entry",
+        payload=entry_payload(entry),
+        client_id=client_id,
+        client_type=client_type,
+        actor=by,
     )
     return entry, event
 
 
 @transaction.atomic
-def meeting_start(*, meeting, by) -> LiveEvent:
+def meeting_start(*, meeting, by, confirm=False) -> LiveEvent:
+    """Start the meeting now; the minutes record this as its actual start.
+
+    More than ``START_CONFIRM_AFTER`` before or after the scheduled start, this raises
+    ``StartNeedsConfirmation`` unless ``confirm`` is given."""
     state = live.lock(meeting)
-    meeting.refresh_from_db(fields=["status"])
+    meeting.refresh_from_db(fields=["status", "starts_at"])
     if meeting.status == Meeting.Status.IN_PROGRESS:
         raise ServiceError(_("The meeting is already in progress."))
     _ensure_open(meeting, state, started=False)
+    now = timezone.now()
+    if not confirm and meeting.starts_at is not None and abs(now - meeting.starts_at) > START_CONFIRM_AFTER:
+        raise StartNeedsConfirmation(
+            _(
+                "This meeting is scheduled for %(scheduled)s, but it is now %(now)s (Beijing time). "
+                "Start it now anyway?"
+            )
+            % {"scheduled": format_datetime(meeting.starts_at), "now": format_datetime(now)}
+        )
     meeting.status = Meeting.Status.IN_PROGRESS
     meeting.save(update_fields=["status"])
-    state.started_at = timezone.now()
+    state.started_at = now
     if state.current_item_id is None:
         state.current_item = meeting.agenda_items.order_by("position", "id").first()
     state.save(update_fields=["started_at", "current_item"])
@@ -159,7 +193,12 @@ def meeting_start(*, meeting, by) -> LiveEvent:
     return live.record(
         meeting=meeting,
         kind="meeting.started",
-        payload={"status": meeting.status, "current_item": item.pk if item else None},
+        payload={
+            "status": meeting.status,
+            "current_item": item.pk if item else None,
+            "started_at": state.started_at.isoformat(),
+            "started_local": format_datetime(state.started_at),
+        },
         actor=by,
     )
 
@@ -167,7 +206,7 @@ def meeting_start(*, meeting, by) -> LiveEvent:
 @transaction.atomic
 def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type="entry.add", client_id=client_id):
         return event
     meeting.refresh_from_db(fields=["status"])
     _ensure_open(meeting, state)
@@ -183,7 +222,15 @@ def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
     if kind == MinuteEntry.Kind.STATEMENT and not party:
         raise ServiceError(_("A statement needs the party that made it."), field="party")
     _entry, event = append_entry(
-        meeting=meeting, state=state, by=by, kind=kind, text=text, party=party, client_id=client_id
+        meeting=meeting,
+        state=state,
+        by=by,
+        kind=kind,
+        text=text,
+        agenda_item_id=state.current_item_id,
+        party=party,
+        client_id=client_id,
+        client_type="entry.add",
     )
     return event
 
@@ -191,7 +238,7 @@ def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
 @transaction.atomic
 def agenda_advance(*, meeting, by, client_id="") -> LiveEvent:
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type="agenda.next", client_id=client_id):
         return event
     meeting.refresh_from_db(fields=["status"])
     _ensure_open(meeting, state)
@@ -211,15 +258,19 @@ def agenda_advance(*, meeting, by, client_id="") -> LiveEvent:
         kind="agenda",
         payload={"current_item": following[0].pk, "title": following[0].title},
         client_id=client_id,
+        client_type="agenda.next",
         actor=by,
     )
 
 
 @transaction.atomic
-def attendance_check_in(*, meeting, participant, by, client_id="") -> LiveEvent | None:
-    """Check a participant in. Checking in twice changes nothing and returns ``None``."""
+def attendance_check_in(*, meeting, participant, by, client_id="", client_type="checkin") -> LiveEvent | None:
+    """Check a participant in. Checking in twice changes nothing and returns ``None``.
+
+    ``client_type`` is ``checkin.self`` when participants check themselves in (a retry id is
+    scoped to the kind of write)."""
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type=client_type, client_id=client_id):
         return event
     meeting.refresh_from_db(fields=["status"])
     _ensure_open(meeting, state, started=False)
@@ -235,6 +286,7 @@ def attendance_check_in(*, meeting, participant, by, client_id="") -> LiveEvent 
         kind="attendance",
         payload={**attendance_payload(attendance), "quorum": quorum(meeting)},
         client_id=client_id,
+        client_type=client_type,
         actor=by,
     )
 
@@ -248,7 +300,9 @@ def attendance_self_check_in(*, meeting, user, code, client_id="") -> LiveEvent 
     expected = live_state(meeting).checkin_code
     if not hmac.compare_digest(str(code or "").strip(), expected):
         raise ServiceError(_("That is not the meeting's check-in code."), field="code")
-    return attendance_check_in(meeting=meeting, participant=participant, by=user, client_id=client_id)
+    return attendance_check_in(
+        meeting=meeting, participant=participant, by=user, client_id=client_id, client_type="checkin.self"
+    )
 
 
 def live_state(meeting):
@@ -275,6 +329,11 @@ def meeting_close(*, meeting, by) -> LiveEvent:
     return live.record(
         meeting=meeting,
         kind="meeting.closed",
-        payload={"status": meeting.status, "final_hash": state.final_hash},
+        payload={
+            "status": meeting.status,
+            "final_hash": state.final_hash,
+            "ended_at": state.finalised_at.isoformat(),
+            "ended_local": format_datetime(state.finalised_at),
+        },
         actor=by,
     )

@@ -84,6 +84,7 @@ def motion_payload(motion, result: voting.Result | None = None) -> dict:
         "matter": motion.matter,
         "status": motion.status,
         "agenda_item": motion.agenda_item_id,
+        "agenda_title": motion.agenda_item.title if motion.agenda_item_id else "",
         "version": motion.ballot_version,
         "result": result.as_dict(),
     }
@@ -100,11 +101,17 @@ def motion_open(
     text,
     rule=Motion.Rule.SIMPLE_MAJORITY,
     matter=Motion.Matter.ORDINARY,
-    agenda_item=None,
+    agenda_item,
     client_id="",
 ) -> LiveEvent:
+    """Open the vote on a motion about ``agenda_item`` (an item of this meeting, or ``None``).
+
+    The item is named by the caller, never taken from whatever item is current: a passed motion
+    resolves exactly the requests of its item (``resolution_resolve_requests``), and the current
+    item is only where the chair's form starts.
+    """
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type="motion.open", client_id=client_id):
         return event
     meeting.refresh_from_db(fields=["status"])
     _ensure_open(meeting, state)
@@ -123,7 +130,7 @@ def motion_open(
         raise ServiceError(_("The agenda item belongs to another meeting."), field="agenda_item")
     motion = Motion.objects.create(
         meeting=meeting,
-        agenda_item=agenda_item or state.current_item,
+        agenda_item=agenda_item,
         text=text,
         rule=rule,
         matter=matter,
@@ -132,7 +139,12 @@ def motion_open(
     if rule != Motion.Rule.CIVIL_CODE_278:
         motion.eligible.set(meeting.participants.filter(votes=True))
     return live.record(
-        meeting=meeting, kind="motion.opened", payload=motion_payload(motion), client_id=client_id, actor=by
+        meeting=meeting,
+        kind="motion.opened",
+        payload=motion_payload(motion),
+        client_id=client_id,
+        client_type="motion.open",
+        actor=by,
     )
 
 
@@ -167,7 +179,7 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
     """Close the vote, record the result in the minutes and, if it passed, publish a resolution."""
     meeting = motion.meeting
     state = live.lock(meeting)
-    if event := live.stored(meeting, client_id):
+    if event := live.stored(meeting, actor=by, client_type="motion.close", client_id=client_id):
         return event
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
     if not motion.is_open:
@@ -183,7 +195,12 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
     motion.tally_version = motion.ballot_version
     motion.save(update_fields=["status", "closed_by", "closed_at", "passed", "result", "tally_version"])
     append_entry(
-        meeting=meeting, state=state, by=by, kind=MinuteEntry.Kind.DECISION, text=_result_text(motion, result)
+        meeting=meeting,
+        state=state,
+        by=by,
+        kind=MinuteEntry.Kind.DECISION,
+        text=_result_text(motion, result),
+        agenda_item_id=motion.agenda_item_id,
     )
     resolution = None
     if result.passed:
@@ -200,7 +217,14 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
     payload["resolution"] = (
         {"id": resolution.pk, "url": resolution_url(resolution)} if resolution is not None else None
     )
-    return live.record(meeting=meeting, kind="motion.closed", payload=payload, client_id=client_id, actor=by)
+    return live.record(
+        meeting=meeting,
+        kind="motion.closed",
+        payload=payload,
+        client_id=client_id,
+        client_type="motion.close",
+        actor=by,
+    )
 
 
 def resolution_resolve_requests(*, resolution, by) -> list:
@@ -235,7 +259,7 @@ def motion_publish_tally(motion_id: int) -> LiveEvent | None:
     meeting_id = Motion.objects.filter(pk=motion_id).values_list("meeting_id", flat=True).first()
     if meeting_id is None:
         return None
-    motion = Motion.objects.select_related("meeting", "meeting__community").get(pk=motion_id)
+    motion = Motion.objects.select_related("meeting", "meeting__community", "agenda_item").get(pk=motion_id)
     live.lock(motion.meeting)
     motion.refresh_from_db(fields=["ballot_version", "tally_version", "status"])
     if not motion.is_open or motion.ballot_version == motion.tally_version:
@@ -282,6 +306,7 @@ def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -
         participant=participant,
         owner=owner,
         client_id=client_id,
+        client_type="ballot.cast",
         publish=publish,
     )
 
@@ -306,17 +331,27 @@ def ballot_record_proxy(
         owner=owner,
         proxy_holder=proxy_holder[:60],
         client_id=client_id,
+        client_type="ballot.proxy",
         publish=publish,
     )
 
 
-def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish, proxy_holder=""):
+def _store_ballot(
+    *, motion, by, choice, participant, owner, client_id, client_type, publish, proxy_holder=""
+):
+    """A retry is the same sender's same kind of write with the same id on this motion; another
+    voter's id never matches, so their ballot is stored, not answered with someone else's."""
     if choice not in Choice.values:
         raise ServiceError(_("Choose for, against or abstain."), field="choice")
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
-    if client_id:
+    sender = by if getattr(by, "is_authenticated", False) else None
+    if client_id and sender is not None:
         earlier = (
-            BallotChange.objects.filter(motion=motion, client_id=client_id).select_related("ballot").first()
+            BallotChange.objects.filter(
+                motion=motion, by=sender, client_type=client_type, client_id=client_id
+            )
+            .select_related("ballot")
+            .first()
         )
         if earlier is not None:
             return earlier.ballot, False
@@ -345,8 +380,9 @@ def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish,
         old_choice=old,
         new_choice=choice,
         proxy_holder=proxy_holder,
-        by=by,
-        client_id=client_id or "",
+        by=sender,
+        client_id=(client_id or "") if sender is not None else "",
+        client_type=client_type if client_id and sender is not None else "",
     )
     Motion.objects.filter(pk=motion.pk).update(ballot_version=F("ballot_version") + 1)
     if publish:

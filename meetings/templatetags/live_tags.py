@@ -2,9 +2,21 @@
 
 from django import template
 
+from .. import timefmt
 from ..models import MinuteEntry, Party
 
 register = template.Library()
+
+
+@register.filter
+def beijing(value):
+    """Date and time in Asia/Shanghai, whatever ``TIME_ZONE`` is (see ``meetings.timefmt``)."""
+    return timefmt.format_datetime(value)
+
+
+@register.filter
+def beijing_iso(value):
+    return timefmt.local(value).isoformat() if value is not None else ""
 
 
 @register.filter

@@ -102,17 +102,19 @@ def chromium():
 
 @pytest.fixture
 def new_context(chromium, request):
-    """``new_context(viewport=PHONE, language="zh-hans", user=None, base_url=...)`` → a context.
+    """``new_context(viewport=PHONE, language="zh-hans", user=None, base_url=..., timezone_id=None)``
+    → a context (``timezone_id``: the device's zone, e.g. ``"America/New_York"``).
 
     Each context is a separate person (own cookies). ``user`` logs them in by session cookie
     (fast; journeys that prove the login form use ``helpers.log_in`` instead). Closed at the end.
     """
     contexts = []
 
-    def make(*, viewport=PHONE, language="zh-hans", user=None, base_url=None):
+    def make(*, viewport=PHONE, language="zh-hans", user=None, base_url=None, timezone_id=None):
         base_url = base_url or request.getfixturevalue("live_server").url
+        zone = {"timezone_id": timezone_id} if timezone_id else {}
         context = chromium.new_context(
-            viewport=viewport, locale="zh-CN" if language == "zh-hans" else "en-US"
+            viewport=viewport, locale="zh-CN" if language == "zh-hans" else "en-US", **zone
         )
         context.set_default_timeout(15_000)
         cookies = [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base_url}]

@@ -94,7 +94,8 @@ def test_the_console_works_without_javascript(client, meeting, people):
 
     client.force_login(chair)
     client.post(
-        url("meeting_live_motion_open"), {"text": "维修路灯", "rule": "simple_majority", "matter": "ordinary"}
+        url("meeting_live_motion_open"),
+        {"text": "维修路灯", "rule": "simple_majority", "matter": "ordinary", "agenda_item": ""},
     )
     motion = Motion.objects.get(text="维修路灯")
     client.post(url("meeting_live_ballot_cast", motion.pk), {"choice": "for"})

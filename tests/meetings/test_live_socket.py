@@ -248,7 +248,13 @@ async def test_motion_ballots_coalesce_into_full_tallies(meeting, people, monkey
     chair = await open_socket(meeting, people["chair"].user)
     await hello(chair)
     await chair.send_json_to(
-        {"type": "motion.open", "client_id": "m1", "text": "更换电梯", "rule": "simple_majority"}
+        {
+            "type": "motion.open",
+            "client_id": "m1",
+            "text": "更换电梯",
+            "rule": "simple_majority",
+            "agenda_item": None,
+        }
     )
     opened = await until(chair, lambda m: m["type"] == "event")
     motion_id = opened["data"]["id"]

@@ -152,7 +152,7 @@ def test_close_refuses_while_a_motion_is_open(meeting, people):
     from meetings.services.motions import motion_open
 
     svc.meeting_start(meeting=meeting, by=people["chair"].user)
-    motion_open(meeting=meeting, by=people["chair"].user, text="动议")
+    motion_open(meeting=meeting, by=people["chair"].user, text="动议", agenda_item=None)
     with pytest.raises(ServiceError, match="open motions"):
         svc.meeting_close(meeting=meeting, by=people["chair"].user)
 

@@ -35,6 +35,7 @@ def people(meeting):
 
 
 def open_motion(meeting, people, **kwargs):
+    kwargs.setdefault("agenda_item", None)
     event = svc.motion_open(meeting=meeting, by=people["chair"].user, text="更换小区门禁系统", **kwargs)
     return Motion.objects.get(pk=event.payload["id"])
 

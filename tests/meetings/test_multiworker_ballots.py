@@ -35,7 +35,7 @@ def build(community):
         )
         voters.append(participant)
     Attendance.objects.bulk_create(Attendance(meeting=meeting, participant=p) for p in voters)
-    event = motion_open(meeting=meeting, by=people["chair"].user, text="是否同意加装电梯")
+    event = motion_open(meeting=meeting, by=people["chair"].user, text="是否同意加装电梯", agenda_item=None)
     motion = Motion.objects.get(pk=event.payload["id"])
     motion.eligible.set(voters)  # exactly the 200 voters
     keys = [session_cookie(p.user) for p in voters]

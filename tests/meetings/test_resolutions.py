@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def passed_resolution(meeting, people, text="增设电动车充电桩"):
-    event = svc.motion_open(meeting=meeting, by=people["chair"].user, text=text)
+    event = svc.motion_open(meeting=meeting, by=people["chair"].user, text=text, agenda_item=None)
     from meetings.models import Motion
 
     motion = Motion.objects.get(pk=event.payload["id"])

@@ -148,6 +148,33 @@
     status.classList.toggle("bad", !!bad);
   }
 
+  // --- times -----------------------------------------------------------------------------
+  // Minutes read in Beijing time with the date, whatever the device's zone: events carry the
+  // server's formatted string; older events are formatted here in Asia/Shanghai.
+
+  function beijing(formatted, iso) {
+    if (formatted) return formatted;
+    if (!iso) return "";
+    try {
+      var parts = {};
+      new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit",
+        day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+        .formatToParts(new Date(iso)).forEach(function (p) { parts[p.type] = p.value; });
+      return parts.year + "-" + parts.month + "-" + parts.day + " " + parts.hour + ":" + parts.minute;
+    } catch (err) {
+      return iso;
+    }
+  }
+
+  function showTime(id, formatted, iso) {
+    var node = document.getElementById(id + "-at");
+    if (!node || !(formatted || iso)) return;
+    node.textContent = beijing(formatted, iso);
+    if (iso) node.setAttribute("datetime", iso);
+    document.getElementById(id).hidden = false;
+    document.getElementById("meeting-times").hidden = false;
+  }
+
   // --- applying events -------------------------------------------------------------------
 
   var handlers = {
@@ -160,11 +187,13 @@
     "meeting.started": function (data) {
       setStatus(data.status);
       notice(T.meeting_started);
+      showTime("meeting-started", data.started_local, data.started_at);
       if (data.current_item) setCurrentItem({ current_item: data.current_item });
     },
     "meeting.closed": function (data) {
       setStatus(data.status);
       notice(T.meeting_closed);
+      showTime("meeting-ended", data.ended_local, data.ended_at);
       document.querySelectorAll("#entry-form, #motion-form, .ballot-form, .motion-close-form, .checkin-form, #agenda-next")
         .forEach(function (node) { node.hidden = true; });
     }
@@ -189,9 +218,8 @@
     if (data.party) label += " · " + (L.parties[data.party] || data.party);
     li.appendChild(el("span", { className: "entry-kind" }, label));
     li.appendChild(document.createTextNode(" "));
-    var at = new Date(data.created_at);
     li.appendChild(el("time", { className: "muted small", datetime: data.created_at },
-      ("0" + at.getHours()).slice(-2) + ":" + ("0" + at.getMinutes()).slice(-2)));
+      beijing(data.created_local, data.created_at)));
     li.appendChild(el("p", { className: "entry-text" }, data.text));
     list.appendChild(li);
   }
@@ -218,7 +246,20 @@
     box.appendChild(document.createTextNode(" " + text));
   }
 
+  function agendaTitle(id) {
+    var li = document.querySelector('#agenda [data-item-id="' + id + '"]');
+    return li ? li.firstChild.textContent.trim() : String(id);
+  }
+
+  // The motion form's agenda item follows the current item until the chair picks one.
+  var motionItem = document.getElementById("motion-agenda_item");
+  if (motionItem) motionItem.addEventListener("change", function () { motionItem.dataset.chosen = "true"; });
+
   function setCurrentItem(data) {
+    if (motionItem && motionItem.dataset.chosen !== "true" &&
+        motionItem.querySelector('option[value="' + data.current_item + '"]')) {
+      motionItem.value = String(data.current_item);
+    }
     document.querySelectorAll("#agenda [data-item-id]").forEach(function (li) {
       var current = String(li.dataset.itemId) === String(data.current_item);
       li.classList.toggle("current", current);
@@ -291,6 +332,8 @@
       if (empty) empty.remove();
       article = el("article", { className: "motion", id: "motion-" + data.id, "data-motion-id": data.id, "data-rule": data.rule });
       article.appendChild(el("h3", { className: "motion-text" }, data.text));
+      article.appendChild(el("p", { className: "motion-item small", "data-agenda-item": data.agenda_item || "" },
+        T.agenda_item + ": " + (data.agenda_item ? (data.agenda_title || agendaTitle(data.agenda_item)) : T.no_item)));
       var meta = (L.rules[data.rule] || data.rule) + (data.rule === "civil_code_278" ? " · " + (L.matters[data.matter] || data.matter) : "");
       var p = el("p", { className: "muted small" }, meta + " · ");
       p.appendChild(el("span", { className: "motion-status" }, T.open));
@@ -359,6 +402,7 @@
     if (e.submitter && e.submitter.name) message[e.submitter.name] = e.submitter.value;
     ["motion", "participant", "owner", "agenda_item"].forEach(function (k) {
       if (message[k] !== undefined && message[k] !== "") message[k] = parseInt(message[k], 10);
+      else if (k === "agenda_item" && message[k] === "") message[k] = null; // "none" is a choice
       else delete message[k];
     });
     pending[message.client_id] = { message: message, form: form };
