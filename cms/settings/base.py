@@ -222,6 +222,9 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx", "zip"]
 
 # --- Product settings -------------------------------------------------------------------------
 ROSTER_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Width × height a photo may declare before it is decoded (WebP and images with alpha: half).
+# Keeps one upload near 150 MB of memory; bench/photo_memory.py measures it.
+PHOTO_MAX_PIXELS = 12_600_000
 
 LOGGING = {
     "version": 1,

@@ -29,7 +29,7 @@ from ..models import (
 )
 from . import ServiceError
 from .notifications import notify
-from .photos import clean_photo
+from .photos import atomic_removing_files, clean_photo, remember_stored
 
 Status = Request.Status
 Kind = RequestEvent.Kind
@@ -123,9 +123,10 @@ def _attach_photos(request: Request, photos, *, response: Response | None = None
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
         raise ServiceError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
-    cleaned = [clean_photo(photo) for photo in photos]
-    for content in cleaned:
-        RequestPhoto.objects.create(request=request, response=response, image=content)
+    # One at a time: only one photo's pixels are in memory, and each is stored before the next.
+    for photo in photos:
+        stored = RequestPhoto.objects.create(request=request, response=response, image=clean_photo(photo))
+        remember_stored(stored.image)
 
 
 def _assign_tracking_number(request: Request) -> None:
@@ -161,7 +162,7 @@ def _create(*, title: str, description: str, location: str, photos, **fields) ->
     return request
 
 
-@transaction.atomic
+@atomic_removing_files
 def request_submit(
     *,
     community,
@@ -194,7 +195,7 @@ def request_submit(
     return request
 
 
-@transaction.atomic
+@atomic_removing_files
 def request_record_offline(
     *,
     community,
@@ -313,7 +314,7 @@ def acting_party(request: Request, user: User) -> str:
     return ResponsibleParty.COMMUNITY
 
 
-@transaction.atomic
+@atomic_removing_files
 def request_respond(*, request: Request, by: User, body: str, photos=()) -> Response:
     """答复: an official answer. Several answers may follow one another; none is ever edited."""
     request = _locked(request)
