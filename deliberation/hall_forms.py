@@ -1,5 +1,7 @@
 """Forms of the deliberation hall. They check shape and size; the services check the rules."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,9 @@ class RequestForm(forms.Form):
     )
     photos = PhotosField()
     show_name = forms.BooleanField(label=_("Show my name publicly"), required=False)
+    # New on every render (a callable initial): the service turns a second post of it into the
+    # request its first post created. Optional, so a page rendered before this field still posts.
+    intake_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
 
 class OfflineRequestForm(RequestForm):
