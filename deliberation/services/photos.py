@@ -100,8 +100,9 @@ def clean_photo(upload) -> ContentFile:
             del clean
     except ServiceError:
         raise
-    except Image.DecompressionBombError:
-        # Pillow's own bomb check fires in ``open`` above ~179 MP, before our cap can say the size.
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Pillow's own check in ``open`` (a warning above ~89 MP, an error above ~179 MP) comes
+        # before ours can say the size; the warning arrives here only when warnings are errors.
         raise ServiceError(
             _("%(name)s is too large. At most %(mp).1f megapixels, please send a smaller photo.")
             % {"name": name, "mp": max_photo_pixels() / 1_000_000},
