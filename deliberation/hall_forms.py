@@ -56,6 +56,12 @@ class RequestForm(forms.Form):
     # request its first post created. Optional, so a page rendered before this field still posts.
     intake_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
+    def clean(self):
+        # A hidden field's error would show nowhere on the page: say it above the form.
+        if self._errors.pop("intake_token", None):
+            self.add_error(None, _("This form is out of date. Please reload the page and fill it in again."))
+        return super().clean()
+
 
 class OfflineRequestForm(RequestForm):
     channel = forms.ChoiceField(

@@ -124,6 +124,17 @@ def test_posts_without_a_token_are_still_accepted(client, resident, category, su
 
 
 @pytest.mark.django_db
+def test_a_tampered_token_is_a_clear_form_error(client, resident, category, submit_url):
+    client.force_login(resident)
+    response = client.post(submit_url, form_data(category, "not-a-uuid"))
+    assert response.status_code == 400
+    assert (
+        "This form is out of date. Please reload the page and fill it in again." in response.content.decode()
+    )
+    assert not Request.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_post_racing_past_the_check_is_decided_by_the_unique_column(
     client, resident, category, submit_url, monkeypatch
 ):
