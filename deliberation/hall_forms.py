@@ -1,5 +1,7 @@
 """Forms of the deliberation hall. They check shape and size; the services check the rules."""
 
+import uuid
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -50,6 +52,15 @@ class RequestForm(forms.Form):
     )
     photos = PhotosField()
     show_name = forms.BooleanField(label=_("Show my name publicly"), required=False)
+    # New on every render (a callable initial): the service turns a second post of it into the
+    # request its first post created. Optional, so a page rendered before this field still posts.
+    intake_token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
+
+    def clean(self):
+        # A hidden field's error would show nowhere on the page: say it above the form.
+        if self._errors.pop("intake_token", None):
+            self.add_error(None, _("This form is out of date. Please reload the page and fill it in again."))
+        return super().clean()
 
 
 class OfflineRequestForm(RequestForm):

@@ -126,6 +126,9 @@ class Request(VoteModel, index.Indexed, models.Model):
     tracking_number = models.CharField(
         _("tracking number"), max_length=20, unique=True, null=True, editable=False
     )
+    # One per rendered submit form: posting the same form again (a double tap, a resend after a
+    # timeout) finds this request instead of creating a second one.
+    intake_token = models.UUIDField(_("intake token"), null=True, blank=True, unique=True, editable=False)
     community = models.ForeignKey("cms.CommunityPage", on_delete=models.CASCADE, related_name="requests")
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="requests"

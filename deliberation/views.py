@@ -25,6 +25,7 @@ from .services.memberships import (
 )
 from .services.notifications import notification_mark_read
 from .services.roster import RosterInvalid, roster_export, roster_import, roster_template
+from .services.roster import max_rows as roster_max_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -162,12 +163,12 @@ def membership_role(request, community_id, membership_id):
 def roster(request, community_id):
     community = request.permission_object
     form = RosterUploadForm(request.POST or None, request.FILES or None)
-    result = errors = None
+    result = invalid = None
     if request.method == "POST" and form.is_valid():
         try:
             result = roster_import(community=community, data=form.cleaned_data["file"].read())
-        except RosterInvalid as invalid:
-            errors = invalid.errors
+        except RosterInvalid as refused:
+            invalid = refused
         else:
             messages.success(
                 request,
@@ -187,7 +188,10 @@ def roster(request, community_id):
         {
             "community": community,
             "form": form,
-            "errors": errors,
+            "errors": invalid.shown() if invalid else None,
+            "error_total": invalid.total if invalid else 0,
+            "errors_more": invalid.total - len(invalid.shown()) if invalid else 0,
+            "max_rows": roster_max_rows(),
             "households": households[:200],
             "household_count": households.count(),
         },

@@ -22,7 +22,7 @@ from . import hall_forms as forms
 from .models import Request
 from .permissions import permission_required, require_perm
 from .selectors import request_for_detail, request_list, work_queue
-from .services import ServiceError
+from .services import AlreadySubmitted, ServiceError
 from .services import requests as services
 from .services.statistics import community_statistics, statistics_csv, statistics_xlsx, street_statistics
 from .services.supports import support_add, support_withdraw
@@ -81,6 +81,9 @@ def request_new(request, community_id):
     if request.method == "POST" and form.is_valid():
         try:
             created = services.request_submit(community=community, by=request.user, **form.cleaned_data)
+        except AlreadySubmitted as repeat:
+            messages.info(request, repeat.message)
+            return redirect(repeat.request.get_absolute_url())
         except ServiceError as error:
             _service_error(form, error)
         else:
@@ -115,6 +118,9 @@ def request_record(request, community_id):
             created = services.request_record_offline(
                 community=community, by=request.user, **form.cleaned_data
             )
+        except AlreadySubmitted as repeat:
+            messages.info(request, repeat.message)
+            return redirect(repeat.request.get_absolute_url())
         except ServiceError as error:
             _service_error(form, error)
         else:

@@ -222,6 +222,12 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx", "zip"]
 
 # --- Product settings -------------------------------------------------------------------------
 ROSTER_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+ROSTER_MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # an .xlsx is a zip; refused before openpyxl reads it
+ROSTER_MAX_ROWS = 5000  # households per file; reading stops at the next one
+ROSTER_MAX_ERRORS_SHOWN = 50  # wrong rows listed on the page and by the command; all are counted
+# Width × height a photo may declare before it is decoded (WebP and images with alpha: half).
+# Keeps one upload near 150 MB of memory; bench/photo_memory.py measures it.
+PHOTO_MAX_PIXELS = 12_600_000
 
 LOGGING = {
     "version": 1,

@@ -11,3 +11,11 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class AlreadySubmitted(ServiceError):
+    """The same form was posted twice: ``request`` is the one its first post created."""
+
+    def __init__(self, message, *, request):
+        super().__init__(message)
+        self.request = request

@@ -11,7 +11,7 @@ is django-rules' job in ``deliberation/rules.py``; these functions guard the sta
 
 import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,9 +27,9 @@ from ..models import (
     Role,
     User,
 )
-from . import ServiceError
+from . import AlreadySubmitted, ServiceError
 from .notifications import notify
-from .photos import clean_photo
+from .photos import atomic_removing_files, clean_photo, remember_stored
 
 Status = Request.Status
 Kind = RequestEvent.Kind
@@ -124,9 +124,10 @@ def _attach_photos(request: Request, photos, *, response: Response | None = None
     photos = list(photos or [])
     if len(photos) > MAX_PHOTOS:
         raise ServiceError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS}, field="photos")
-    cleaned = [clean_photo(photo) for photo in photos]
-    for content in cleaned:
-        RequestPhoto.objects.create(request=request, response=response, image=content)
+    # One at a time: only one photo's pixels are in memory, and each is stored before the next.
+    for photo in photos:
+        stored = RequestPhoto.objects.create(request=request, response=response, image=clean_photo(photo))
+        remember_stored(stored.image)
 
 
 def _assign_tracking_number(request: Request) -> None:
@@ -151,18 +152,54 @@ def _validate_text(title: str, description: str) -> None:
 # --- intake ------------------------------------------------------------------------------------
 
 
-def _create(*, title: str, description: str, location: str, photos, **fields) -> Request:
-    """The part of intake shared by online and offline requests: checked text, number, photos."""
-    _validate_text(title, description)
-    request = Request.objects.create(
-        title=title.strip(), description=description.strip(), location=location.strip(), **fields
+def _already_submitted(intake_token, submitter: dict) -> None:
+    """Raise ``AlreadySubmitted`` if this form render already created a request.
+
+    Only the same submitter gets the request back; anyone else posting that token is refused.
+    """
+    existing = Request.objects.filter(intake_token=intake_token).first()
+    if existing is None:
+        return
+    if not all(getattr(existing, f"{key}_id") == user.pk for key, user in submitter.items()):
+        raise ServiceError(_("This form was already used. Please reload the page and try again."))
+    raise AlreadySubmitted(
+        _("This request was already submitted (tracking number %(n)s); it was not submitted twice.")
+        % {"n": existing.tracking_number},
+        request=existing,
     )
+
+
+def _create(
+    *, title: str, description: str, location: str, photos, intake_token=None, submitter, **fields
+) -> Request:
+    """The part of intake shared by online and offline requests: checked text, number, photos.
+
+    ``intake_token`` comes from the rendered form. The unique column decides between two posts
+    of one form that arrive together: the second insert fails and finds the first request.
+    """
+    _validate_text(title, description)
+    if intake_token is not None:
+        _already_submitted(intake_token, submitter)
+    try:
+        with transaction.atomic():
+            request = Request.objects.create(
+                title=title.strip(),
+                description=description.strip(),
+                location=location.strip(),
+                intake_token=intake_token,
+                **fields,
+            )
+    except IntegrityError:
+        if intake_token is None:
+            raise
+        _already_submitted(intake_token, submitter)
+        raise
     _assign_tracking_number(request)
     _attach_photos(request, photos)
     return request
 
 
-@transaction.atomic
+@atomic_removing_files
 def request_submit(
     *,
     community,
@@ -173,8 +210,12 @@ def request_submit(
     location: str = "",
     show_name: bool = False,
     photos=(),
+    intake_token=None,
 ) -> Request:
-    """A verified resident submits a request online from the community's hall."""
+    """A verified resident submits a request online from the community's hall.
+
+    Posting the same form render (``intake_token``) again raises ``AlreadySubmitted``.
+    """
     if not Membership.objects.filter(
         user=by, community=community, status=Membership.Status.APPROVED
     ).exists():
@@ -187,6 +228,8 @@ def request_submit(
         location=location,
         show_name=show_name,
         photos=photos,
+        intake_token=intake_token,
+        submitter={"requester": by},
         requester=by,
         channel=Channel.ONLINE,
     )
@@ -195,7 +238,7 @@ def request_submit(
     return request
 
 
-@transaction.atomic
+@atomic_removing_files
 def request_record_offline(
     *,
     community,
@@ -211,6 +254,7 @@ def request_record_offline(
     location: str = "",
     show_name: bool = False,
     photos=(),
+    intake_token=None,
 ) -> Request:
     """A community worker records a visit, a call or a hotline case for a resident.
 
@@ -228,6 +272,8 @@ def request_record_offline(
         location=location,
         show_name=show_name,
         photos=photos,
+        intake_token=intake_token,
+        submitter={"recorded_by": by},
         requester=requester,
         requester_name=requester_name.strip(),
         requester_phone=requester_phone.strip(),
@@ -314,7 +360,7 @@ def acting_party(request: Request, user: User) -> str:
     return ResponsibleParty.COMMUNITY
 
 
-@transaction.atomic
+@atomic_removing_files
 def request_respond(*, request: Request, by: User, body: str, photos=()) -> Response:
     """答复: an official answer. Several answers may follow one another; none is ever edited."""
     request = _locked(request)

@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from ..exports import safe_cell
 from ..models import Category, Request, RequestEvent
 
 Status = Request.Status
@@ -349,8 +350,8 @@ def statistics_csv(result: Statistics) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     for title, rows in _tables(result):
-        writer.writerow([title])
-        writer.writerows([["" if v is None else v for v in row] for row in rows])
+        writer.writerow([safe_cell(title)])
+        writer.writerows([[safe_cell("" if v is None else v) for v in row] for row in rows])
         writer.writerow([])
     return "\ufeff" + out.getvalue()  # a BOM so Excel opens the Chinese text correctly
 
@@ -363,7 +364,7 @@ def statistics_xlsx(result: Statistics) -> bytes:
     for title, rows in _tables(result):
         sheet = book.create_sheet(title=str(title)[:31])
         for row in rows:
-            sheet.append(row)
+            sheet.append([safe_cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

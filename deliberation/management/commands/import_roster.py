@@ -27,10 +27,13 @@ class Command(BaseCommand):
         try:
             result = roster_import(community=page, data=file.read_bytes(), progress=self._progress)
         except RosterInvalid as invalid:
-            for error in invalid.errors:
+            for error in invalid.shown():
                 self.stderr.write(_("Row %(line)s: %(reasons)s") % {"line": error.line, "reasons": "; ".join(error.reasons)})
+            if invalid.errors[0].line == 0:
+                raise CommandError(_("Nothing was imported.")) from None
             raise CommandError(
-                _("%(count)s bad rows; nothing was imported.") % {"count": len(invalid.errors)}
+                _("%(count)s bad rows (%(shown)s listed); nothing was imported.")
+                % {"count": invalid.total, "shown": len(invalid.shown())}
             ) from None
         self.stdout.write("")
         self.stdout.write(
