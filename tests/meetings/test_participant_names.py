@@ -32,7 +32,7 @@ def test_a_participant_without_a_name_is_shown_by_role_never_by_address(
 
     User.objects.filter(pk=convener.pk).update(display_name="")
     convener.refresh_from_db()
-    meeting_start(meeting=meeting, by=convener)
+    meeting_start(meeting=meeting, by=convener, confirm=True)
     event = minute_add(meeting=meeting, by=convener, kind="note", text="会议开始")
     assert event.payload["author"] == "Community worker"
     assert "@" not in str(event.payload)
