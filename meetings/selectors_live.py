@@ -34,7 +34,7 @@ def motions_with_tallies(meeting, user=None) -> list[Motion]:
             )
         )
         mine.update(
-            Ballot.objects.filter(motion__meeting=meeting, owner__user=user).values_list(
+            Ballot.objects.filter(motion__meeting=meeting, household__owners__user=user).values_list(
                 "motion_id", "choice"
             )
         )

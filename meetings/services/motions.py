@@ -41,24 +41,32 @@ MAX_MOTION_LENGTH = 2000
 # --- Reads -----------------------------------------------------------------------------------
 
 
-def owner_registry(community) -> tuple[dict, Fraction, Fraction]:
-    """Art. 278 weights of every owner on the community's roster (see ``voting.owner_weights``)."""
+def owner_registry(community) -> voting.OwnerRegistry:
+    """Art. 278 heads and area of the community's roster (see ``voting.owner_weights``)."""
     households = Household.objects.for_community(community).prefetch_related("owners")
-    return voting.owner_weights((h.pk, h.area, [o.pk for o in h.owners.all()]) for h in households)
+    return voting.owner_weights(
+        (
+            h.pk,
+            h.area,
+            [
+                voting.owner_identity(owner_id=o.pk, user_id=o.user_id, name=o.name, phone=o.phone)
+                for o in h.owners.all()
+            ],
+        )
+        for h in households
+    )
 
 
 def motion_tally(motion) -> voting.Result:
     """The motion's result so far (or final), computed by the function of its rule."""
     ballots = motion.ballots.select_related("participant")
     if motion.rule == Motion.Rule.CIVIL_CODE_278:
-        weights, total_area, total_heads = owner_registry(motion.meeting.community)
-        votes = [
-            voting.Vote(b.owner_id, b.choice, area=weights[b.owner_id][0], heads=weights[b.owner_id][1])
-            for b in ballots
-            if b.owner_id in weights
-        ]
+        registry = owner_registry(motion.meeting.community)
+        votes = voting.owner_votes(
+            registry, ((b.household_id, b.choice, (b.cast_at, b.pk)) for b in ballots if b.household_id)
+        )
         return voting.civil_code_278(
-            votes, total_area=total_area, total_heads=total_heads, matter=motion.matter
+            votes, total_area=registry.total_area, total_heads=registry.total_heads, matter=motion.matter
         )
     eligible = list(motion.eligible.values_list("pk", "party"))
     eligible_ids = {pk for pk, _party in eligible}
@@ -248,8 +256,41 @@ def motion_publish_tally(motion_id: int) -> LiveEvent | None:
 # --- Ballots ---------------------------------------------------------------------------------
 
 
+def _owner_parts(motion, *, owner=None, user=None) -> list[tuple]:
+    """(household, owner) for every exclusive part of one head (art. 9): the parts of ``owner``'s
+    buyer, or of ``user``'s linked owners. One person has one choice, so a ballot is written on
+    each part; the owner on each row is the person's own roster row there (None where the part
+    came into the group through a co-owner)."""
+    registry = owner_registry(motion.meeting.community)
+    community_owners = Owner.objects.filter(household__building__community=motion.meeting.community)
+    if owner is None:
+        owner = community_owners.filter(user=user).order_by("pk").first()
+        if owner is None:
+            return []
+    voter = registry.voter_of.get(owner.household_id)
+    if voter is None:
+        return []
+    keys = set(
+        voting.owner_identity(owner_id=owner.pk, user_id=owner.user_id, name=owner.name, phone=owner.phone)
+    )
+    parts = []
+    by_household = {}
+    for o in community_owners.filter(household_id__in=registry.parts[voter]).select_related("household"):
+        by_household.setdefault(o.household_id, []).append(o)
+    for household_id in registry.parts[voter]:
+        mine = [
+            o
+            for o in by_household.get(household_id, [])
+            if keys & set(voting.owner_identity(owner_id=o.pk, user_id=o.user_id, name=o.name, phone=o.phone))
+        ]
+        parts.append((household_id, mine[0] if mine else None))
+    return parts
+
+
 def _voter_for(motion, user, owner):
-    """(participant, owner) casting for ``user``; refuses anyone not eligible."""
+    """Where ``user``'s ballot goes: ``(participant, [(household, owner), ...])``; refuses anyone
+    not eligible. Under art. 278 a linked owner casts their own head's ballot, whether or not they
+    sit in the meeting; ``owner`` (optional) must be one of their own linked roster rows."""
     if motion.rule == Motion.Rule.CIVIL_CODE_278:
         owners = Owner.objects.filter(user=user, household__building__community=motion.meeting.community)
         if owner is not None:
@@ -257,7 +298,7 @@ def _voter_for(motion, user, owner):
         owner = owners.order_by("pk").first()
         if owner is None:
             raise ServiceError(_("Only owners on the community's roster vote on this motion."))
-        return None, owner
+        return None, _owner_parts(motion, owner=owner)
     if owner is not None:
         raise ServiceError(_("This motion is voted by the meeting's participants, not by owners."))
     participant = Participant.objects.filter(meeting=motion.meeting, user=user).first()
@@ -265,22 +306,24 @@ def _voter_for(motion, user, owner):
         raise ServiceError(_("You are not an eligible voter on this motion."))
     if not Attendance.objects.filter(meeting=motion.meeting, participant=participant).exists():
         raise ServiceError(_("Check in before voting."))
-    return participant, None
+    return participant, []
 
 
 @transaction.atomic
 def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -> tuple[Ballot, bool]:
     """Cast or change ``by``'s ballot. Returns the ballot and whether anything changed.
 
-    ``publish=False`` leaves the tally broadcast to the caller (the consumer coalesces it).
+    An owner's own ballot replaces whatever their household had, a written proxy included; the
+    proxy stays in ``BallotChange``. ``publish=False`` leaves the tally broadcast to the caller
+    (the consumer coalesces it).
     """
-    participant, owner = _voter_for(motion, by, owner)
+    participant, parts = _voter_for(motion, by, owner)
     return _store_ballot(
         motion=motion,
         by=by,
         choice=choice,
         participant=participant,
-        owner=owner,
+        parts=parts,
         client_id=client_id,
         publish=publish,
     )
@@ -290,7 +333,8 @@ def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -
 def ballot_record_proxy(
     *, motion, by, owner, choice, proxy_holder, client_id="", publish=True
 ) -> tuple[Ballot, bool]:
-    """书面委托: the secretary records an owner's written proxy ballot, naming who holds it."""
+    """书面委托: the secretary records an owner's written proxy ballot, naming who holds it. It is
+    the ballot of the owner's household (of all the parts of that owner, art. 9)."""
     if motion.rule != Motion.Rule.CIVIL_CODE_278:
         raise ServiceError(_("Written proxies are for owners' votes (art. 278)."))
     if owner.household.building.community_id != motion.meeting.community_id:
@@ -303,14 +347,16 @@ def ballot_record_proxy(
         by=by,
         choice=choice,
         participant=None,
-        owner=owner,
+        parts=_owner_parts(motion, owner=owner),
         proxy_holder=proxy_holder[:60],
         client_id=client_id,
         publish=publish,
     )
 
 
-def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish, proxy_holder=""):
+def _store_ballot(*, motion, by, choice, participant, parts, client_id, publish, proxy_holder=""):
+    """Write one ballot row per voter row: the participant's, or each household of one owner head.
+    The client id goes on the first row's change only (it is unique per motion)."""
     if choice not in Choice.values:
         raise ServiceError(_("Choose for, against or abstain."), field="choice")
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
@@ -322,14 +368,40 @@ def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish,
             return earlier.ballot, False
     if not motion.is_open:
         raise ServiceError(_("The vote on this motion is closed."))
-    lookup = {"participant": participant} if participant is not None else {"owner": owner}
+    if participant is not None:
+        rows = [({"participant": participant}, {})]
+    else:
+        if not parts:
+            raise ServiceError(_("Only owners on the community's roster vote on this motion."))
+        rows = [({"household_id": household_id}, {"owner": owner}) for household_id, owner in parts]
+    first, changed = None, False
+    for lookup, extra in rows:
+        ballot, row_changed = _store_row(
+            motion=motion,
+            by=by,
+            choice=choice,
+            lookup=lookup,
+            extra=extra,
+            proxy_holder=proxy_holder,
+            client_id="" if changed else client_id or "",
+        )
+        first = first or ballot
+        changed = changed or row_changed
+    if changed:
+        Motion.objects.filter(pk=motion.pk).update(ballot_version=F("ballot_version") + 1)
+        if publish:
+            transaction.on_commit(lambda: motion_publish_tally(motion.pk))
+    return first, changed
+
+
+def _store_row(*, motion, by, choice, lookup, extra, proxy_holder, client_id):
     ballot = Ballot.objects.filter(motion=motion, **lookup).first()
     old = ballot.choice if ballot else ""
     if ballot is not None and old == choice and ballot.proxy_holder == proxy_holder:
         return ballot, False
     if ballot is None:
         ballot = Ballot.objects.create(
-            motion=motion, choice=choice, proxy_holder=proxy_holder, recorded_by=by, **lookup
+            motion=motion, choice=choice, proxy_holder=proxy_holder, recorded_by=by, **lookup, **extra
         )
     else:
         ballot.choice, ballot.proxy_holder, ballot.recorded_by, ballot.cast_at = (
@@ -338,7 +410,9 @@ def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish,
             by,
             timezone.now(),
         )
-        ballot.save(update_fields=["choice", "proxy_holder", "recorded_by", "cast_at"])
+        for name, value in extra.items():
+            setattr(ballot, name, value)
+        ballot.save(update_fields=["choice", "proxy_holder", "recorded_by", "cast_at", *extra])
     BallotChange.objects.create(
         ballot=ballot,
         motion=motion,
@@ -346,11 +420,8 @@ def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish,
         new_choice=choice,
         proxy_holder=proxy_holder,
         by=by,
-        client_id=client_id or "",
+        client_id=client_id,
     )
-    Motion.objects.filter(pk=motion.pk).update(ballot_version=F("ballot_version") + 1)
-    if publish:
-        transaction.on_commit(lambda: motion_publish_tally(motion.pk))
     return ballot, True
 
 
