@@ -7,7 +7,6 @@ and the consumer coalesces calls to it (``live.coalesce``).
 """
 
 import datetime
-from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
