@@ -41,6 +41,7 @@ def motions_with_tallies(meeting, user=None) -> list[Motion]:
     for motion in motions:
         motion.tally = motion.result if not motion.is_open else motion_tally(motion).as_dict()
         motion.my_choice = mine.get(motion.pk)
+        motion.can_vote = user is not None and user.has_perm("meetings.cast_ballot", motion)
         motion.resolution_obj = getattr(motion, "resolution", None) if not motion.is_open else None
     return motions
 
