@@ -2,7 +2,6 @@
 would try): on approval, and later by link / unlink; every link recorded with who and when."""
 
 import pytest
-from django.utils import translation
 
 from deliberation.models import Membership, Owner, Role, RoleEvent, User
 from tests.conftest import ROLES
@@ -189,8 +188,9 @@ def test_a_worker_of_another_community_cannot_link(client, community, other_comm
     assert owner.user is None
 
 
-def test_english_labels(client, community, worker, applicant, co_owners):
+def test_the_owner_question_is_asked_in_chinese_and_in_english(client, community, worker, applicant, co_owners):
     client.force_login(worker)
-    with translation.override("en"):
-        page = client.get(f"/communities/{community.pk}/members/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Which owner of this household is this person?" in page or "这位" in page
+    assert "此人是该房屋的哪位业主？" in client.get(f"/communities/{community.pk}/members/").content.decode()
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/communities/{community.pk}/members/").content.decode()
+    assert "Which owner of this household is this person?" in page and "None of them (do not link)" in page
