@@ -5,24 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def ballots_to_households(apps, schema_editor):
-    """Each owner ballot moves to its owner's household. Where co-owners had cast separate ballots,
-    the latest one stays the household's ballot and the others' audit rows move onto it."""
-    Ballot = apps.get_model("meetings", "Ballot")
-    BallotChange = apps.get_model("meetings", "BallotChange")
-    kept = {}
-    for ballot in (
-        Ballot.objects.filter(owner__isnull=False).select_related("owner").order_by("-cast_at", "-id")
-    ):
-        key = (ballot.motion_id, ballot.owner.household_id)
-        if key in kept:
-            BallotChange.objects.filter(ballot_id=ballot.pk).update(ballot_id=kept[key])
-            ballot.delete()
-            continue
-        kept[key] = ballot.pk
-        Ballot.objects.filter(pk=ballot.pk).update(household_id=ballot.owner.household_id)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("deliberation", "0007_owner_links"),
@@ -61,5 +43,4 @@ class Migration(migrations.Migration):
                 to="deliberation.owner",
             ),
         ),
-        migrations.RunPython(ballots_to_households, migrations.RunPython.noop),
     ]

@@ -2,10 +2,10 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    """Separate from 0005 so the data move commits before PostgreSQL adds the constraints."""
+    """Separate from 0006 so the data move commits before PostgreSQL adds the constraints."""
 
     dependencies = [
-        ("meetings", "0005_ballot_per_household"),
+        ("meetings", "0006_ballot_per_household_data"),
     ]
 
     operations = [
