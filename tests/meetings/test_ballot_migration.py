@@ -5,7 +5,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BEFORE = [("meetings", "0004_merge_0002_live_minutes_0003_agenda_requests")]
 AFTER = [("meetings", "0007_ballot_per_household_constraints")]
