@@ -341,12 +341,18 @@ def ballot_record_proxy(
     proxy_holder = (proxy_holder or "").strip()
     if not proxy_holder:
         raise ServiceError(_("Name the person holding the written proxy."), field="proxy_holder")
+    parts = _owner_parts(motion, owner=owner)
+    # The owner's own ballot outranks any paper carried for them: a proxy never overwrites it.
+    if Ballot.objects.filter(
+        motion=motion, household_id__in=[household_id for household_id, _owner in parts], proxy_holder=""
+    ).exists():
+        raise ServiceError(_("This owner has cast their own ballot; a written proxy cannot replace it."))
     return _store_ballot(
         motion=motion,
         by=by,
         choice=choice,
         participant=None,
-        parts=_owner_parts(motion, owner=owner),
+        parts=parts,
         proxy_holder=proxy_holder[:60],
         client_id=client_id,
         publish=publish,

@@ -243,6 +243,12 @@ def test_an_owners_own_ballot_replaces_a_written_proxy_and_the_audit_keeps_both(
         ("against", "", owner.user.pk),
     ]
     assert svc.motion_tally(motion).figures["cast"] == 1
+    # A paper proxy arriving later never overwrites the owner's own ballot.
+    with pytest.raises(ServiceError, match="own ballot"):
+        svc.ballot_record_proxy(motion=motion, by=secretary, owner=owner, choice="for", proxy_holder="王大姐")
+    ballot.refresh_from_db()
+    assert (ballot.choice, ballot.proxy_holder) == ("against", "")
+    assert ballot.changes.count() == 2
 
 
 def test_an_unlinked_owner_cannot_cast_and_another_owners_row_is_refused(meeting, people, roster):
