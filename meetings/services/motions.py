@@ -255,17 +255,12 @@ def motion_publish_tally(motion_id: int) -> LiveEvent | None:
 # --- Ballots ---------------------------------------------------------------------------------
 
 
-def _owner_parts(motion, *, owner=None, user=None) -> list[tuple]:
-    """(household, owner) for every exclusive part of one head (art. 9): the parts of ``owner``'s
-    buyer, or of ``user``'s linked owners. One person has one choice, so a ballot is written on
-    each part; the owner on each row is the person's own roster row there (None where the part
-    came into the group through a co-owner)."""
+def _owner_parts(motion, *, owner) -> list[tuple]:
+    """(household, owner) for every exclusive part of ``owner``'s head (art. 9). One person has one
+    choice, so a ballot is written on each part; the owner on each row is the person's own roster
+    row there (None where the part came into the group through a co-owner)."""
     registry = owner_registry(motion.meeting.community)
     community_owners = Owner.objects.filter(household__building__community=motion.meeting.community)
-    if owner is None:
-        owner = community_owners.filter(user=user).order_by("pk").first()
-        if owner is None:
-            return []
     voter = registry.voter_of.get(owner.household_id)
     if voter is None:
         return []
