@@ -2,7 +2,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from .models import COMMUNITY_ROLES, Household, Tenure
+from .models import COMMUNITY_ROLES, Household, Membership, Owner, Tenure
+
+#: The approval form's answer "this person is none of the household's owners".
+NOT_AN_OWNER = "none"
 
 
 class SignupForm(forms.Form):
@@ -37,13 +40,41 @@ class ApproveForm(forms.Form):
     household = forms.ModelChoiceField(
         label=_("Household on the roster"), queryset=Household.objects.none(), required=False
     )
+    owner = forms.CharField(label=_("Which owner is this person"), required=False)
 
     def __init__(self, *args, community=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.community = community
         if community is not None:
             self.fields["household"].queryset = Household.objects.for_community(community).select_related(
                 "building"
             )
+
+    def clean_owner(self):
+        """``{"owner": Owner | None, "not_an_owner": bool}`` for the service."""
+        value = (self.cleaned_data.get("owner") or "").strip()
+        if value in ("", NOT_AN_OWNER):
+            return {"owner": None, "not_an_owner": value == NOT_AN_OWNER}
+        owner = (
+            Owner.objects.filter(pk=int(value), household__building__community=self.community).first()
+            if value.isdigit()
+            else None
+        )
+        if owner is None:
+            raise forms.ValidationError(_("Pick one of the household's owners."))
+        return {"owner": owner, "not_an_owner": False}
+
+
+class OwnerLinkForm(forms.Form):
+    """A worker links a verified member to a roster owner of the same community."""
+
+    membership = forms.ModelChoiceField(label=_("Member"), queryset=Membership.objects.none())
+    owner = forms.ModelChoiceField(label=_("Owner on the roster"), queryset=Owner.objects.none())
+
+    def __init__(self, *args, community, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].queryset = Membership.objects.for_community(community).approved()
+        self.fields["owner"].queryset = Owner.objects.filter(household__building__community=community)
 
 
 class RejectForm(forms.Form):

@@ -161,7 +161,12 @@ class Household(models.Model):
 
 
 class Owner(models.Model):
-    """An owner on the roster. Co-owners of one household share its area for voting."""
+    """An owner on the roster. Co-owners of one household share its single art. 278 ballot.
+
+    ``user`` is the account a community worker confirmed as this owner (``services/owners.py``);
+    only then can the person cast the owner's ballot themselves. Each link and unlink is also a
+    ``RoleEvent``, so the history survives a later unlink.
+    """
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="owners")
     name = models.CharField(_("name"), max_length=60)
@@ -169,12 +174,22 @@ class Owner(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ownerships"
     )
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("owner")
         verbose_name_plural = _("owners")
         ordering = ["household_id", "id"]
-        constraints = [models.UniqueConstraint(fields=["household", "name"], name="owner_unique_per_household")]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "name"], name="owner_unique_per_household"),
+            # One person is at most one of a household's co-owners.
+            models.UniqueConstraint(
+                fields=["household", "user"], condition=models.Q(user__isnull=False), name="owner_one_link_per_household"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -243,6 +258,8 @@ class RoleEvent(models.Model):
         ROLE_CHANGED = "role_changed", _("role changed")
         COMPANY_SET = "company_set", _("property company set")
         STREET_SET = "street_set", _("street office set")
+        OWNER_LINKED = "owner_linked", _("linked to a roster owner")
+        OWNER_UNLINKED = "owner_unlinked", _("unlinked from a roster owner")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_events")
     community = models.ForeignKey("cms.CommunityPage", null=True, blank=True, on_delete=models.CASCADE)

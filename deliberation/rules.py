@@ -18,6 +18,8 @@ rules.add_perm("deliberation.request_membership", is_authenticated & has_no_memb
 rules.add_perm("deliberation.view_members", is_community_worker | is_street_officer_for | is_site_admin)
 rules.add_perm("deliberation.decide_membership", is_community_worker | is_site_admin)
 rules.add_perm("deliberation.change_role", is_community_worker | is_site_admin)
+# Linking a roster owner to a member's account (they then vote as that owner): the workers.
+rules.add_perm("deliberation.link_owner", is_community_worker | is_site_admin)
 rules.add_perm("deliberation.import_roster", is_community_worker | is_site_admin)
 rules.add_perm("deliberation.export_roster", is_community_worker | is_street_officer_for | is_site_admin)
 

@@ -13,6 +13,12 @@ urlpatterns = [
         views.membership_role,
         name="membership_role",
     ),
+    path("communities/<int:community_id>/members/owners/link/", views.owner_link_view, name="owner_link"),
+    path(
+        "communities/<int:community_id>/members/owners/<int:owner_id>/unlink/",
+        views.owner_unlink_view,
+        name="owner_unlink",
+    ),
     re_path(
         r"^communities/(?P<community_id>\d+)/members/(?P<membership_id>\d+)/(?P<action>approve|reject)/$",
         views.membership_decide,

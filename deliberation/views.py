@@ -12,8 +12,17 @@ from django.views.decorators.http import require_POST
 
 from cms.models import CommunityPage
 
-from .forms import ApproveForm, JoinCommunityForm, ProfileForm, RejectForm, RoleForm, RosterUploadForm
-from .models import Household, Membership, Notification, RoleEvent
+from .forms import (
+    NOT_AN_OWNER,
+    ApproveForm,
+    JoinCommunityForm,
+    OwnerLinkForm,
+    ProfileForm,
+    RejectForm,
+    RoleForm,
+    RosterUploadForm,
+)
+from .models import Household, Membership, Notification, Owner, RoleEvent
 from .permissions import permission_required
 from .services import ServiceError
 from .services.memberships import (
@@ -24,6 +33,7 @@ from .services.memberships import (
     user_roles,
 )
 from .services.notifications import notification_mark_read
+from .services.owners import owner_link, owner_suggestions, owner_unlink
 from .services.roster import RosterInvalid, roster_export, roster_import, roster_template
 from .services.roster import max_rows as roster_max_rows
 
@@ -100,16 +110,37 @@ def members(request, community_id):
         "user", "household__building", "decided_by"
     )
     households = Household.objects.for_community(community).select_related("building")
+    owners = list(
+        Owner.objects.filter(household__building__community=community).select_related("household__building", "user")
+    )
+    by_household, by_user = {}, {}
+    for owner in owners:
+        by_household.setdefault(owner.household_id, []).append(owner)
+        if owner.user_id:
+            by_user.setdefault(owner.user_id, []).append(owner)
+    pending = [m for m in memberships if m.status == Membership.Status.PENDING]
+    approved = [m for m in memberships if m.status == Membership.Status.APPROVED]
+    for m in pending:
+        # The claimed household's owners, the ones matching the person's name or phone first.
+        m.household_owners = by_household.get(m.household_id, [])
+        m.suggested = owner_suggestions(user=m.user, owners=m.household_owners)
+    can_link = request.user.has_perm("deliberation.link_owner", community)
+    for m in approved:
+        m.linked_owners = by_user.get(m.user_id, [])
+        m.suggested = owner_suggestions(user=m.user, owners=owners) if can_link else []
     return render(
         request,
         "deliberation/members.html",
         {
             "community": community,
-            "pending": [m for m in memberships if m.status == Membership.Status.PENDING],
-            "approved": [m for m in memberships if m.status == Membership.Status.APPROVED],
+            "pending": pending,
+            "approved": approved,
             "rejected": [m for m in memberships if m.status == Membership.Status.REJECTED][:50],
             "households": households,
             "can_decide": request.user.has_perm("deliberation.decide_membership", community),
+            "can_link": can_link,
+            "unlinked_owners": [o for o in owners if o.user_id is None],
+            "not_an_owner": NOT_AN_OWNER,
             "role_form": RoleForm(),
             "events": RoleEvent.objects.filter(community=community)
             .select_related("user", "by")
@@ -130,8 +161,19 @@ def membership_decide(request, community_id, membership_id, action):
         if action == "approve":
             form = ApproveForm(request.POST, community=membership.community)
             if not form.is_valid():
+                if "owner" in form.errors:
+                    raise ServiceError(form.errors["owner"][0])
                 raise ServiceError(_("Pick a household from the roster."))
-            membership_approve(membership=membership, by=request.user, household=form.cleaned_data["household"])
+            if form.cleaned_data["owner"]["owner"] is not None and not request.user.has_perm(
+                "deliberation.link_owner", membership.community
+            ):
+                raise ServiceError(_("Only the community's workers link owners to accounts."))
+            membership_approve(
+                membership=membership,
+                by=request.user,
+                household=form.cleaned_data["household"],
+                **form.cleaned_data["owner"],
+            )
             messages.success(request, _("%(name)s is verified.") % {"name": membership.user})
         else:
             form = RejectForm(request.POST)
@@ -157,6 +199,46 @@ def membership_role(request, community_id, membership_id):
         except ServiceError as error:
             messages.error(request, error.message)
     return _decision_redirect(membership.community)
+
+
+@require_POST
+@permission_required("deliberation.link_owner", community_from_url)
+def owner_link_view(request, community_id):
+    community = request.permission_object
+    form = OwnerLinkForm(request.POST, community=community)
+    if not form.is_valid():
+        messages.error(request, _("Choose a verified member and an owner on this community's roster."))
+    else:
+        membership, owner = form.cleaned_data["membership"], form.cleaned_data["owner"]
+        try:
+            owner_link(owner=owner, user=membership.user, by=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("%(name)s is linked to owner %(owner)s of %(household)s.")
+                % {"name": membership.user, "owner": owner.name, "household": owner.household},
+            )
+    return _decision_redirect(community)
+
+
+@require_POST
+@permission_required("deliberation.link_owner", community_from_url)
+def owner_unlink_view(request, community_id, owner_id):
+    community = request.permission_object
+    owner = get_object_or_404(
+        Owner.objects.select_related("household__building"), pk=owner_id, household__building__community=community
+    )
+    try:
+        owner_unlink(owner=owner, by=request.user)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("Owner %(owner)s of %(household)s is no longer linked.") % {"owner": owner.name, "household": owner.household}
+        )
+    return _decision_redirect(community)
 
 
 @permission_required("deliberation.import_roster", community_from_url)

@@ -9,7 +9,7 @@ resolution). The WebSocket consumer asks the same permissions as the views, on e
 | meetings.keep_minutes | the meeting's secretary, the community's workers, admins |
 | meetings.chair_meeting | the meeting's chair, the community's workers, admins |
 | meetings.check_in_self | an invited participant (admins pass every rule; the service still refuses non-participants) |
-| meetings.cast_ballot | a voting participant, or an owner on the community's roster |
+| meetings.cast_ballot | a voting participant, or an owner on the roster linked to the user's account (asked about one motion: owners on art. 278 motions, participants on the others) |
 | meetings.view_resolution | as view_live |
 | meetings.manage_actions | the community's workers, the meeting's secretary, admins |
 """
@@ -52,6 +52,22 @@ def is_meeting_owner(user, obj):
 
 
 @rules.predicate
+def is_owners_motion(user, obj):
+    """Asked about one motion: an art. 278 motion is voted by owners, any other by participants.
+    Asked about the meeting, both may vote (the service decides per motion)."""
+    from .models import Motion
+
+    return not isinstance(obj, Motion) or obj.rule == Motion.Rule.CIVIL_CODE_278
+
+
+@rules.predicate
+def is_participants_motion(user, obj):
+    from .models import Motion
+
+    return not isinstance(obj, Motion) or obj.rule != Motion.Rule.CIVIL_CODE_278
+
+
+@rules.predicate
 def is_invited(user, obj):
     return participant_of(user, meeting_of(obj)) is not None
 
@@ -75,6 +91,9 @@ rules.add_perm("meetings.view_live", sees_meeting)
 rules.add_perm("meetings.keep_minutes", keeps_minutes)
 rules.add_perm("meetings.chair_meeting", is_meeting_chair | is_meeting_worker | is_site_admin)
 rules.add_perm("meetings.check_in_self", is_invited)
-rules.add_perm("meetings.cast_ballot", is_voting_participant | is_meeting_owner)
+rules.add_perm(
+    "meetings.cast_ballot",
+    (is_voting_participant & is_participants_motion) | (is_meeting_owner & is_owners_motion),
+)
 rules.add_perm("meetings.view_resolution", sees_meeting)
 rules.add_perm("meetings.manage_actions", keeps_minutes)

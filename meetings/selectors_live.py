@@ -34,13 +34,14 @@ def motions_with_tallies(meeting, user=None) -> list[Motion]:
             )
         )
         mine.update(
-            Ballot.objects.filter(motion__meeting=meeting, owner__user=user).values_list(
+            Ballot.objects.filter(motion__meeting=meeting, household__owners__user=user).values_list(
                 "motion_id", "choice"
             )
         )
     for motion in motions:
         motion.tally = motion.result if not motion.is_open else motion_tally(motion).as_dict()
         motion.my_choice = mine.get(motion.pk)
+        motion.can_vote = user is not None and user.has_perm("meetings.cast_ballot", motion)
         motion.resolution_obj = getattr(motion, "resolution", None) if not motion.is_open else None
     return motions
 

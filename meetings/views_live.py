@@ -143,6 +143,9 @@ def meeting_live(request, meeting_id):
             "can_keep": can_keep,
             "can_chair": can_chair,
             "can_vote": user.has_perm("meetings.cast_ballot", meeting),
+            "vote_rules": [
+                rule for rule in Motion.Rule.values if user.has_perm("meetings.cast_ballot", Motion(meeting=meeting, rule=rule))
+            ],
             "can_check_in_self": user.has_perm("meetings.check_in_self", meeting),
             "running": meeting.status == Meeting.Status.IN_PROGRESS and not state.is_finalised,
             "entry_form": forms.MinuteEntryForm(),

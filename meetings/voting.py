@@ -180,21 +180,121 @@ def civil_code_278(
     return Result(CIVIL_CODE_278, not reasons, figures, tuple(reasons))
 
 
-def owner_weights(households: Iterable[tuple[Hashable, object, list]]) -> tuple[dict, Fraction, Fraction]:
-    """Weights for art. 278 from the registry: ``(household, area, [owner, ...])`` triples.
+@dataclass(frozen=True)
+class OwnerRegistry:
+    """Who counts as one owner under art. 278, from the household roster.
 
-    Co-owners split their household's area equally; each owner on the roster counts as one head.
-    Returns ``({owner: (area, heads)}, total_area, total_heads)``. The total area includes
-    households with no owner on the roster: their area exists even if nobody can vote it.
+    ``voter_of`` maps each exclusive part (household) to its head; ``parts`` lists each head's
+    households; ``weights`` gives each head its area (the sum of its parts' registered areas) and
+    its one head. Households nobody on the roster owns are kept in ``unowned``: their area is in
+    the total and together they are one head (the developer's unsold parts), but nobody votes them.
     """
-    weights, total_area, total_heads = {}, Fraction(0), Fraction(0)
-    for _household, household_area, owners in households:
-        household_area = Fraction(str(household_area))
-        total_area += household_area
-        for owner in owners:
-            weights[owner] = (household_area / len(owners), Fraction(1))
-            total_heads += 1
-    return weights, total_area, total_heads
+
+    voter_of: dict
+    parts: dict
+    weights: dict
+    total_area: Fraction
+    total_heads: Fraction
+    unowned: tuple = ()
+
+
+def owner_weights(households: Iterable[tuple[Hashable, object, list]]) -> OwnerRegistry:
+    """Heads and area as the Supreme People's Court interpretation on building ownership counts them.
+
+    ``households`` are ``(household, registered area, [owner identity, ...])`` triples, where an
+    owner's identity is a collection of hashable keys naming the person (their linked account,
+    their name with their phone). Art. 8: area is the registered exclusive area. Art. 9: one
+    exclusive part is one head however many co-owners share it, and parts that share a buyer
+    (any identity key in common, transitively) are one head together; the developer's unsold parts
+    (households without an owner on the roster) are one head together.
+    """
+    households = [
+        (h, Fraction(str(area)), [tuple(keys) for keys in owners]) for h, area, owners in households
+    ]
+    parent = {h: h for h, _area, _owners in households}
+    if len(parent) != len(households):
+        raise ValueError("a household is listed twice")
+
+    def find(h):
+        while parent[h] != h:
+            parent[h] = parent[parent[h]]
+            h = parent[h]
+        return h
+
+    first_with_key = {}
+    for h, _area, owners in households:
+        for keys in owners:
+            for key in keys:
+                other = first_with_key.setdefault(key, h)
+                root_a, root_b = find(h), find(other)
+                if root_a != root_b:
+                    parent[max(root_a, root_b, key=_order)] = min(root_a, root_b, key=_order)
+
+    voter_of, parts, weights = {}, {}, {}
+    total_area, unowned, unowned_area = Fraction(0), [], Fraction(0)
+    for h, area, owners in households:
+        total_area += area
+        if not owners:
+            unowned.append(h)
+            unowned_area += area
+            continue
+        voter = find(h)
+        voter_of[h] = voter
+        parts.setdefault(voter, []).append(h)
+        weights[voter] = (weights.get(voter, (Fraction(0),))[0] + area, Fraction(1))
+    total_heads = Fraction(len(weights) + (1 if unowned else 0))
+    return OwnerRegistry(
+        voter_of=voter_of,
+        parts={voter: tuple(hs) for voter, hs in parts.items()},
+        weights=weights,
+        total_area=total_area,
+        total_heads=total_heads,
+        unowned=tuple(unowned),
+    )
+
+
+def _order(value):
+    """A total order on household keys of mixed types, so the head of a group is stable."""
+    return (type(value).__name__, value)
+
+
+def owner_identity(*, owner_id, user_id=None, name="", phone="") -> tuple:
+    """The keys that name one roster owner as a person, for finding "the same buyer" (art. 9).
+
+    Two roster rows are the same buyer when a worker linked them to the same account, or when the
+    roster gives them the same name *and* the same phone number. A name alone is not enough (two
+    neighbours may both be called 张伟); a row with neither stands for itself only.
+    """
+    keys = [("owner", owner_id)]
+    if user_id:
+        keys.append(("user", user_id))
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    if digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if digits and (name or "").strip():
+        keys.append(("contact", " ".join(name.split()), digits))
+    return tuple(keys)
+
+
+def owner_votes(registry: OwnerRegistry, ballots: Iterable[tuple[Hashable, str, object]]) -> list[Vote]:
+    """One ``Vote`` per head from household ballots ``(household, choice, when)``.
+
+    One person has one choice (art. 9 counts them once): a head's choice is its latest ballot on
+    any of its parts, and it carries the area of all its parts. The services write the same choice
+    on every part, so this only decides when the roster changed while the vote was open. Ballots
+    on households no longer on the roster count for nothing.
+    """
+    latest = {}
+    for household, choice, when in ballots:
+        voter = registry.voter_of.get(household)
+        if voter is None:
+            continue
+        if voter not in latest or when >= latest[voter][1]:
+            latest[voter] = (choice, when)
+    return [
+        Vote(voter, choice, area=registry.weights[voter][0], heads=registry.weights[voter][1])
+        for voter, (choice, _when) in latest.items()
+    ]
 
 
 RULES = {

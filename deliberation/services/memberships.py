@@ -5,9 +5,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import COMMUNITY_ROLES, Household, Membership, PropertyCompany, Role, RoleEvent, Tenure, User
+from ..models import (
+    COMMUNITY_ROLES,
+    Household,
+    Membership,
+    Owner,
+    PropertyCompany,
+    Role,
+    RoleEvent,
+    Tenure,
+    User,
+)
 from . import ServiceError
 from .notifications import notify
+from .owners import owner_link
 
 
 def _find_household(community, building: str, unit: str, room: str) -> Household | None:
@@ -109,8 +120,20 @@ def _decide(*, membership: Membership, by: User, status: str, note: str, househo
 
 
 @transaction.atomic
-def membership_approve(*, membership: Membership, by: User, household: Household | None = None) -> Membership:
-    """Verify a member. The household is the one claimed, or one the worker picks from the roster."""
+def membership_approve(
+    *,
+    membership: Membership,
+    by: User,
+    household: Household | None = None,
+    owner: Owner | None = None,
+    not_an_owner: bool = False,
+) -> Membership:
+    """Verify a member. The household is the one claimed, or one the worker picks from the roster.
+
+    Someone joining as an owner of a household with owners on the roster is linked to one of them
+    (``owner``), so they can vote as that owner; the worker must say which, or that they are none
+    of them (``not_an_owner``): a claim to be an owner is never taken on the person's word alone.
+    """
     household = household or membership.household or _find_household(
         membership.community, membership.claimed_building, membership.claimed_unit, membership.claimed_room
     )
@@ -121,7 +144,23 @@ def membership_approve(*, membership: Membership, by: User, household: Household
         )
     if household.community.pk != membership.community_id:
         raise ServiceError(_("That household belongs to another community."))
-    return _decide(membership=membership, by=by, status=Membership.Status.APPROVED, note="", household=household)
+    if owner is not None and owner.household_id != household.pk:
+        raise ServiceError(_("That owner is not on the roster of household %(household)s.") % {"household": household}, field="owner")
+    if (
+        owner is None
+        and not not_an_owner
+        and membership.tenure == Tenure.OWNER
+        and household.owners.filter(user__isnull=True).exists()
+    ):
+        raise ServiceError(
+            _("Confirm which owner of %(household)s this person is, or that they are none of them.")
+            % {"household": household},
+            field="owner",
+        )
+    approved = _decide(membership=membership, by=by, status=Membership.Status.APPROVED, note="", household=household)
+    if owner is not None:
+        owner_link(owner=owner, user=approved.user, by=by)
+    return approved
 
 
 @transaction.atomic

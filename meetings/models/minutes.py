@@ -223,14 +223,19 @@ class Motion(models.Model):
 
 
 class Ballot(models.Model):
-    """表决票: one voter's current choice. A participant votes, or (art. 278) an owner on the roster."""
+    """表决票: one voter's current choice. A participant votes, or (art. 278) a household: one
+    exclusive part has one ballot, which any of its co-owners casts (or a written proxy for one)."""
 
     motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ballots")
     participant = models.ForeignKey(
         Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="ballots"
     )
+    household = models.ForeignKey(
+        "deliberation.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="meeting_ballots"
+    )
+    # The roster owner the household's ballot was last cast by or for (a co-owner, a proxy giver).
     owner = models.ForeignKey(
-        "deliberation.Owner", null=True, blank=True, on_delete=models.CASCADE, related_name="meeting_ballots"
+        "deliberation.Owner", null=True, blank=True, on_delete=models.SET_NULL, related_name="meeting_ballots"
     )
     choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices)
     # 书面委托: a written proxy recorded by the secretary; the holder is who carried it.
@@ -251,14 +256,14 @@ class Ballot(models.Model):
                 name="ballot_one_per_participant",
             ),
             models.UniqueConstraint(
-                fields=["motion", "owner"],
-                condition=models.Q(owner__isnull=False),
-                name="ballot_one_per_owner",
+                fields=["motion", "household"],
+                condition=models.Q(household__isnull=False),
+                name="ballot_one_per_household",
             ),
             models.CheckConstraint(
-                condition=models.Q(participant__isnull=False, owner__isnull=True)
-                | models.Q(participant__isnull=True, owner__isnull=False),
-                name="ballot_has_one_voter",
+                condition=models.Q(participant__isnull=False, household__isnull=True, owner__isnull=True)
+                | models.Q(participant__isnull=True, household__isnull=False),
+                name="ballot_one_voter_kind",
             ),
         ]
 

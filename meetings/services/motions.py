@@ -7,7 +7,6 @@ and the consumer coalesces calls to it (``live.coalesce``).
 """
 
 import datetime
-from fractions import Fraction
 
 from django.conf import settings
 from django.db import transaction
@@ -41,24 +40,32 @@ MAX_MOTION_LENGTH = 2000
 # --- Reads -----------------------------------------------------------------------------------
 
 
-def owner_registry(community) -> tuple[dict, Fraction, Fraction]:
-    """Art. 278 weights of every owner on the community's roster (see ``voting.owner_weights``)."""
+def owner_registry(community) -> voting.OwnerRegistry:
+    """Art. 278 heads and area of the community's roster (see ``voting.owner_weights``)."""
     households = Household.objects.for_community(community).prefetch_related("owners")
-    return voting.owner_weights((h.pk, h.area, [o.pk for o in h.owners.all()]) for h in households)
+    return voting.owner_weights(
+        (
+            h.pk,
+            h.area,
+            [
+                voting.owner_identity(owner_id=o.pk, user_id=o.user_id, name=o.name, phone=o.phone)
+                for o in h.owners.all()
+            ],
+        )
+        for h in households
+    )
 
 
 def motion_tally(motion) -> voting.Result:
     """The motion's result so far (or final), computed by the function of its rule."""
     ballots = motion.ballots.select_related("participant")
     if motion.rule == Motion.Rule.CIVIL_CODE_278:
-        weights, total_area, total_heads = owner_registry(motion.meeting.community)
-        votes = [
-            voting.Vote(b.owner_id, b.choice, area=weights[b.owner_id][0], heads=weights[b.owner_id][1])
-            for b in ballots
-            if b.owner_id in weights
-        ]
+        registry = owner_registry(motion.meeting.community)
+        votes = voting.owner_votes(
+            registry, ((b.household_id, b.choice, (b.cast_at, b.pk)) for b in ballots if b.household_id)
+        )
         return voting.civil_code_278(
-            votes, total_area=total_area, total_heads=total_heads, matter=motion.matter
+            votes, total_area=registry.total_area, total_heads=registry.total_heads, matter=motion.matter
         )
     eligible = list(motion.eligible.values_list("pk", "party"))
     eligible_ids = {pk for pk, _party in eligible}
@@ -272,8 +279,36 @@ def motion_publish_tally(motion_id: int) -> LiveEvent | None:
 # --- Ballots ---------------------------------------------------------------------------------
 
 
+def _owner_parts(motion, *, owner) -> list[tuple]:
+    """(household, owner) for every exclusive part of ``owner``'s head (art. 9). One person has one
+    choice, so a ballot is written on each part; the owner on each row is the person's own roster
+    row there (None where the part came into the group through a co-owner)."""
+    registry = owner_registry(motion.meeting.community)
+    community_owners = Owner.objects.filter(household__building__community=motion.meeting.community)
+    voter = registry.voter_of.get(owner.household_id)
+    if voter is None:
+        return []
+    keys = set(
+        voting.owner_identity(owner_id=owner.pk, user_id=owner.user_id, name=owner.name, phone=owner.phone)
+    )
+    parts = []
+    by_household = {}
+    for o in community_owners.filter(household_id__in=registry.parts[voter]).select_related("household"):
+        by_household.setdefault(o.household_id, []).append(o)
+    for household_id in registry.parts[voter]:
+        mine = [
+            o
+            for o in by_household.get(household_id, [])
+            if keys & set(voting.owner_identity(owner_id=o.pk, user_id=o.user_id, name=o.name, phone=o.phone))
+        ]
+        parts.append((household_id, mine[0] if mine else None))
+    return parts
+
+
 def _voter_for(motion, user, owner):
-    """(participant, owner) casting for ``user``; refuses anyone not eligible."""
+    """Where ``user``'s ballot goes: ``(participant, [(household, owner), ...])``; refuses anyone
+    not eligible. Under art. 278 a linked owner casts their own head's ballot, whether or not they
+    sit in the meeting; ``owner`` (optional) must be one of their own linked roster rows."""
     if motion.rule == Motion.Rule.CIVIL_CODE_278:
         owners = Owner.objects.filter(user=user, household__building__community=motion.meeting.community)
         if owner is not None:
@@ -281,7 +316,7 @@ def _voter_for(motion, user, owner):
         owner = owners.order_by("pk").first()
         if owner is None:
             raise ServiceError(_("Only owners on the community's roster vote on this motion."))
-        return None, owner
+        return None, _owner_parts(motion, owner=owner)
     if owner is not None:
         raise ServiceError(_("This motion is voted by the meeting's participants, not by owners."))
     participant = Participant.objects.filter(meeting=motion.meeting, user=user).first()
@@ -289,22 +324,24 @@ def _voter_for(motion, user, owner):
         raise ServiceError(_("You are not an eligible voter on this motion."))
     if not Attendance.objects.filter(meeting=motion.meeting, participant=participant).exists():
         raise ServiceError(_("Check in before voting."))
-    return participant, None
+    return participant, []
 
 
 @transaction.atomic
 def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -> tuple[Ballot, bool]:
     """Cast or change ``by``'s ballot. Returns the ballot and whether anything changed.
 
-    ``publish=False`` leaves the tally broadcast to the caller (the consumer coalesces it).
+    An owner's own ballot replaces whatever their household had, a written proxy included; the
+    proxy stays in ``BallotChange``. ``publish=False`` leaves the tally broadcast to the caller
+    (the consumer coalesces it).
     """
-    participant, owner = _voter_for(motion, by, owner)
+    participant, parts = _voter_for(motion, by, owner)
     return _store_ballot(
         motion=motion,
         by=by,
         choice=choice,
         participant=participant,
-        owner=owner,
+        parts=parts,
         client_id=client_id,
         client_type="ballot.cast",
         publish=publish,
@@ -315,7 +352,8 @@ def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -
 def ballot_record_proxy(
     *, motion, by, owner, choice, proxy_holder, client_id="", publish=True
 ) -> tuple[Ballot, bool]:
-    """书面委托: the secretary records an owner's written proxy ballot, naming who holds it."""
+    """书面委托: the secretary records an owner's written proxy ballot, naming who holds it. It is
+    the ballot of the owner's household (of all the parts of that owner, art. 9)."""
     if motion.rule != Motion.Rule.CIVIL_CODE_278:
         raise ServiceError(_("Written proxies are for owners' votes (art. 278)."))
     if owner.household.building.community_id != motion.meeting.community_id:
@@ -323,12 +361,18 @@ def ballot_record_proxy(
     proxy_holder = (proxy_holder or "").strip()
     if not proxy_holder:
         raise ServiceError(_("Name the person holding the written proxy."), field="proxy_holder")
+    parts = _owner_parts(motion, owner=owner)
+    # The owner's own ballot outranks any paper carried for them: a proxy never overwrites it.
+    if Ballot.objects.filter(
+        motion=motion, household_id__in=[household_id for household_id, _owner in parts], proxy_holder=""
+    ).exists():
+        raise ServiceError(_("This owner has cast their own ballot; a written proxy cannot replace it."))
     return _store_ballot(
         motion=motion,
         by=by,
         choice=choice,
         participant=None,
-        owner=owner,
+        parts=parts,
         proxy_holder=proxy_holder[:60],
         client_id=client_id,
         client_type="ballot.proxy",
@@ -337,10 +381,13 @@ def ballot_record_proxy(
 
 
 def _store_ballot(
-    *, motion, by, choice, participant, owner, client_id, client_type, publish, proxy_holder=""
+    *, motion, by, choice, participant, parts, client_id, client_type, publish, proxy_holder=""
 ):
-    """A retry is the same sender's same kind of write with the same id on this motion; another
-    voter's id never matches, so their ballot is stored, not answered with someone else's."""
+    """Write one ballot row per voter row: the participant's, or each household of one owner head.
+
+    A retry is the same sender's same kind of write with the same id on this motion; another
+    voter's id never matches, so their ballot is stored, not answered with someone else's. The
+    client id goes on the first changed row's change only."""
     if choice not in Choice.values:
         raise ServiceError(_("Choose for, against or abstain."), field="choice")
     motion = Motion.objects.select_for_update().get(pk=motion.pk)
@@ -357,14 +404,42 @@ def _store_ballot(
             return earlier.ballot, False
     if not motion.is_open:
         raise ServiceError(_("The vote on this motion is closed."))
-    lookup = {"participant": participant} if participant is not None else {"owner": owner}
+    if participant is not None:
+        rows = [({"participant": participant}, {})]
+    else:
+        if not parts:
+            raise ServiceError(_("Only owners on the community's roster vote on this motion."))
+        rows = [({"household_id": household_id}, {"owner": owner}) for household_id, owner in parts]
+    first, changed = None, False
+    for lookup, extra in rows:
+        ballot, row_changed = _store_row(
+            motion=motion,
+            by=by,
+            sender=sender,
+            choice=choice,
+            lookup=lookup,
+            extra=extra,
+            proxy_holder=proxy_holder,
+            client_id="" if changed else client_id or "",
+            client_type=client_type,
+        )
+        first = first or ballot
+        changed = changed or row_changed
+    if changed:
+        Motion.objects.filter(pk=motion.pk).update(ballot_version=F("ballot_version") + 1)
+        if publish:
+            transaction.on_commit(lambda: motion_publish_tally(motion.pk))
+    return first, changed
+
+
+def _store_row(*, motion, by, sender, choice, lookup, extra, proxy_holder, client_id, client_type):
     ballot = Ballot.objects.filter(motion=motion, **lookup).first()
     old = ballot.choice if ballot else ""
     if ballot is not None and old == choice and ballot.proxy_holder == proxy_holder:
         return ballot, False
     if ballot is None:
         ballot = Ballot.objects.create(
-            motion=motion, choice=choice, proxy_holder=proxy_holder, recorded_by=by, **lookup
+            motion=motion, choice=choice, proxy_holder=proxy_holder, recorded_by=by, **lookup, **extra
         )
     else:
         ballot.choice, ballot.proxy_holder, ballot.recorded_by, ballot.cast_at = (
@@ -373,7 +448,9 @@ def _store_ballot(
             by,
             timezone.now(),
         )
-        ballot.save(update_fields=["choice", "proxy_holder", "recorded_by", "cast_at"])
+        for name, value in extra.items():
+            setattr(ballot, name, value)
+        ballot.save(update_fields=["choice", "proxy_holder", "recorded_by", "cast_at", *extra])
     BallotChange.objects.create(
         ballot=ballot,
         motion=motion,
@@ -381,12 +458,9 @@ def _store_ballot(
         new_choice=choice,
         proxy_holder=proxy_holder,
         by=sender,
-        client_id=(client_id or "") if sender is not None else "",
+        client_id=client_id if sender is not None else "",
         client_type=client_type if client_id and sender is not None else "",
     )
-    Motion.objects.filter(pk=motion.pk).update(ballot_version=F("ballot_version") + 1)
-    if publish:
-        transaction.on_commit(lambda: motion_publish_tally(motion.pk))
     return ballot, True
 
 

@@ -13,6 +13,7 @@ TABLE = {
     "deliberation.view_members": "0 0 0 0 0 0 1 1 1",
     "deliberation.decide_membership": "0 0 0 0 0 0 1 0 1",
     "deliberation.change_role": "0 0 0 0 0 0 1 0 1",
+    "deliberation.link_owner": "0 0 0 0 0 0 1 0 1",
     "deliberation.import_roster": "0 0 0 0 0 0 1 0 1",
     "deliberation.export_roster": "0 0 0 0 0 0 1 1 1",
 }
@@ -28,7 +29,9 @@ def test_permission_for_every_role(perm, users_by_role, community):
     assert got == expected(perm)
 
 
-@pytest.mark.parametrize("perm", ["deliberation.view_members", "deliberation.decide_membership"])
+@pytest.mark.parametrize(
+    "perm", ["deliberation.view_members", "deliberation.decide_membership", "deliberation.link_owner"]
+)
 def test_workers_and_officers_of_other_places_have_no_say(perm, community, other_community):
     from deliberation.models import Role
     from tests.factories import UserFactory, make_member, make_street

@@ -123,3 +123,50 @@ def test_check_in_by_secretary_and_by_code(client, community):
     client.force_login(outsider)
     response = client.post(reverse("meeting_live_check_in_self", args=[meeting.pk]), {"code": code})
     assert response.status_code == 403
+
+
+def test_a_linked_owner_votes_on_owners_motions_from_the_page_without_being_a_participant(
+    client, meeting, people
+):
+    from decimal import Decimal
+
+    from deliberation.models import Building
+    from deliberation.services.owners import owner_link
+    from meetings.models import BallotChange
+    from meetings.services import motions as svc
+    from tests.factories import HouseholdFactory, OwnerFactory
+
+    building, _ = Building.objects.get_or_create(community=meeting.community, name="6号楼")
+    household = HouseholdFactory(building=building, area=Decimal("88.00"))
+    user = make_member(meeting.community, household=household)
+    owner = OwnerFactory(household=household, name="郑业主")
+    owner_link(owner=owner, user=user, by=meeting.convener)
+    chair = people["chair"].user
+    owners_vote = Motion.objects.get(
+        pk=svc.motion_open(meeting=meeting, by=chair, text="公共区域出租", rule="civil_code_278", matter="major").payload["id"]
+    )
+    meeting_vote = Motion.objects.get(pk=svc.motion_open(meeting=meeting, by=chair, text="茶歇安排").payload["id"])
+    svc.ballot_record_proxy(
+        motion=owners_vote, by=people["secretary"].user, owner=owner, choice="abstain", proxy_holder="郑家儿子"
+    )
+
+    body = page(client, meeting, user).content.decode()
+    assert 'data-vote-rules="civil_code_278"' in body
+    cast = reverse("meeting_live_ballot_cast", args=[meeting.pk, owners_vote.pk])
+    assert f'action="{cast}"' in body
+    assert reverse("meeting_live_ballot_cast", args=[meeting.pk, meeting_vote.pk]) not in body
+
+    response = client.post(cast, {"choice": "for", "client_id": "phone-1"}, follow=True)
+    assert response.status_code == 200
+    ballot = Ballot.objects.get(motion=owners_vote)
+    assert (ballot.household, ballot.owner, ballot.choice, ballot.proxy_holder) == (household, owner, "for", "")
+    assert list(BallotChange.objects.filter(motion=owners_vote).values_list("proxy_holder", "by")) == [
+        ("郑家儿子", people["secretary"].user.pk),
+        ("", user.pk),
+    ]
+    # The meeting's own vote is the participants': refused with a message, nothing stored.
+    client.post(reverse("meeting_live_ballot_cast", args=[meeting.pk, meeting_vote.pk]), {"choice": "for"})
+    assert not Ballot.objects.filter(motion=meeting_vote).exists()
+    # A participant who owns nothing gets no buttons on the owners' vote.
+    body = page(client, meeting, people["committee"].user).content.decode()
+    assert f'action="{cast}"' not in body and 'data-vote-rules="simple_majority four_party_consensus"' in body

@@ -53,6 +53,17 @@ def test_permission(setting, perm, actor):
     assert allowed == (actor in EXPECTED[perm]), f"{actor} {perm}"
 
 
+@pytest.mark.parametrize("rule", ["simple_majority", "four_party_consensus", "civil_code_278"])
+@pytest.mark.parametrize("actor", ACTORS)
+def test_cast_ballot_on_one_motion_owners_on_art_278_participants_on_the_rest(setting, rule, actor):
+    from meetings.models import Motion
+
+    meeting, users = setting
+    motion = Motion(meeting=meeting, rule=rule, text="x")
+    voters = {"owner", "admin"} if rule == "civil_code_278" else {"chair", "voter", "admin"}
+    assert as_user(users[actor]).has_perm("meetings.cast_ballot", motion) == (actor in voters), f"{actor} {rule}"
+
+
 def test_public_meetings_are_watched_by_anyone(community, users_by_role):
     meeting = make_meeting(community)
     for role in ROLES:

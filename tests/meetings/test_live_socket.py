@@ -382,3 +382,85 @@ async def test_a_viewer_catches_up_after_the_channel_layer_fails(meeting, secret
     event = await until(viewer, lambda m: m["type"] == "event", timeout=5)
     assert event["seq"] == 1 and event["data"]["text"] == "丢失的广播"
     await viewer.disconnect()
+
+
+def _linked_owner_world(meeting, worker):
+    """A roster of two single owners (100 m² each); one is linked to an account by a worker."""
+    from decimal import Decimal
+
+    from deliberation.models import Building
+    from deliberation.services.owners import owner_link
+    from tests.factories import HouseholdFactory, OwnerFactory
+
+    building, _ = Building.objects.get_or_create(community=meeting.community, name="5号楼")
+    user = make_member(meeting.community, household=HouseholdFactory(building=building, area=Decimal("100")))
+    owner = OwnerFactory(household=user.memberships.get().household, name="周业主")
+    owner_link(owner=owner, user=user, by=worker)
+    other = OwnerFactory(household=HouseholdFactory(building=building, area=Decimal("100")), name="吴业主")
+    return user, owner, other
+
+
+async def test_a_linked_owner_who_is_no_participant_casts_their_own_ballot_over_the_socket(meeting, people):
+    from meetings.services import motions as svc
+
+    secretary, chair = people["secretary"].user, people["chair"].user
+    user, owner, other = await database_sync_to_async(_linked_owner_world)(meeting, meeting.convener)
+    owners_vote = await database_sync_to_async(
+        lambda: Motion.objects.get(
+            pk=svc.motion_open(
+                meeting=meeting, by=chair, text="使用维修资金更换电梯", rule="civil_code_278", matter="major"
+            ).payload["id"]
+        )
+    )()
+    meeting_vote = await database_sync_to_async(
+        lambda: Motion.objects.get(pk=svc.motion_open(meeting=meeting, by=chair, text="下次开会时间").payload["id"])
+    )()
+    # The secretary first records a written proxy for the owner.
+    desk = await open_socket(meeting, secretary)
+    await hello(desk)
+    await desk.send_json_to(
+        {"type": "ballot.proxy", "client_id": "p1", "motion": owners_vote.pk, "owner": owner.pk,
+         "choice": "against", "proxy_holder": "周家女儿"}
+    )
+    assert (await until(desk, lambda m: m["type"] in ("ack", "error")))["type"] == "ack"
+
+    phone = await open_socket(meeting, user)
+    await hello(phone)
+    await phone.send_json_to({"type": "ballot.cast", "client_id": "o1", "motion": owners_vote.pk, "choice": "for"})
+    ack = await until(phone, lambda m: m["type"] in ("ack", "error"))
+    assert ack == {"type": "ack", "client_id": "o1", "ballot": {"motion": owners_vote.pk, "choice": "for"}}
+    # Not a participant: the meeting's own votes stay closed to them, and another owner's row too.
+    await phone.send_json_to({"type": "ballot.cast", "client_id": "o2", "motion": meeting_vote.pk, "choice": "for"})
+    assert (await until(phone, lambda m: m["type"] in ("ack", "error")))["type"] == "error"
+    await phone.send_json_to(
+        {"type": "ballot.cast", "client_id": "o3", "motion": owners_vote.pk, "owner": other.pk, "choice": "against"}
+    )
+    assert (await until(phone, lambda m: m["type"] in ("ack", "error")))["type"] == "error"
+
+    ballot = await database_sync_to_async(Ballot.objects.get)(motion=owners_vote, household=owner.household)
+    assert (ballot.choice, ballot.proxy_holder, ballot.recorded_by_id) == ("for", "", user.pk)
+    changes = await database_sync_to_async(
+        lambda: list(BallotChange.objects.filter(motion=owners_vote).values_list("new_choice", "proxy_holder", "by"))
+    )()
+    assert changes == [("against", "周家女儿", secretary.pk), ("for", "", user.pk)]
+    tally = await until(desk, lambda m: m["type"] == "event" and m["kind"] == "tally" and m["data"]["id"] == owners_vote.pk)
+    figures = tally["data"]["result"]["figures"]
+    assert figures["heads"]["for"] == "1" and figures["area"]["for"] == "100.00"
+    for socket in (desk, phone):
+        await socket.disconnect()
+
+
+async def test_an_owner_not_linked_is_refused_over_the_socket(meeting, people):
+    from meetings.services import motions as svc
+
+    stranger = await database_sync_to_async(lambda: make_member(meeting.community))()
+    motion_id = await database_sync_to_async(
+        lambda: svc.motion_open(meeting=meeting, by=people["chair"].user, text="外墙翻新", rule="civil_code_278").payload["id"]
+    )()
+    phone = await open_socket(meeting, stranger)
+    await hello(phone)
+    await phone.send_json_to({"type": "ballot.cast", "client_id": "s1", "motion": motion_id, "choice": "for"})
+    reply = await until(phone, lambda m: m["type"] in ("ack", "error"))
+    assert reply["type"] == "error" and reply["code"] == "forbidden"
+    assert not await database_sync_to_async(Ballot.objects.filter(motion_id=motion_id).exists)()
+    await phone.disconnect()

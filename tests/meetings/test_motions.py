@@ -150,13 +150,17 @@ def test_owners_vote_by_area_and_heads_with_co_owners_sharing(meeting, people, r
     result = svc.motion_tally(motion)
     figures = result.figures
     # 390 m² in total: the co-owned 90 m² once, and the 90 m² of the convener's household, which has
-    # no owner on the roster (its area still counts); 6 owners by head.
-    assert figures["total_area"] == "390.00" and figures["total_heads"] == "6"
-    assert figures["participating_area"] == "180.00" and figures["participating_heads"] == "4"
-    assert figures["area"]["for"] == "90.00" and figures["heads"]["for"] == "3"
-    # 180/390 m² and 4/6 owners: the area turnout fails; and 90 of 180 m² for is exactly half.
-    assert result.reasons == ("turnout_area", "approval_area")
-    # Written proxies for the two other single owners lift turnout to 300 m² and 6 owners.
+    # no owner on the roster (its area counts, and as an unsold part it is one head). Heads: the
+    # co-owned household is one, the three singles three, the unowned part one.
+    assert figures["total_area"] == "390.00" and figures["total_heads"] == "5"
+    assert figures["participating_area"] == "180.00" and figures["participating_heads"] == "2"
+    assert figures["area"]["for"] == "90.00" and figures["heads"]["for"] == "1"
+    # The three co-owners share one ballot: three casts, one row, three audit entries (one a change).
+    shared = Ballot.objects.get(motion=motion, household=co_owners[0].household)
+    assert shared.changes.count() == 1  # the 2nd and 3rd co-owner chose the same: nothing changed
+    # 180/390 m² and 2/5 owners: turnout fails on both.
+    assert result.reasons == ("turnout_area", "turnout_heads", "approval_area", "approval_heads")
+    # Written proxies for the two other single owners lift turnout to 300 m² and 4 of 5 heads.
     ballot, _ = svc.ballot_record_proxy(
         motion=motion, by=people["secretary"].user, owner=singles[1], choice="for", proxy_holder="王大姐"
     )
@@ -167,10 +171,95 @@ def test_owners_vote_by_area_and_heads_with_co_owners_sharing(meeting, people, r
     )
     result = svc.motion_tally(motion)
     assert result.figures["participating_area"] == "300.00"
-    assert result.passed  # for 210 of 300 m² and 5 of 6 owners
-    # One co-owner changing sides moves a third of the household's area.
+    assert result.passed  # for 210 of 300 m² and 3 of 4 heads
+    # A co-owner changing sides moves the household's whole area: the later cast replaces the earlier.
     svc.ballot_cast(motion=motion, by=co_owners[0].user, choice="against")
-    assert svc.motion_tally(motion).figures["area"]["against"] == "120.00"
+    figures = svc.motion_tally(motion).figures
+    assert figures["area"]["against"] == "180.00" and figures["heads"]["against"] == "2"
+    assert Ballot.objects.filter(motion=motion, household=co_owners[0].household).count() == 1
+    assert list(shared.changes.values_list("old_choice", "new_choice", "by")) == [
+        ("", "for", co_owners[0].user.pk),
+        ("for", "against", co_owners[0].user.pk),
+    ]
+
+
+def test_one_owner_of_three_units_casts_once_for_all_three_and_counts_one_head(meeting, people, roster):
+    _co, singles = roster
+    building = singles[0].household.building
+    buyer = UserFactory()
+    units = [
+        OwnerFactory(household=HouseholdFactory(building=building, area=Decimal(a)), name="赵六", user=buyer)
+        for a in ("50.00", "70.00", "80.50")
+    ]
+    motion = open_motion(meeting, people, rule=Motion.Rule.CIVIL_CODE_278)
+    before = svc.motion_tally(motion).figures["total_heads"]
+    assert before == "6"  # 5 as above plus the buyer once
+    svc.ballot_cast(motion=motion, by=buyer, choice="for")
+    assert set(Ballot.objects.filter(motion=motion).values_list("household_id", "owner_id", "choice")) == {
+        (o.household_id, o.pk, "for") for o in units
+    }
+    figures = svc.motion_tally(motion).figures
+    assert figures["participating_heads"] == "1" and figures["area"]["for"] == "200.50"
+    # One person, one choice: changing it changes all three parts.
+    svc.ballot_cast(motion=motion, by=buyer, choice="against")
+    assert set(Ballot.objects.filter(motion=motion).values_list("choice", flat=True)) == {"against"}
+    assert svc.motion_tally(motion).figures["heads"] == {"for": "0", "against": "1", "abstain": "0"}
+
+
+def test_the_same_name_and_phone_on_the_roster_is_the_same_buyer(meeting, people, roster):
+    _co, singles = roster
+    building = singles[0].household.building
+    a = OwnerFactory(
+        household=HouseholdFactory(building=building, area=Decimal("40")), name="钱七", phone="138 0000 1111"
+    )
+    b = OwnerFactory(
+        household=HouseholdFactory(building=building, area=Decimal("60")), name="钱七", phone="13800001111"
+    )
+    namesake = OwnerFactory(household=HouseholdFactory(building=building, area=Decimal("60")), name="钱七")
+    motion = open_motion(meeting, people, rule=Motion.Rule.CIVIL_CODE_278)
+    assert svc.motion_tally(motion).figures["total_heads"] == "7"  # 5 + 钱七 once + the namesake
+    svc.ballot_record_proxy(
+        motion=motion, by=people["secretary"].user, owner=a, choice="for", proxy_holder="孙"
+    )
+    assert set(Ballot.objects.filter(motion=motion).values_list("household_id", flat=True)) == {
+        a.household_id,
+        b.household_id,
+    }
+    assert not Ballot.objects.filter(household=namesake.household).exists()
+    assert svc.motion_tally(motion).figures["area"]["for"] == "100.00"
+
+
+def test_an_owners_own_ballot_replaces_a_written_proxy_and_the_audit_keeps_both(meeting, people, roster):
+    _co, singles = roster
+    owner = singles[1]
+    motion = open_motion(meeting, people, rule=Motion.Rule.CIVIL_CODE_278)
+    secretary = people["secretary"].user
+    svc.ballot_record_proxy(motion=motion, by=secretary, owner=owner, choice="against", proxy_holder="王大姐")
+    ballot, changed = svc.ballot_cast(motion=motion, by=owner.user, choice="against")
+    assert changed  # the same choice, but now the owner's own: the proxy no longer stands
+    ballot.refresh_from_db()
+    assert not ballot.is_proxy and ballot.recorded_by == owner.user
+    assert list(ballot.changes.values_list("new_choice", "proxy_holder", "by")) == [
+        ("against", "王大姐", secretary.pk),
+        ("against", "", owner.user.pk),
+    ]
+    assert svc.motion_tally(motion).figures["cast"] == 1
+    # A paper proxy arriving later never overwrites the owner's own ballot.
+    with pytest.raises(ServiceError, match="own ballot"):
+        svc.ballot_record_proxy(motion=motion, by=secretary, owner=owner, choice="for", proxy_holder="王大姐")
+    ballot.refresh_from_db()
+    assert (ballot.choice, ballot.proxy_holder) == ("against", "")
+    assert ballot.changes.count() == 2
+
+
+def test_an_unlinked_owner_cannot_cast_and_another_owners_row_is_refused(meeting, people, roster):
+    _co, singles = roster
+    motion = open_motion(meeting, people, rule=Motion.Rule.CIVIL_CODE_278)
+    with pytest.raises(ServiceError, match="roster"):
+        svc.ballot_cast(motion=motion, by=UserFactory(), choice="for")
+    with pytest.raises(ServiceError, match="roster"):
+        svc.ballot_cast(motion=motion, by=singles[0].user, choice="for", owner=singles[1])
+    assert not Ballot.objects.filter(motion=motion).exists()
 
 
 def test_proxy_needs_a_holder_and_an_owner_vote(meeting, people, roster):

@@ -160,36 +160,183 @@ class TestCivilCode278:
             voting.civil_code_278([], total_area=1, total_heads=1, matter="huge")
 
 
-class TestOwnerWeights:
-    def test_co_owners_split_area_and_count_one_head_each(self):
-        weights, total_area, total_heads = voting.owner_weights(
-            [("h1", "90.00", ["a", "b", "c"]), ("h2", "120.50", ["d"]), ("h3", "60", [])]
-        )
-        assert weights["a"] == (Fraction(30), Fraction(1))
-        assert weights["d"] == (Fraction(241, 2), Fraction(1))
-        assert total_area == Fraction("270.50")
-        assert total_heads == 4
+def person(*keys):
+    """One roster owner's identity keys (see ``voting.owner_identity``)."""
+    return tuple(keys)
 
-    def test_co_owners_voting_together_carry_the_whole_household(self):
-        weights, total_area, total_heads = voting.owner_weights(
-            [("h1", "100", ["a", "b", "c"]), ("h2", "50", ["d"])]
+
+def tally(registry, ballots, matter=voting.ORDINARY):
+    """Household ballots ``{household: choice}`` through the registry, as the service counts them."""
+    votes = voting.owner_votes(registry, ((h, c, n) for n, (h, c) in enumerate(ballots.items())))
+    return voting.civil_code_278(
+        votes, total_area=registry.total_area, total_heads=registry.total_heads, matter=matter
+    )
+
+
+def singles(n, area="100"):
+    """``n`` households of ``area`` m², each with one owner of its own."""
+    return [(f"s{i}", area, [person(("p", i))]) for i in range(n)]
+
+
+class TestOwnerWeights:
+    """Art. 8 (area by the register) and art. 9 (heads by exclusive part) of the interpretation."""
+
+    def test_a_co_owned_household_is_one_head_with_its_whole_area(self):
+        registry = voting.owner_weights(
+            [
+                ("h1", "90.00", [person(("p", "a")), person(("p", "b")), person(("p", "c"))]),
+                *singles(2, "120.50"),
+            ]
         )
-        ballots = [Vote(o, FOR, area=weights[o][0], heads=weights[o][1]) for o in ("a", "b", "c")]
-        result = voting.civil_code_278(ballots, total_area=total_area, total_heads=total_heads)
-        assert result.figures["participating_area"] == "100.00"
+        assert registry.total_heads == 3
+        assert registry.weights[registry.voter_of["h1"]] == (Fraction(90), Fraction(1))
+        assert registry.total_area == Fraction("331")
+        result = tally(registry, {"h1": FOR})
+        assert result.figures["heads"][FOR] == "1" and result.figures["area"][FOR] == "90.00"
+
+    def test_one_owner_of_three_units_is_one_head_with_the_three_areas(self):
+        buyer = person(("user", 7))
+        registry = voting.owner_weights(
+            [("a", "80", [buyer]), ("b", "60.5", [buyer]), ("c", "40", [buyer]), *singles(3)]
+        )
+        assert registry.total_heads == 4  # the buyer once, three single owners
+        voter = registry.voter_of["a"]
+        assert registry.voter_of["b"] == registry.voter_of["c"] == voter
+        assert registry.parts[voter] == ("a", "b", "c")
+        assert registry.weights[voter] == (Fraction("180.5"), Fraction(1))
+        # The buyer votes once (on any part) and carries all three parts' area.
+        result = tally(registry, {"b": FOR})
+        assert result.figures["participating_heads"] == "1"
+        assert result.figures["area"][FOR] == "180.50"
+
+    def test_one_buyer_has_one_choice_the_latest_ballot_on_any_part(self):
+        buyer = person(("user", 7))
+        registry = voting.owner_weights([("a", "80", [buyer]), ("b", "60", [buyer]), *singles(1)])
+        result = tally(registry, {"a": FOR, "b": AGAINST})
+        assert result.figures["heads"] == {FOR: "0", AGAINST: "1", ABSTAIN: "0"}
+        assert result.figures["area"][AGAINST] == "140.00"
+
+    def test_the_same_buyer_is_found_through_any_shared_key_transitively(self):
+        # Linked account on a and b, name+phone on b and c: one buyer of three parts.
+        registry = voting.owner_weights(
+            [
+                ("a", "50", [person(("user", 1))]),
+                ("b", "50", [person(("user", 1), ("contact", "张伟", "13800000000"))]),
+                ("c", "50", [person(("contact", "张伟", "13800000000"))]),
+                ("d", "50", [person(("contact", "张伟", "13900000000"))]),
+            ]
+        )
+        assert registry.total_heads == 2
+        assert registry.voter_of["a"] == registry.voter_of["c"] != registry.voter_of["d"]
+
+    def test_a_co_owner_who_also_owns_another_unit_joins_the_two_parts(self):
+        registry = voting.owner_weights(
+            [("h1", "90", [person(("p", "a")), person(("p", "b"))]), ("h2", "60", [person(("p", "a"))])]
+        )
+        assert registry.total_heads == 1
+        assert registry.weights[registry.voter_of["h2"]] == (Fraction(150), Fraction(1))
+
+    def test_unowned_parts_count_in_area_and_together_as_one_head(self):
+        registry = voting.owner_weights([*singles(2), ("u1", "70", []), ("u2", "30", [])])
+        assert registry.total_area == Fraction(300)
+        assert registry.total_heads == 3
+        assert registry.unowned == ("u1", "u2")
+        assert "u1" not in registry.voter_of
+
+    def test_ballots_on_households_off_the_roster_count_for_nothing(self):
+        registry = voting.owner_weights(singles(3))
+        assert tally(registry, {"gone": FOR}).figures["cast"] == 0
+
+    def test_exactly_two_thirds_turnout_by_heads_passes_participation(self):
+        # A co-owned household, a buyer of two units and four single owners: 6 heads on 7 parts of
+        # 100 m². The co-owners, the buyer and two singles take part: exactly 4 of 6 heads.
+        registry = voting.owner_weights(
+            [
+                ("co", "100", [person(("p", "x")), person(("p", "y"))]),
+                ("b1", "100", [person(("p", "buyer"))]),
+                ("b2", "100", [person(("p", "buyer"))]),
+                *singles(4),
+            ]
+        )
+        assert registry.total_heads == 6 and registry.total_area == 700
+        result = tally(registry, {"co": FOR, "b1": FOR, "s0": FOR, "s1": FOR})
+        assert result.figures["participating_heads"] == "4"
+        assert result.figures["participating_area"] == "500.00"  # 500 of 700 m² > 2/3
+        assert result.figures["turnout_ok"] is True and result.passed
+
+    def test_just_below_two_thirds_turnout_by_heads_fails(self):
+        registry = voting.owner_weights(
+            [
+                ("co", "100", [person(("p", "x")), person(("p", "y"))]),
+                ("b1", "100", [person(("p", "buyer"))]),
+                ("b2", "100", [person(("p", "buyer"))]),
+                ("b3", "100", [person(("p", "buyer"))]),
+                *singles(6),
+            ]
+        )
+        # 8 heads; 5 take part (62.5% < 2/3) with 700 of 1000 m² (enough area).
+        assert registry.total_heads == 8
+        result = tally(registry, {"co": FOR, "b1": FOR, "s0": FOR, "s1": FOR, "s2": FOR})
+        assert result.figures["participating_area"] == "700.00"
+        assert result.reasons == ("turnout_heads",)
+
+    def test_exactly_two_thirds_turnout_by_area_passes_and_a_hundredth_less_fails(self):
+        registry = voting.owner_weights(
+            [
+                ("a", "100", [person(("p", 1))]),
+                ("b", "100", [person(("p", 2))]),
+                ("c", "100", [person(("p", 3))]),
+            ]
+        )
+        assert tally(registry, {"a": FOR, "b": FOR}).figures["turnout_ok"] is True
+        registry = voting.owner_weights(
+            [
+                ("a", "99.99", [person(("p", 1))]),
+                ("b", "100", [person(("p", 2))]),
+                ("c", "100.01", [person(("p", 3))]),
+            ]
+        )
+        assert tally(registry, {"a": FOR, "b": FOR}).reasons == ("turnout_area",)
+
+    def test_exactly_three_quarters_on_a_major_matter_passes(self):
+        # Four heads, one of them a buyer of two units: 3 heads for, 1 against; area 300 of 400 for.
+        registry = voting.owner_weights(
+            [("b1", "50", [person(("p", "buyer"))]), ("b2", "50", [person(("p", "buyer"))]), *singles(3)]
+        )
+        assert registry.total_heads == 4
+        result = tally(registry, {"b1": FOR, "s0": FOR, "s1": FOR, "s2": AGAINST}, matter=voting.MAJOR)
+        assert result.figures["for_heads_pct"] == "75.0" and result.figures["for_area_pct"] == "75.0"
         assert result.passed
 
-    def test_co_owners_split_exactly_in_thirds(self):
-        # 100 m² shared by three: thirds must add back to exactly 100 (no rounding drift).
-        weights, total_area, total_heads = voting.owner_weights(
-            [("h1", "100", ["a", "b", "c"]), ("h2", "100", ["d"])]
+    def test_just_below_three_quarters_on_a_major_matter_fails(self):
+        registry = voting.owner_weights(
+            [
+                ("b1", "50", [person(("p", "buyer"))]),
+                ("b2", "49.99", [person(("p", "buyer"))]),
+                *singles(2),
+                ("h9", "100.01", [person(("p", 9))]),
+            ]
         )
-        ballots = [Vote(o, FOR, area=weights[o][0], heads=weights[o][1]) for o in ("a", "b")]
-        ballots.append(Vote("d", AGAINST, area=weights["d"][0], heads=1))
-        result = voting.civil_code_278(ballots, total_area=total_area, total_heads=total_heads)
-        # for area 66.67 of 166.67 participating: not more than half.
+        result = tally(registry, {"b1": FOR, "s0": FOR, "s1": FOR, "h9": AGAINST}, matter=voting.MAJOR)
+        assert result.figures["for_heads_pct"] == "75.0"
         assert result.reasons == ("approval_area",)
-        assert result.figures["area"][FOR] == "66.67"
+        # And by heads: 2 of 3 heads for is below 3/4 even with all area for.
+        result = tally(registry, {"b1": FOR, "s0": FOR, "s1": AGAINST}, matter=voting.MAJOR)
+        assert "approval_heads" in result.reasons
+
+
+class TestOwnerIdentity:
+    def test_name_and_phone_together_identify_a_person(self):
+        one = voting.owner_identity(owner_id=1, name="张 伟", phone="+86 138-0000-0000")
+        two = voting.owner_identity(owner_id=2, name="张 伟", phone="13800000000")
+        assert set(one) & set(two) == {("contact", "张 伟", "13800000000")}
+
+    def test_a_name_alone_or_a_phone_alone_is_no_identity(self):
+        assert voting.owner_identity(owner_id=1, name="张伟") == (("owner", 1),)
+        assert voting.owner_identity(owner_id=1, name="", phone="13800000000") == (("owner", 1),)
+
+    def test_a_linked_account_is_an_identity(self):
+        assert ("user", 5) in voting.owner_identity(owner_id=1, user_id=5, name="张伟")
 
 
 choice = st.sampled_from(voting.CHOICES)

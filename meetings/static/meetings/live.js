@@ -339,7 +339,8 @@
       p.appendChild(el("span", { className: "motion-status" }, T.open));
       article.appendChild(p);
       article.appendChild(el("div", { className: "tally", "aria-live": "polite" }));
-      if (root.dataset.canVote === "true") article.appendChild(ballotForm(data.id));
+      // Owners vote on art. 278 motions, participants on the others (data-vote-rules, from the server).
+      if ((root.dataset.voteRules || "").split(" ").indexOf(data.rule) !== -1) article.appendChild(ballotForm(data.id));
       if (root.dataset.canChair === "true") article.appendChild(closeForm(data.id));
       list.appendChild(article);
     }
