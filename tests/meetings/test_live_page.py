@@ -143,11 +143,24 @@ def test_a_linked_owner_votes_on_owners_motions_from_the_page_without_being_a_pa
     owner_link(owner=owner, user=user, by=meeting.convener)
     chair = people["chair"].user
     owners_vote = Motion.objects.get(
-        pk=svc.motion_open(meeting=meeting, by=chair, text="公共区域出租", rule="civil_code_278", matter="major").payload["id"]
+        pk=svc.motion_open(
+            meeting=meeting,
+            by=chair,
+            text="公共区域出租",
+            rule="civil_code_278",
+            matter="major",
+            agenda_item=None,
+        ).payload["id"]
     )
-    meeting_vote = Motion.objects.get(pk=svc.motion_open(meeting=meeting, by=chair, text="茶歇安排").payload["id"])
+    meeting_vote = Motion.objects.get(
+        pk=svc.motion_open(meeting=meeting, by=chair, text="茶歇安排", agenda_item=None).payload["id"]
+    )
     svc.ballot_record_proxy(
-        motion=owners_vote, by=people["secretary"].user, owner=owner, choice="abstain", proxy_holder="郑家儿子"
+        motion=owners_vote,
+        by=people["secretary"].user,
+        owner=owner,
+        choice="abstain",
+        proxy_holder="郑家儿子",
     )
 
     body = page(client, meeting, user).content.decode()
@@ -159,7 +172,12 @@ def test_a_linked_owner_votes_on_owners_motions_from_the_page_without_being_a_pa
     response = client.post(cast, {"choice": "for", "client_id": "phone-1"}, follow=True)
     assert response.status_code == 200
     ballot = Ballot.objects.get(motion=owners_vote)
-    assert (ballot.household, ballot.owner, ballot.choice, ballot.proxy_holder) == (household, owner, "for", "")
+    assert (ballot.household, ballot.owner, ballot.choice, ballot.proxy_holder) == (
+        household,
+        owner,
+        "for",
+        "",
+    )
     assert list(BallotChange.objects.filter(motion=owners_vote).values_list("proxy_holder", "by")) == [
         ("郑家儿子", people["secretary"].user.pk),
         ("", user.pk),

@@ -408,42 +408,69 @@ async def test_a_linked_owner_who_is_no_participant_casts_their_own_ballot_over_
     owners_vote = await database_sync_to_async(
         lambda: Motion.objects.get(
             pk=svc.motion_open(
-                meeting=meeting, by=chair, text="使用维修资金更换电梯", rule="civil_code_278", matter="major"
+                meeting=meeting,
+                by=chair,
+                text="使用维修资金更换电梯",
+                rule="civil_code_278",
+                matter="major",
+                agenda_item=None,
             ).payload["id"]
         )
     )()
     meeting_vote = await database_sync_to_async(
-        lambda: Motion.objects.get(pk=svc.motion_open(meeting=meeting, by=chair, text="下次开会时间").payload["id"])
+        lambda: Motion.objects.get(
+            pk=svc.motion_open(meeting=meeting, by=chair, text="下次开会时间", agenda_item=None).payload["id"]
+        )
     )()
     # The secretary first records a written proxy for the owner.
     desk = await open_socket(meeting, secretary)
     await hello(desk)
     await desk.send_json_to(
-        {"type": "ballot.proxy", "client_id": "p1", "motion": owners_vote.pk, "owner": owner.pk,
-         "choice": "against", "proxy_holder": "周家女儿"}
+        {
+            "type": "ballot.proxy",
+            "client_id": "p1",
+            "motion": owners_vote.pk,
+            "owner": owner.pk,
+            "choice": "against",
+            "proxy_holder": "周家女儿",
+        }
     )
     assert (await until(desk, lambda m: m["type"] in ("ack", "error")))["type"] == "ack"
 
     phone = await open_socket(meeting, user)
     await hello(phone)
-    await phone.send_json_to({"type": "ballot.cast", "client_id": "o1", "motion": owners_vote.pk, "choice": "for"})
+    await phone.send_json_to(
+        {"type": "ballot.cast", "client_id": "o1", "motion": owners_vote.pk, "choice": "for"}
+    )
     ack = await until(phone, lambda m: m["type"] in ("ack", "error"))
     assert ack == {"type": "ack", "client_id": "o1", "ballot": {"motion": owners_vote.pk, "choice": "for"}}
     # Not a participant: the meeting's own votes stay closed to them, and another owner's row too.
-    await phone.send_json_to({"type": "ballot.cast", "client_id": "o2", "motion": meeting_vote.pk, "choice": "for"})
+    await phone.send_json_to(
+        {"type": "ballot.cast", "client_id": "o2", "motion": meeting_vote.pk, "choice": "for"}
+    )
     assert (await until(phone, lambda m: m["type"] in ("ack", "error")))["type"] == "error"
     await phone.send_json_to(
-        {"type": "ballot.cast", "client_id": "o3", "motion": owners_vote.pk, "owner": other.pk, "choice": "against"}
+        {
+            "type": "ballot.cast",
+            "client_id": "o3",
+            "motion": owners_vote.pk,
+            "owner": other.pk,
+            "choice": "against",
+        }
     )
     assert (await until(phone, lambda m: m["type"] in ("ack", "error")))["type"] == "error"
 
     ballot = await database_sync_to_async(Ballot.objects.get)(motion=owners_vote, household=owner.household)
     assert (ballot.choice, ballot.proxy_holder, ballot.recorded_by_id) == ("for", "", user.pk)
     changes = await database_sync_to_async(
-        lambda: list(BallotChange.objects.filter(motion=owners_vote).values_list("new_choice", "proxy_holder", "by"))
+        lambda: list(
+            BallotChange.objects.filter(motion=owners_vote).values_list("new_choice", "proxy_holder", "by")
+        )
     )()
     assert changes == [("against", "周家女儿", secretary.pk), ("for", "", user.pk)]
-    tally = await until(desk, lambda m: m["type"] == "event" and m["kind"] == "tally" and m["data"]["id"] == owners_vote.pk)
+    tally = await until(
+        desk, lambda m: m["type"] == "event" and m["kind"] == "tally" and m["data"]["id"] == owners_vote.pk
+    )
     figures = tally["data"]["result"]["figures"]
     assert figures["heads"]["for"] == "1" and figures["area"]["for"] == "100.00"
     for socket in (desk, phone):
@@ -455,7 +482,9 @@ async def test_an_owner_not_linked_is_refused_over_the_socket(meeting, people):
 
     stranger = await database_sync_to_async(lambda: make_member(meeting.community))()
     motion_id = await database_sync_to_async(
-        lambda: svc.motion_open(meeting=meeting, by=people["chair"].user, text="外墙翻新", rule="civil_code_278").payload["id"]
+        lambda: svc.motion_open(
+            meeting=meeting, by=people["chair"].user, text="外墙翻新", rule="civil_code_278", agenda_item=None
+        ).payload["id"]
     )()
     phone = await open_socket(meeting, stranger)
     await hello(phone)
