@@ -1,5 +1,5 @@
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR, DATABASES, STORAGES
+from .base import BASE_DIR, DATABASES, STORAGES, WEBSOCKET_ALLOWED_ORIGINS
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -12,3 +12,6 @@ ACCOUNT_RATE_LIMITS = False
 # database is served through one connection and would hide any locking problem.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+
+# WebsocketCommunicator tests speak for a page served by Django's test client.
+WEBSOCKET_ALLOWED_ORIGINS = [*WEBSOCKET_ALLOWED_ORIGINS, "http://testserver:80"]

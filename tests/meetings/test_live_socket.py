@@ -80,6 +80,57 @@ async def test_wrong_origin_is_refused(meeting, secretary):
     await communicator.disconnect()
 
 
+@pytest.mark.parametrize(
+    "origin",
+    [b"http://127.0.0.1:8000", b"http://testserver", b"http://testserver:80", b"HTTP://TestServer"],
+)
+async def test_the_sites_own_origin_is_accepted(meeting, secretary, origin):
+    """SITE_URL (the test settings keep its default, http://127.0.0.1:8000) and the test host."""
+    communicator = await open_socket(meeting, secretary, origin=origin)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"http://127.0.0.1:8001",  # same host, another port
+        b"http://127.0.0.1",
+        b"https://127.0.0.1:8000",  # same host and port, another scheme
+        b"https://testserver",
+        b"http://testserver:8080",
+        b"ws://testserver",
+        b"null",
+        b"http://testserver.evil.example",
+        b"http://evil.example/?http://testserver",
+        None,  # no Origin header at all
+    ],
+)
+async def test_any_other_origin_is_refused(meeting, secretary, origin):
+    headers = [(b"origin", origin)] if origin is not None else []
+    key = await database_sync_to_async(session_cookie)(secretary)
+    headers.append((b"cookie", f"sessionid={key}".encode()))
+    communicator = WebsocketCommunicator(application, f"/ws/meetings/{meeting.pk}/live/", headers=headers)
+    connected, _code = await communicator.connect()
+    assert connected is False
+    await communicator.disconnect()
+
+
+def test_allowed_origins_are_exact_and_come_from_site_url_and_csrf_trusted_origins():
+    from cms.origins import exact_origins
+
+    assert exact_origins(
+        [
+            "https://yishiting.example.org/",
+            "https://yishiting.example.org",
+            "https://*.example.org",
+            "http://10.0.0.5:8080",
+            "example.org",
+        ]
+    ) == ["https://yishiting.example.org:443", "http://10.0.0.5:8080"]
+
+
 async def test_outsider_is_refused_and_member_admitted_on_a_members_meeting(community):
     meeting = await database_sync_to_async(make_meeting)(community, visibility=Meeting.Visibility.MEMBERS)
     outsider = await database_sync_to_async(UserFactory)()
