@@ -44,7 +44,7 @@ def lock(meeting) -> LiveState:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("live.lock() must run inside transaction.atomic")
     LiveState.objects.get_or_create(meeting_id=meeting.pk)
-    return LiveState.objects.select_for_update().get(pk=meeting.pk)
+    return LiveState.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
 
 
 def stored(meeting, client_id: str) -> LiveEvent | None:

@@ -169,7 +169,7 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
     state = live.lock(meeting)
     if event := live.stored(meeting, client_id):
         return event
-    motion = Motion.objects.select_for_update().get(pk=motion.pk)
+    motion = Motion.objects.select_for_update(of=("self",)).get(pk=motion.pk)
     if not motion.is_open:
         raise ServiceError(_("The vote on this motion is already closed."))
     meeting.refresh_from_db(fields=["status"])
@@ -313,7 +313,7 @@ def ballot_record_proxy(
 def _store_ballot(*, motion, by, choice, participant, owner, client_id, publish, proxy_holder=""):
     if choice not in Choice.values:
         raise ServiceError(_("Choose for, against or abstain."), field="choice")
-    motion = Motion.objects.select_for_update().get(pk=motion.pk)
+    motion = Motion.objects.select_for_update(of=("self",)).get(pk=motion.pk)
     if client_id:
         earlier = (
             BallotChange.objects.filter(motion=motion, client_id=client_id).select_related("ballot").first()
@@ -374,7 +374,7 @@ def action_add(*, resolution, by, title, owner_party, due_date=None) -> Action:
 @transaction.atomic
 def action_progress(*, action, by, note, status) -> ActionProgress:
     """Add a public progress note; the action takes the note's status."""
-    action = Action.objects.select_for_update().get(pk=action.pk)
+    action = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
     note = (note or "").strip()
     if not note:
         raise ServiceError(_("Write what has been done."), field="note")
