@@ -21,6 +21,18 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("postgres")]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Counters kept in the cache (check-in attempts) start at zero in every test: SQLite reuses the
+    ids of rolled-back rows, so a count left by one test would land on the next test's meeting.
+    (A Redis cache gets a prefix of its own per test run in ``cms/settings/test.py``.)"""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _clean_media():
     yield
