@@ -81,11 +81,12 @@ async def test_wrong_origin_is_refused(meeting, secretary):
 
 
 @pytest.mark.parametrize(
-    "origin",
-    [b"http://127.0.0.1:8000", b"http://testserver", b"http://testserver:80", b"HTTP://TestServer"],
+    "origin", ["SITE_URL", b"http://testserver", b"http://testserver:80", b"HTTP://TestServer"]
 )
-async def test_the_sites_own_origin_is_accepted(meeting, secretary, origin):
-    """SITE_URL (the test settings keep its default, http://127.0.0.1:8000) and the test host."""
+async def test_the_sites_own_origin_is_accepted(meeting, secretary, origin, settings):
+    """SITE_URL (by default http://127.0.0.1:8000) and the test client's host."""
+    if origin == "SITE_URL":
+        origin = settings.SITE_URL.encode()
     communicator = await open_socket(meeting, secretary, origin=origin)
     await communicator.send_json_to({"type": "ping"})
     assert await communicator.receive_json_from() == {"type": "pong"}
