@@ -137,3 +137,22 @@ def test_the_old_joined_lock_would_have_queued_the_other_community(two_requests,
         assert not finished
     thread.join(HOLD)
 
+
+
+def test_changing_a_meeting_does_not_hold_its_convener_or_community(community, worker):
+    """A meeting's lock (every convening service takes it) leaves the convener's account and the
+    community page free: the convener can still save their profile while an agenda is edited."""
+    from deliberation.models import User
+    from meetings.models import Meeting
+    from meetings.services.convening import agenda_item_add
+    from tests.meetings.live_factories import make_meeting
+
+    meeting = make_meeting(community, convener=worker, status=Meeting.Status.SCHEDULED)
+    with Holder(lambda: agenda_item_add(meeting=meeting, by=worker, title="加装电梯")):
+        assert not locked_elsewhere(User, worker.pk)
+        assert not locked_elsewhere(Page, community.pk)
+        finished, _thread = in_thread(
+            lambda: User.objects.filter(pk=worker.pk).update(display_name="王社工（改）"), AT_ONCE
+        )
+        assert finished
+    assert meeting.agenda_items.filter(title="加装电梯").exists()
