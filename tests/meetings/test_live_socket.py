@@ -510,7 +510,7 @@ async def test_a_relay_that_fails_to_start_does_not_hang_later_viewers(meeting, 
     async def failing_once(self):
         if not failures:
             failures.append(True)
-            await asyncio.sleep(0.2)  # long enough for a second viewer to wait on the same start
+            await asyncio.sleep(0.5)  # long enough for a second viewer to wait on the same start
             raise ConnectionError("channel layer unreachable")
         await real_start(self)
 
@@ -523,7 +523,11 @@ async def test_a_relay_that_fails_to_start_does_not_hang_later_viewers(meeting, 
         connected, code = await communicator.connect(timeout=3)
         return communicator, connected, code
 
-    first, second = await asyncio.wait_for(asyncio.gather(attempt(), attempt()), timeout=5)
+    first_attempt = asyncio.ensure_future(attempt())
+    while relay_of(meeting) is None:  # the first viewer is starting the relay...
+        await asyncio.sleep(0.01)
+    second = await asyncio.wait_for(attempt(), timeout=5)  # ...and the second waits on that start
+    first = await asyncio.wait_for(first_attempt, timeout=5)
     assert [first[1:], second[1:]] == [(False, 1011), (False, 1011)]  # both told, neither left waiting
     assert relay_of(meeting) is None
     later, connected, _code = await asyncio.wait_for(attempt(), timeout=5)
