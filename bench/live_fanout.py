@@ -251,8 +251,10 @@ def main():
         flush=True,
     )
 
-    env = dict(os.environ, LOG_LEVEL="ERROR", PYTHONPATH=str(BASE_DIR))
     ours_port, plain_port = free_port(), free_port()
+    env = dict(
+        os.environ, LOG_LEVEL="ERROR", PYTHONPATH=str(BASE_DIR), SITE_URL=f"http://127.0.0.1:{ours_port}"
+    )
     daphne = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(ours_port), "cms.asgi:application"],
         cwd=BASE_DIR,

@@ -184,6 +184,8 @@ class Request(VoteModel, index.Indexed, models.Model):
 
     objects = RequestQuerySet.as_manager()
 
+    # Indexed after the transaction commits (deliberation/search.py), not inside it.
+    search_auto_update = False
     search_fields = [
         index.SearchField("title"),
         index.SearchField("description"),

@@ -15,7 +15,9 @@ Server → client: ``event {seq, kind, data, at}`` strictly in seq order, ``hell
 once a replay is done, ``ack {client_id, seq?}``, ``error {code, message, client_id?}``, ``pong``.
 """
 
+import asyncio
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
@@ -33,9 +35,14 @@ from .models import Meeting, Motion
 from .services import minutes as minutes_services
 from .services import motions as motion_services
 
+logger = logging.getLogger(__name__)
+
 MAX_MESSAGE_BYTES = 16 * 1024
 RATE_PER_SECOND = 15
 RATE_BURST = 40
+#: A replay the client asks for (hello, replay) costs one token per this many events sent, on top
+#: of the message itself: resending history is the expensive thing a client can ask for.
+REPLAY_EVENTS_PER_TOKEN = 10
 # A client that keeps flooding after being told is disconnected.
 FLOOD_CLOSE_AFTER = 400
 
@@ -75,29 +82,54 @@ class TokenBucket:
             return True
         return False
 
+    def charge(self, cost: float) -> None:
+        """Spend ``cost`` tokens for work already granted; the client pays it back by waiting
+        (its next messages are refused until the bucket refills)."""
+        self.tokens -= cost
+
 
 class LiveMeetingConsumer(AsyncWebsocketConsumer):
+    joined = False
+
+    async def __call__(self, scope, receive, send):
+        """Whatever ends this connection — a close, a crash in a handler, a cancelled task — the
+        consumer leaves the meeting's relay, so no dead viewer stays in it."""
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            await self.leave()
+
     async def connect(self):
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
         self.group = live.group_name(self.meeting_id)
         self.sent_seq = None  # nothing is forwarded before the client's hello
-        # While a replay is being read from the database, live events wait here, so none is lost
-        # between the replay's query and its end, and none overtakes it.
+        # One replay at a time per connection. While it is read from the database, live events
+        # wait in the backlog, so none is lost between the replay's query and its end, and none
+        # overtakes it.
         self.replaying = False
+        self.replay_done = asyncio.Event()
         self.backlog = []
         self.bucket = TokenBucket(RATE_PER_SECOND, RATE_BURST)
         self.flooded = 0
-        self.joined = False
         try:
             await self.authorise("meetings.view_live")
         except Refused:
             await self.close(code=4403)
             return
-        await live.relay_join(self, self.meeting_id)
         self.joined = True
+        try:
+            await live.relay_join(self, self.meeting_id)
+        except Exception:  # the channel layer is unreachable: the client reconnects later
+            self.joined = False
+            logger.exception("viewer of meeting %s could not join its relay", self.meeting_id)
+            await self.close(code=1011)
+            return
         await self.accept()
 
     async def disconnect(self, code):
+        await self.leave()
+
+    async def leave(self):
         if self.joined:
             self.joined = False
             await live.relay_leave(self, self.meeting_id)
@@ -121,6 +153,8 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data)
         except ValueError:
             return await self.error("bad_json", _("The message is not valid JSON."))
+        except RecursionError:  # e.g. [[[[…]]]] a few thousand deep, still under the size limit
+            return await self.error("bad_json", _("The message is nested too deeply."))
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             return await self.error("bad_message", _("A message is a JSON object with a type."))
         kind = message["type"]
@@ -140,29 +174,40 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
             await self.error(refused.code, refused.message, client_id)
             if refused.code == "session_expired":
                 await self.close(code=4401)
+        except Exception:  # a bug or an outage must cost this message, not the connection
+            logger.exception("live message %r in meeting %s failed", kind, self.meeting_id)
+            await self.error("server_error", _("Something went wrong; please try again."), client_id)
 
     async def on_hello(self, message):
         last_seq = _int(message.get("last_seq", 0), "last_seq")
-        current = await database_sync_to_async(live.last_seq)(self.meeting_id)
-        if last_seq > current:  # the client knows a future: its page is from another database
-            await self.send_json({"type": "hello", "last_seq": current, "reset": True})
-            self.sent_seq = current
-            return
-        self.replaying = True
+        await self.begin_replay()
         try:
-            self.sent_seq = await self.send_replay(last_seq)
+            current = await database_sync_to_async(live.last_seq)(self.meeting_id)
+            if last_seq > current:  # the client knows a future: its page is from another database
+                await self.send_json({"type": "hello", "last_seq": current, "reset": True})
+                self.sent_seq = current
+                return
+            self.sent_seq = await self.send_replay(last_seq, charge=True)
             await self.send_json({"type": "hello", "last_seq": self.sent_seq})
         finally:
             await self.drain_backlog()
 
     async def on_replay(self, message):
         since = _int(message.get("since", 0), "since")
-        self.replaying = True
+        await self.begin_replay()
         try:
-            sent = await self.send_replay(since)
+            sent = await self.send_replay(since, charge=True)
             self.sent_seq = max(self.sent_seq or 0, sent)
         finally:
             await self.drain_backlog()
+
+    async def begin_replay(self):
+        """Wait for a replay already in flight on this connection (a gap being filled), then
+        mark one as running: never two at once, and live events wait in the backlog meanwhile."""
+        while self.replaying:
+            self.replay_done.clear()
+            await self.replay_done.wait()
+        self.replaying = True
 
     async def resync(self):
         """Send whatever was stored since the last event this viewer got (after a layer outage)."""
@@ -176,9 +221,13 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
 
     async def drain_backlog(self):
         self.replaying = False
-        while self.backlog:
+        self.replay_done.set()
+        while self.backlog and not self.replaying:
             backlog, self.backlog = self.backlog, []
-            for message in backlog:
+            for index, message in enumerate(backlog):
+                if self.replaying:  # a gap in the backlog started a replay: it drains the rest
+                    self.backlog[:0] = backlog[index:]
+                    break
                 await self.live_event(message)
 
     async def on_ping(self, message):
@@ -308,9 +357,14 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
         self.sent_seq = seq
         await self.send(text_data=message["text"])
 
-    async def send_replay(self, after: int, until: int | None = None) -> int:
+    async def send_replay(self, after: int, until: int | None = None, *, charge: bool = False) -> int:
+        """Send the stored events after ``after``; a replay the client asked for (``charge``) is
+        paid for from its token bucket, so asking for the whole history again and again is
+        refused as a flood instead of costing the server the history every time."""
         while True:
             events = await database_sync_to_async(live.replay)(self.meeting_id, after, until_seq=until)
+            if charge:
+                self.bucket.charge(len(events) / REPLAY_EVENTS_PER_TOKEN)
             for event in events:
                 await self.send_json(event)
                 after = event["seq"]

@@ -18,6 +18,7 @@ Services call ``lock`` and ``record``; consumers call ``replay``, ``group_name``
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 
@@ -46,7 +47,7 @@ def lock(meeting) -> LiveState:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("live.lock() must run inside transaction.atomic")
     LiveState.objects.get_or_create(meeting_id=meeting.pk)
-    return LiveState.objects.select_for_update().get(pk=meeting.pk)
+    return LiveState.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
 
 
 def _sender(actor):
@@ -133,13 +134,14 @@ class Relay:
         self.members: set = set()
         self.channel = None
         self.task = None
-        self.ready = asyncio.Event()
+        # Every viewer who joins while the relay starts awaits this one task: its failure reaches
+        # them all (instead of leaving them waiting for a start that will never come).
+        self.starting = None
 
     async def start(self) -> None:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(group_name(self.meeting_id), self.channel)
         self.task = asyncio.get_running_loop().create_task(self.run())
-        self.ready.set()
 
     async def run(self) -> None:
         while True:
@@ -163,6 +165,11 @@ class Relay:
                     logger.exception("relay to a viewer of meeting %s failed", self.meeting_id)
 
     async def stop(self) -> None:
+        if self.starting is not None and not self.starting.done():
+            # Stopped while still starting (the last viewer left early): let the start finish,
+            # or the task and group membership it creates would outlive the relay.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self.starting)
         if self.task is not None:
             self.task.cancel()
         if self.channel is not None:
@@ -173,21 +180,36 @@ _relays: dict = {}
 
 
 async def relay_join(consumer, meeting_id: int) -> None:
+    """Add ``consumer`` to this process's relay for the meeting, starting it if needed.
+
+    If the relay cannot start (the channel layer is down), every viewer waiting for it gets the
+    error and the relay is forgotten, so the next viewer starts a fresh one.
+    """
     key = (id(asyncio.get_running_loop()), meeting_id)
     relay = _relays.get(key)
     if relay is None:
         relay = _relays[key] = Relay(get_channel_layer(), meeting_id)
-        relay.members.add(consumer)
-        await relay.start()
-    else:
-        relay.members.add(consumer)
-        await relay.ready.wait()
+        relay.starting = asyncio.ensure_future(relay.start())
+    relay.members.add(consumer)
+    try:
+        # Shielded: one viewer giving up (its connection closing) must not cancel the start for
+        # the others.
+        await asyncio.shield(relay.starting)
+    except BaseException:
+        relay.members.discard(consumer)
+        starting = relay.starting
+        failed = starting.done() and (starting.cancelled() or starting.exception() is not None)
+        if _relays.get(key) is relay and (failed or not relay.members):
+            del _relays[key]
+            if not failed:
+                await relay.stop()
+        raise
 
 
 async def relay_leave(consumer, meeting_id: int) -> None:
     key = (id(asyncio.get_running_loop()), meeting_id)
     relay = _relays.get(key)
-    if relay is None:
+    if relay is None or consumer not in relay.members:
         return
     relay.members.discard(consumer)
     if not relay.members:

@@ -10,6 +10,8 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from cms.origins import exact_origins
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 
@@ -218,6 +220,8 @@ WAGTAIL_SITE_NAME = "社区议事厅"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 WAGTAILADMIN_BASE_URL = SITE_URL
+# The live WebSocket accepts a handshake only from these origins (exact scheme, host and port).
+WEBSOCKET_ALLOWED_ORIGINS = exact_origins([SITE_URL, *CSRF_TRUSTED_ORIGINS])
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "txt", "xlsx", "zip"]
 
 # --- Product settings -------------------------------------------------------------------------

@@ -1,11 +1,13 @@
 """Production: refuse to start on defaults that would be unsafe in public."""
 
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http.request import validate_host
 
 from .base import *  # noqa: F401,F403
-from .base import ALLOWED_HOSTS, CHANNEL_LAYERS, SECRET_KEY, env_bool
+from .base import ALLOWED_HOSTS, CHANNEL_LAYERS, SECRET_KEY, SITE_URL, env_bool
 
 DEBUG = False
 
@@ -13,6 +15,9 @@ if not SECRET_KEY or SECRET_KEY.startswith("insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a random string of at least 50 characters.")
 if not ALLOWED_HOSTS or set(ALLOWED_HOSTS) <= {"127.0.0.1", "localhost", "testserver"}:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS to the public host names of the site.")
+if not validate_host(urlsplit(SITE_URL).hostname or "", ALLOWED_HOSTS):
+    # Links in mail and the live WebSocket's only accepted origin come from SITE_URL.
+    raise ImproperlyConfigured("Set SITE_URL to the site's public address, e.g. https://yishiting.example.org.")
 if CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer") and not env_bool(
     "ALLOW_INMEMORY_CHANNEL_LAYER"
 ):

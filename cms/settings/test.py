@@ -1,5 +1,8 @@
+import os
+import uuid
+
 from .base import *  # noqa: F401,F403
-from .base import BASE_DIR, DATABASES, STORAGES
+from .base import BASE_DIR, CACHES, DATABASES, STORAGES, WEBSOCKET_ALLOWED_ORIGINS
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -12,3 +15,11 @@ ACCOUNT_RATE_LIMITS = False
 # database is served through one connection and would hide any locking problem.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+
+# WebsocketCommunicator tests speak for a page served by Django's test client.
+WEBSOCKET_ALLOWED_ORIGINS = [*WEBSOCKET_ALLOWED_ORIGINS, "http://testserver:80"]
+
+# Counters kept in a shared Redis cache (check-in attempts) must not reach the next test run,
+# whose fresh database reuses the same ids; workers started by a test share its CACHE_PREFIX.
+if CACHES["default"]["BACKEND"].endswith("RedisCache") and "CACHE_PREFIX" not in os.environ:
+    CACHES["default"]["KEY_PREFIX"] = f"cdhtest{uuid.uuid4().hex[:10]}"

@@ -37,7 +37,7 @@ def evaluation_days() -> int:
 
 
 def _lock(pk: int) -> Request:
-    return Request.objects.select_for_update().select_related("community", "category").get(pk=pk)
+    return Request.objects.select_for_update(of=("self",)).select_related("community", "category").get(pk=pk)
 
 
 @transaction.atomic

@@ -42,7 +42,9 @@ def membership_request(
         raise ServiceError(_("Choose whether you are an owner, a family member or a tenant."), field="tenure")
     if not (building.strip() and unit.strip() and room.strip()):
         raise ServiceError(_("Give your building, unit and room."))
-    existing = Membership.objects.select_for_update().filter(user=user, community=community).first()
+    existing = (
+        Membership.objects.select_for_update(of=("self",)).filter(user=user, community=community).first()
+    )
     if existing and existing.status != Membership.Status.REJECTED:
         raise ServiceError(_("You have already asked to join this community."))
     household = _find_household(community, building, unit, room)
@@ -91,7 +93,7 @@ def community_workers(community):
 
 
 def _decide(*, membership: Membership, by: User, status: str, note: str, household=None) -> Membership:
-    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    locked = Membership.objects.select_for_update(of=("self",)).get(pk=membership.pk)
     if locked.status != Membership.Status.PENDING:
         raise ServiceError(_("This request has already been decided."))
     locked.status = status
@@ -174,7 +176,7 @@ def membership_reject(*, membership: Membership, by: User, reason: str) -> Membe
 def membership_set_role(*, membership: Membership, role: str, by: User) -> Membership:
     if role not in COMMUNITY_ROLES:
         raise ServiceError(_("That role cannot be given inside a community."), field="role")
-    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    locked = Membership.objects.select_for_update(of=("self",)).get(pk=membership.pk)
     if locked.status != Membership.Status.APPROVED:
         raise ServiceError(_("Only verified members can be given a role."))
     if locked.role == role:

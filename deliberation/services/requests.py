@@ -41,7 +41,12 @@ MAX_PHOTOS = 4
 
 
 def _locked(request: Request) -> Request:
-    return Request.objects.select_for_update().select_related("community", "category").get(pk=request.pk)
+    # Only the request row: the category, the community's page and the users are shared city-wide.
+    return (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("community", "category")
+        .get(pk=request.pk)
+    )
 
 
 def _event(

@@ -219,7 +219,9 @@ def roster_import(
     with transaction.atomic():
         existing = {
             (h.building.name, h.unit, h.room): h
-            for h in Household.objects.for_community(community).select_related("building").select_for_update()
+            for h in Household.objects.for_community(community)
+            .select_related("building")
+            .select_for_update(of=("self",))
         }
         owners_by_household: dict[int, dict[str, Owner]] = {}
         for owner in Owner.objects.filter(household__building__community=community):

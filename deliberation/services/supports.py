@@ -19,7 +19,7 @@ class SupportNotRecorded(ServiceError):
 
 
 def _lock(request: Request) -> Request:
-    return Request.objects.select_for_update().select_related("community").get(pk=request.pk)
+    return Request.objects.select_for_update(of=("self",)).select_related("community").get(pk=request.pk)
 
 
 def _check(request: Request, user: User) -> None:

@@ -28,7 +28,11 @@ REMINDER_BEFORE = timedelta(hours=24)
 
 
 def _lock(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("community", "convener").get(pk=meeting.pk)
+    return (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("community", "convener")
+        .get(pk=meeting.pk)
+    )
 
 
 def _require_open(meeting: Meeting) -> None:

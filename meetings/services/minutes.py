@@ -11,6 +11,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,12 @@ class StartNeedsConfirmation(ServiceError):
 
     A wrong click on the wrong meeting would otherwise stamp the minutes with a start that never
     happened, and a started meeting cannot be un-started."""
+
+#: Wrong check-in codes one participant, and one meeting as a whole, may send within
+#: ``CHECKIN_WINDOW`` seconds; after that even the right code is refused until the window ends.
+CHECKIN_ATTEMPTS_PER_PERSON = 5
+CHECKIN_ATTEMPTS_PER_MEETING = 30
+CHECKIN_WINDOW = 15 * 60
 
 
 # --- Reads -----------------------------------------------------------------------------------
@@ -297,12 +304,49 @@ def attendance_self_check_in(*, meeting, user, code, client_id="") -> LiveEvent 
     )
     if participant is None:
         raise ServiceError(_("Only invited participants can check in."))
+    keys = _checkin_attempt_keys(meeting, user)
+    if not _checkin_attempts_left(keys):
+        raise ServiceError(
+            _(
+                "Too many wrong check-in codes for this meeting. Try again in %(minutes)d minutes, "
+                "or ask the secretary to check you in."
+            )
+            % {"minutes": CHECKIN_WINDOW // 60},
+            field="code",
+        )
     expected = live_state(meeting).checkin_code
     if not hmac.compare_digest(str(code or "").strip(), expected):
+        _checkin_attempt_failed(keys)
         raise ServiceError(_("That is not the meeting's check-in code."), field="code")
     return attendance_check_in(
         meeting=meeting, participant=participant, by=user, client_id=client_id, client_type="checkin.self"
     )
+
+
+# A six-digit code is a million guesses: without a limit a script finds it in minutes. Wrong codes
+# are counted in the cache (Redis when REDIS_URL is set, so every worker sees the same counts),
+# per person and per meeting, in a fixed window that starts with the first wrong code.
+
+
+def _checkin_attempt_keys(meeting, user) -> tuple[tuple[str, int], tuple[str, int]]:
+    return (
+        (f"checkin-wrong:{meeting.pk}:{user.pk}", CHECKIN_ATTEMPTS_PER_PERSON),
+        (f"checkin-wrong:{meeting.pk}", CHECKIN_ATTEMPTS_PER_MEETING),
+    )
+
+
+def _checkin_attempts_left(keys) -> bool:
+    counts = cache.get_many([key for key, _limit in keys])
+    return all(counts.get(key, 0) < limit for key, limit in keys)
+
+
+def _checkin_attempt_failed(keys) -> None:
+    for key, _limit in keys:
+        cache.add(key, 0, timeout=CHECKIN_WINDOW)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr: this wrong code starts a new window
+            cache.add(key, 1, timeout=CHECKIN_WINDOW)
 
 
 def live_state(meeting):

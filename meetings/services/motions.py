@@ -188,7 +188,7 @@ def motion_close(*, motion, by, client_id="") -> LiveEvent:
     state = live.lock(meeting)
     if event := live.stored(meeting, actor=by, client_type="motion.close", client_id=client_id):
         return event
-    motion = Motion.objects.select_for_update().get(pk=motion.pk)
+    motion = Motion.objects.select_for_update(of=("self",)).get(pk=motion.pk)
     if not motion.is_open:
         raise ServiceError(_("The vote on this motion is already closed."))
     meeting.refresh_from_db(fields=["status"])
@@ -390,7 +390,7 @@ def _store_ballot(
     client id goes on the first changed row's change only."""
     if choice not in Choice.values:
         raise ServiceError(_("Choose for, against or abstain."), field="choice")
-    motion = Motion.objects.select_for_update().get(pk=motion.pk)
+    motion = Motion.objects.select_for_update(of=("self",)).get(pk=motion.pk)
     sender = by if getattr(by, "is_authenticated", False) else None
     if client_id and sender is not None:
         earlier = (
@@ -484,7 +484,7 @@ def action_add(*, resolution, by, title, owner_party, due_date=None) -> Action:
 @transaction.atomic
 def action_progress(*, action, by, note, status) -> ActionProgress:
     """Add a public progress note; the action takes the note's status."""
-    action = Action.objects.select_for_update().get(pk=action.pk)
+    action = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
     note = (note or "").strip()
     if not note:
         raise ServiceError(_("Write what has been done."), field="note")

@@ -66,7 +66,7 @@ def slot_add(*, meeting: Meeting, by: User, starts_at: datetime, ends_at: dateti
 @transaction.atomic
 def poll_answer(*, participant: Participant, answers: dict[int, str]) -> int:
     """Record a participant's yes / if need be / no per slot. Returns the number of answers saved."""
-    meeting = Meeting.objects.select_for_update().get(pk=participant.meeting_id)
+    meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=participant.meeting_id)
     if meeting.status != Meeting.Status.POLLING:
         raise ServiceError(_("The time poll is closed; the time has been fixed or the meeting called off."))
     slots = {slot.pk: slot for slot in meeting.slots.all()}

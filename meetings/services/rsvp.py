@@ -19,7 +19,9 @@ ANSWERS = (Participant.PartStat.ACCEPTED, Participant.PartStat.TENTATIVE, Partic
 def participant_rsvp(*, participant: Participant, partstat: str) -> Participant:
     if partstat not in ANSWERS:
         raise ServiceError(_("Answer accept, tentative or decline."))
-    locked = Participant.objects.select_for_update().select_related("meeting").get(pk=participant.pk)
+    locked = (
+        Participant.objects.select_for_update(of=("self",)).select_related("meeting").get(pk=participant.pk)
+    )
     if locked.meeting.status != Meeting.Status.SCHEDULED:
         if locked.meeting.status == Meeting.Status.CANCELLED:
             raise ServiceError(_("This meeting was cancelled."))

@@ -69,6 +69,8 @@ def spawn_daphne(*, log_dir: Path, mail_dir: Path, env: dict | None = None) -> A
         "DATABASE_URL": database_url_for_workers(),
         "TEST_MAIL_DIR": str(mail_dir),
         "PYTHONUNBUFFERED": "1",
+        # The live socket accepts the site's exact origin only: this worker's own address.
+        "SITE_URL": f"http://127.0.0.1:{port}",
         **(env or {}),
     }
     worker_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -49,8 +49,9 @@ def test_check_deploy_reports_no_issues():
         ({"SECRET_KEY": "insecure-dev-key-only-for-local-use"}, "Set SECRET_KEY"),
         ({"ALLOWED_HOSTS": "127.0.0.1,localhost"}, "Set ALLOWED_HOSTS"),
         ({"REDIS_URL": ""}, "Set REDIS_URL"),
+        ({"SITE_URL": "http://127.0.0.1:8000"}, "Set SITE_URL"),
     ],
-    ids=["no-secret", "dev-secret", "local-hosts", "no-redis"],
+    ids=["no-secret", "dev-secret", "local-hosts", "no-redis", "local-site-url"],
 )
 def test_production_refuses_unsafe_defaults(change, complaint):
     result = manage("check", env={**PRODUCTION_ENV, **change})

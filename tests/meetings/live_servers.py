@@ -69,6 +69,9 @@ class Workers:
                 "CACHE_PREFIX": self.prefix,
                 "PYTHONPATH": str(BASE_DIR),
                 "LOG_LEVEL": "ERROR",
+                # The live socket accepts exact origins only: each worker's own address.
+                "SITE_URL": self.origin(0),
+                "CSRF_TRUSTED_ORIGINS": ",".join(self.origin(i) for i in range(len(self.ports))),
             }
         )
         env.update(self.extra_env)

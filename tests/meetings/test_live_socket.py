@@ -80,6 +80,58 @@ async def test_wrong_origin_is_refused(meeting, secretary):
     await communicator.disconnect()
 
 
+@pytest.mark.parametrize(
+    "origin", ["SITE_URL", b"http://testserver", b"http://testserver:80", b"HTTP://TestServer"]
+)
+async def test_the_sites_own_origin_is_accepted(meeting, secretary, origin, settings):
+    """SITE_URL (by default http://127.0.0.1:8000) and the test client's host."""
+    if origin == "SITE_URL":
+        origin = settings.SITE_URL.encode()
+    communicator = await open_socket(meeting, secretary, origin=origin)
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        b"http://127.0.0.1:8001",  # same host, another port
+        b"http://127.0.0.1",
+        b"https://127.0.0.1:8000",  # same host and port, another scheme
+        b"https://testserver",
+        b"http://testserver:8080",
+        b"ws://testserver",
+        b"null",
+        b"http://testserver.evil.example",
+        b"http://evil.example/?http://testserver",
+        None,  # no Origin header at all
+    ],
+)
+async def test_any_other_origin_is_refused(meeting, secretary, origin):
+    headers = [(b"origin", origin)] if origin is not None else []
+    key = await database_sync_to_async(session_cookie)(secretary)
+    headers.append((b"cookie", f"sessionid={key}".encode()))
+    communicator = WebsocketCommunicator(application, f"/ws/meetings/{meeting.pk}/live/", headers=headers)
+    connected, _code = await communicator.connect()
+    assert connected is False
+    await communicator.disconnect()
+
+
+def test_allowed_origins_are_exact_and_come_from_site_url_and_csrf_trusted_origins():
+    from cms.origins import exact_origins
+
+    assert exact_origins(
+        [
+            "https://yishiting.example.org/",
+            "https://yishiting.example.org",
+            "https://*.example.org",
+            "http://10.0.0.5:8080",
+            "example.org",
+        ]
+    ) == ["https://yishiting.example.org:443", "http://10.0.0.5:8080"]
+
+
 async def test_outsider_is_refused_and_member_admitted_on_a_members_meeting(community):
     meeting = await database_sync_to_async(make_meeting)(community, visibility=Meeting.Visibility.MEMBERS)
     outsider = await database_sync_to_async(UserFactory)()
@@ -493,3 +545,152 @@ async def test_an_owner_not_linked_is_refused_over_the_socket(meeting, people):
     assert reply["type"] == "error" and reply["code"] == "forbidden"
     assert not await database_sync_to_async(Ballot.objects.filter(motion_id=motion_id).exists)()
     await phone.disconnect()
+# --- The socket stays up and costs what it should ---------------------------------------------
+
+
+def relay_of(meeting):
+    from meetings import live
+
+    return next((r for key, r in live._relays.items() if key[1] == meeting.pk), None)
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        "[" * 5000 + "]" * 5000,  # under the size limit, deeper than the JSON parser's recursion
+        '{"type": "ping", "x": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"type": "entry.add", "client_id": "d", "text": ' + '{"a":' * 2500 + "1" + "}" * 2500 + "}",
+        "[" * 100_000 + "]" * 100_000,  # the size limit answers this one
+    ],
+    ids=["array", "inside-ping", "inside-write", "huge"],
+)
+async def test_a_deeply_nested_frame_gets_an_error_and_the_socket_stays_usable(meeting, secretary, frame):
+    communicator = await open_socket(meeting, secretary)
+    await hello(communicator)
+    await communicator.send_to(text_data=frame)
+    reply = await communicator.receive_json_from()
+    assert reply["type"] == "error" and reply["code"] in {"bad_json", "too_large"}
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    assert len(relay_of(meeting).members) == 1
+    await communicator.disconnect()
+
+
+async def test_a_handler_that_fails_answers_an_error_and_the_socket_stays_usable(
+    meeting, secretary, monkeypatch
+):
+    failures = []
+
+    async def broken_ping(self, message):
+        if not failures:
+            failures.append(True)
+            raise RuntimeError("database went away")
+        await self.send_json({"type": "pong"})
+
+    monkeypatch.setattr(consumers.LiveMeetingConsumer, "on_ping", broken_ping)
+    communicator = await open_socket(meeting, secretary)
+    await communicator.send_json_to({"type": "ping"})
+    reply = await communicator.receive_json_from()
+    assert reply["type"] == "error" and reply["code"] == "server_error"
+    await communicator.send_json_to({"type": "ping"})
+    assert await communicator.receive_json_from() == {"type": "pong"}
+    await communicator.disconnect()
+
+
+async def test_a_consumer_that_dies_leaves_its_relay(meeting, monkeypatch):
+    survivor = await open_socket(meeting)
+    await hello(survivor)
+    doomed = await open_socket(meeting)
+    relay = relay_of(meeting)
+    assert len(relay.members) == 2
+
+    async def crash(self, text_data=None, bytes_data=None):
+        raise RuntimeError("a bug outside the handlers")
+
+    monkeypatch.setattr(consumers.LiveMeetingConsumer, "receive", crash)
+    await doomed.send_json_to({"type": "ping"})
+    with pytest.raises(RuntimeError):
+        await doomed.receive_output(timeout=3)
+    assert len(relay.members) == 1 and relay_of(meeting) is relay
+    await survivor.disconnect()
+    assert relay_of(meeting) is None
+
+
+async def test_a_relay_that_fails_to_start_does_not_hang_later_viewers(meeting, monkeypatch):
+    from meetings import live
+
+    real_start = live.Relay.start
+    failures = []
+
+    async def failing_once(self):
+        if not failures:
+            failures.append(True)
+            await asyncio.sleep(0.5)  # long enough for a second viewer to wait on the same start
+            raise ConnectionError("channel layer unreachable")
+        await real_start(self)
+
+    monkeypatch.setattr(live.Relay, "start", failing_once)
+
+    async def attempt():
+        communicator = WebsocketCommunicator(
+            application, f"/ws/meetings/{meeting.pk}/live/", headers=[(b"origin", b"http://testserver")]
+        )
+        connected, code = await communicator.connect(timeout=3)
+        return communicator, connected, code
+
+    first_attempt = asyncio.ensure_future(attempt())
+    while relay_of(meeting) is None:  # the first viewer is starting the relay...
+        await asyncio.sleep(0.01)
+    second = await asyncio.wait_for(attempt(), timeout=5)  # ...and the second waits on that start
+    first = await asyncio.wait_for(first_attempt, timeout=5)
+    assert [first[1:], second[1:]] == [(False, 1011), (False, 1011)]  # both told, neither left waiting
+    assert relay_of(meeting) is None
+    later, connected, _code = await asyncio.wait_for(attempt(), timeout=5)
+    assert connected
+    events, reply = await hello(later)
+    assert reply == {"type": "hello", "last_seq": 0}
+    assert len(relay_of(meeting).members) == 1
+    for communicator, *_ in (first, second):
+        await communicator.disconnect()
+    await later.disconnect()
+
+
+def store_history(meeting, n):
+    from django.db import transaction
+
+    from meetings import live
+
+    with transaction.atomic():
+        live.lock(meeting)
+        for i in range(n):
+            live.record(meeting=meeting, kind="entry", payload={"text": f"第{i}条"})
+
+
+async def test_asking_for_the_whole_history_again_and_again_is_rate_limited(meeting):
+    history = 200
+    await database_sync_to_async(store_history)(meeting, history)
+    communicator = await open_socket(meeting)  # anonymous, on a public meeting
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    hellos = 0
+    while loop.time() - began < 3:  # hello {last_seq: 0}, 15 times a second
+        await communicator.send_json_to({"type": "hello", "last_seq": 0})
+        hellos += 1
+        await asyncio.sleep(1 / 15)
+    events = errors = 0
+    while not await communicator.receive_nothing(timeout=0.5):
+        message = await communicator.receive_json_from()
+        events += message["type"] == "event"
+        errors += message.get("code") == "rate_limited"
+    elapsed = loop.time() - began
+    assert hellos >= 40 and errors >= 1
+    # What the bucket allows: each accepted hello costs 1 + history / REPLAY_EVENTS_PER_TOKEN tokens.
+    cost = 1 + history / consumers.REPLAY_EVENTS_PER_TOKEN
+    affordable = (consumers.RATE_BURST + consumers.RATE_PER_SECOND * elapsed) / cost + 1
+    assert events <= history * affordable
+    assert events <= hellos * history / 5  # not one full history per hello
+    # Once the bucket has refilled, the client is served again.
+    await asyncio.sleep(cost / consumers.RATE_PER_SECOND + 0.2)
+    replayed, reply = await hello(communicator)
+    assert len(replayed) == history and reply["last_seq"] == history
+    await communicator.disconnect()

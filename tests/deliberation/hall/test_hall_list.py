@@ -61,7 +61,9 @@ def test_same_number_of_queries_for_20_and_2000(client, community, categories, u
     assert small == large
 
 
-def test_filters_search_sort_and_pages(client, community, categories, users_by_role, submit):
+def test_filters_search_sort_and_pages(
+    client, community, categories, users_by_role, submit, django_capture_on_commit_callbacks
+):
     repair, other = categories["设施维修"], categories["其他"]
     resident = users_by_role["resident"]
     bulk(community, repair, resident, 25)
@@ -79,7 +81,8 @@ def test_filters_search_sort_and_pages(client, community, categories, users_by_r
     assert list(client.get(f"{hall}?status=accepted").context["page_obj"]) == [lift]
     assert list(client.get(f"{hall}?q=电梯").context["page_obj"]) == [lift]
     assert list(client.get(f"{hall}?q=停运").context["page_obj"]) == [lift]  # inside the description
-    intercom = submit(title="门禁", description="the intercom at gate 2 is broken", category=other)
+    with django_capture_on_commit_callbacks(execute=True):  # indexed once the request is committed
+        intercom = submit(title="门禁", description="the intercom at gate 2 is broken", category=other)
     assert list(client.get(f"{hall}?q=broken+intercom").context["page_obj"]) == [intercom]  # Wagtail search
     assert list(client.get(f"{hall}?q={lift.tracking_number}").context["page_obj"]) == [lift]
     assert client.get(f"{hall}?sort=supported").context["page_obj"][0] == lift
