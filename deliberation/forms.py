@@ -2,13 +2,15 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from cms.fields import ModelIdChoiceField, SingleLineField
+
 from .models import COMMUNITY_ROLES, Household, Tenure
 
 
 class SignupForm(forms.Form):
     """Extra fields on allauth's sign-up form."""
 
-    display_name = forms.CharField(
+    display_name = SingleLineField(
         label=_("Your name"), max_length=60, help_text=_("Shown to community workers, not publicly.")
     )
 
@@ -18,9 +20,9 @@ class SignupForm(forms.Form):
 
 
 class JoinCommunityForm(forms.Form):
-    building = forms.CharField(label=_("Building"), max_length=40)
-    unit = forms.CharField(label=_("Unit"), max_length=20)
-    room = forms.CharField(label=_("Room"), max_length=20)
+    building = SingleLineField(label=_("Building"), max_length=40)
+    unit = SingleLineField(label=_("Unit"), max_length=20)
+    room = SingleLineField(label=_("Room"), max_length=20)
     tenure = forms.ChoiceField(label=_("I am"), choices=Tenure.choices, widget=forms.RadioSelect)
 
     def __init__(self, *args, community=None, **kwargs):
@@ -34,7 +36,7 @@ class JoinCommunityForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    household = forms.ModelChoiceField(
+    household = ModelIdChoiceField(
         label=_("Household on the roster"), queryset=Household.objects.none(), required=False
     )
 
@@ -47,7 +49,7 @@ class ApproveForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput)
+    reason = SingleLineField(label=_("Reason"), max_length=300, widget=forms.TextInput)
 
 
 class RoleForm(forms.Form):
@@ -69,8 +71,6 @@ class RosterUploadForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Your name"), max_length=60)
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    display_name = SingleLineField(label=_("Your name"), max_length=60)
+    phone = SingleLineField(label=_("Phone"), max_length=30, required=False)
     language = forms.ChoiceField(label=_("Language for mail"), choices=settings.LANGUAGES)
-
-

@@ -5,5 +5,5 @@ from django.urls import path
 from . import consumers
 
 websocket_urlpatterns = [
-    path("ws/meetings/<int:meeting_id>/live/", consumers.LiveMeetingConsumer.as_asgi()),
+    path("ws/meetings/<id:meeting_id>/live/", consumers.LiveMeetingConsumer.as_asgi()),
 ]

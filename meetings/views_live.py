@@ -216,14 +216,17 @@ def live_agenda_next(request, meeting_id):
 @permission_required("meetings.keep_minutes", get_meeting)
 def live_check_in(request, meeting_id):
     meeting = request.permission_object
-    participant = get_object_or_404(meeting.participants, pk=request.POST.get("participant") or 0)
-    _run(
-        request,
-        minutes_services.attendance_check_in,
-        meeting=meeting,
-        participant=participant,
-        by=request.user,
-    )
+    form = forms.CheckInForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        messages.error(request, form.errors["participant"][0])
+    else:
+        _run(
+            request,
+            minutes_services.attendance_check_in,
+            meeting=meeting,
+            participant=form.cleaned_data["participant"],
+            by=request.user,
+        )
     return _back(meeting, "#attendance")
 
 
