@@ -16,9 +16,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .converters import is_id
-
-LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-
+from .text import LINE_BREAKS
 
 
 class ModelIdChoiceField(forms.ModelChoiceField):
