@@ -49,7 +49,12 @@ class ApproveForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = SingleLineField(label=_("Reason"), max_length=300, widget=forms.TextInput)
+    reason = SingleLineField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.TextInput,
+        error_messages={"required": _("Give a reason: the person is told why.")},
+    )
 
 
 class RoleForm(forms.Form):

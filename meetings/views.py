@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.models import CommunityPage
 from deliberation.models import User, new_feed_token
-from deliberation.permissions import permission_required
+from deliberation.permissions import permission_required, require_reachable
 from deliberation.services.notifications import absolute_url
+from deliberation.views import community_from_url
 
 from . import ical, mail
 from .forms import (
@@ -39,12 +39,10 @@ from .templatetags.meetings_tags import webcal
 CALENDAR = "text/calendar; charset=utf-8"
 
 
-def community_from_url(request, community_id, **_kwargs):
-    return get_object_or_404(CommunityPage.objects.live().specific(), pk=community_id)
-
-
 def meeting_from_url(request, meeting_id, **_kwargs):
-    return get_object_or_404(Meeting.objects.select_related("community", "convener"), pk=meeting_id)
+    return require_reachable(
+        request.user, get_object_or_404(Meeting.objects.select_related("community", "convener"), pk=meeting_id)
+    )
 
 
 def viewable(view):
