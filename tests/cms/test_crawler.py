@@ -29,6 +29,7 @@ from wagtail.models import Page
 from cms.models import CommunityPage, StreetOfficePage
 from deliberation.management.commands.seed_demo import ACCOUNTS
 from deliberation.models import Membership, Notification, Request, User
+from deliberation.services.memberships import membership_request
 from meetings import demo as meetings_demo
 from meetings import demo_live
 from meetings.models import Meeting
@@ -147,7 +148,12 @@ def real_values(demo) -> list[dict[str, str]]:
     common = {
         "community_id": str(community.pk),
         "street_id": str(demo["street"].pk),
-        "membership_id": str(Membership.objects.filter(community=community).order_by("pk").first().pk),
+        "membership_id": str(
+            Membership.objects.filter(community=community, status=Membership.Status.PENDING)
+            .order_by("pk")
+            .first()
+            .pk
+        ),
         "notification_id": str(Notification.objects.order_by("pk").first().pk),
         "ref": Request.objects.filter(community=community).order_by("pk").first().tracking_number,
         "resolution_id": "",
@@ -238,9 +244,21 @@ def test_no_url_and_no_form_answers_5xx_to_anyone(demo):
     started = time.monotonic()
     print(f"crawler: demo seeded in {started - demo['seeded_in']:.1f} s")
     patterns = list(leaf_patterns())
-    sets = real_values(demo)
     page_urls = [page.url for page in Page.objects.live().specific() if page.url]
     outsider = User.objects.create_user(username="outsider@demo.cn", email="outsider@demo.cn", password="x")
+    # A pending request to join, so the approve and reject forms have something to decide.
+    applicant = User.objects.create_user(
+        username="applicant@demo.cn", email="applicant@demo.cn", password="x"
+    )
+    membership_request(
+        user=applicant,
+        community=demo["community"],
+        building="1号楼",
+        unit="1单元",
+        room="101",
+        tenure="owner",
+    )
+    sets = real_values(demo)
     people = {"anonymous": None, "outsider": outsider}
     people.update({email: User.objects.get(email=email) for email, *_rest in ACCOUNTS})
     secretary = Meeting.objects.get(title=demo_live.LIVE_TITLE).participants.get(role="secretary").user
