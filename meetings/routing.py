@@ -2,6 +2,8 @@
 
 from django.urls import path
 
+import cms.converters  # noqa: F401  (registers <id:...>)
+
 from . import consumers
 
 websocket_urlpatterns = [
