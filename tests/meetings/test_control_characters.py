@@ -18,7 +18,8 @@ from .convening_fixtures import add_four_parties, in_english, soon
 
 pytestmark = pytest.mark.django_db
 
-BROKEN_TITLE = "四方会议\r\n第二行\x0b\x00"
+# No NUL: PostgreSQL cannot store it, so no old data holds one.
+BROKEN_TITLE = "四方会议\r\n第二行\x0b\x07"
 BROKEN_PLACE = "三楼\n会议室"
 
 
@@ -116,12 +117,12 @@ def test_invitation_of_a_meeting_with_a_stored_line_break_invites_everyone(
 def test_ics_of_a_meeting_with_stored_control_characters_is_valid(client, scheduled, convener):
     meeting = _store_broken(scheduled)
     participant = meeting.participants.filter(user__isnull=False).first()
-    participant.name = "张\n建国\x00"
+    participant.name = "张\n建国\x1b"
     participant.save(update_fields=["name"])
     response = client.get(f"/meetings/{meeting.pk}/meeting.ics")
     assert response.status_code == 200
     body = response.content
-    assert b"\x00" not in body and b"\x0b" not in body
+    assert b"\x07" not in body and b"\x0b" not in body and b"\x1b" not in body
     assert all(line.endswith(b"\r") or not line for line in body.split(b"\n"))
     event = Calendar.from_ical(body).walk("VEVENT")[0]
     assert str(event["SUMMARY"]) == "四方会议 第二行"
