@@ -4,7 +4,8 @@
 through the same services the site uses, so the timelines and notices are real; afterwards its
 timestamps are moved into the past (the only place that rewrites times, and only for the demo)
 so the hall, the deadlines and the statistics look like a few weeks of use. Idempotent: a
-scenario whose title already exists in the community is skipped.
+scenario whose title already exists in the community is skipped, and a run that creates nothing
+changes nothing.
 """
 
 import datetime
@@ -260,8 +261,10 @@ def seed(ctx) -> None:
         )
         _backdate(r, 6, [0, 20, 60, 100])
 
-    for title, build in scenarios:
-        if title not in existing:
-            build(title)
-    # Reminders, urges, the automatic escalation and closing, as cron would have sent them.
-    deadlines_process(now=timezone.now())
+    missing = [(title, build) for title, build in scenarios if title not in existing]
+    for title, build in missing:
+        build(title)
+    if missing:
+        # Reminders, urges, the automatic escalation and closing, as cron would have sent them for
+        # the new requests. A second run leaves the requests as people left them.
+        deadlines_process(now=timezone.now())

@@ -2,6 +2,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from cms.converters import is_id
+from cms.fields import ModelIdChoiceField, SingleLineField
+
 from .models import COMMUNITY_ROLES, Household, Membership, Owner, Tenure
 
 #: The approval form's answer "this person is none of the household's owners".
@@ -11,7 +14,7 @@ NOT_AN_OWNER = "none"
 class SignupForm(forms.Form):
     """Extra fields on allauth's sign-up form."""
 
-    display_name = forms.CharField(
+    display_name = SingleLineField(
         label=_("Your name"), max_length=60, help_text=_("Shown to community workers, not publicly.")
     )
 
@@ -21,9 +24,9 @@ class SignupForm(forms.Form):
 
 
 class JoinCommunityForm(forms.Form):
-    building = forms.CharField(label=_("Building"), max_length=40)
-    unit = forms.CharField(label=_("Unit"), max_length=20)
-    room = forms.CharField(label=_("Room"), max_length=20)
+    building = SingleLineField(label=_("Building"), max_length=40)
+    unit = SingleLineField(label=_("Unit"), max_length=20)
+    room = SingleLineField(label=_("Room"), max_length=20)
     tenure = forms.ChoiceField(label=_("I am"), choices=Tenure.choices, widget=forms.RadioSelect)
 
     def __init__(self, *args, community=None, **kwargs):
@@ -37,10 +40,10 @@ class JoinCommunityForm(forms.Form):
 
 
 class ApproveForm(forms.Form):
-    household = forms.ModelChoiceField(
+    household = ModelIdChoiceField(
         label=_("Household on the roster"), queryset=Household.objects.none(), required=False
     )
-    owner = forms.CharField(label=_("Which owner is this person"), required=False)
+    owner = SingleLineField(label=_("Which owner is this person"), required=False, max_length=20)
 
     def __init__(self, *args, community=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,7 +60,7 @@ class ApproveForm(forms.Form):
             return {"owner": None, "not_an_owner": value == NOT_AN_OWNER}
         owner = (
             Owner.objects.filter(pk=int(value), household__building__community=self.community).first()
-            if value.isdigit()
+            if is_id(value)
             else None
         )
         if owner is None:
@@ -68,8 +71,8 @@ class ApproveForm(forms.Form):
 class OwnerLinkForm(forms.Form):
     """A worker links a verified member to a roster owner of the same community."""
 
-    membership = forms.ModelChoiceField(label=_("Member"), queryset=Membership.objects.none())
-    owner = forms.ModelChoiceField(label=_("Owner on the roster"), queryset=Owner.objects.none())
+    membership = ModelIdChoiceField(label=_("Member"), queryset=Membership.objects.none())
+    owner = ModelIdChoiceField(label=_("Owner on the roster"), queryset=Owner.objects.none())
 
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +81,12 @@ class OwnerLinkForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.TextInput)
+    reason = SingleLineField(
+        label=_("Reason"),
+        max_length=300,
+        widget=forms.TextInput,
+        error_messages={"required": _("Give a reason: the person is told why.")},
+    )
 
 
 class RoleForm(forms.Form):
@@ -100,8 +108,6 @@ class RosterUploadForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label=_("Your name"), max_length=60)
-    phone = forms.CharField(label=_("Phone"), max_length=30, required=False)
+    display_name = SingleLineField(label=_("Your name"), max_length=60)
+    phone = SingleLineField(label=_("Phone"), max_length=30, required=False)
     language = forms.ChoiceField(label=_("Language for mail"), choices=settings.LANGUAGES)
-
-

@@ -5,6 +5,8 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cms.fields import ModelIdChoiceField, MultiLineField, SingleLineField
+
 from .models import Category, Channel, Request, ResponsibleParty
 from .services.requests import MAX_PHOTOS
 
@@ -36,14 +38,14 @@ class PhotosField(forms.FileField):
 
 
 class RequestForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=Request._meta.get_field("title").max_length)
-    description = forms.CharField(
+    title = SingleLineField(label=_("Title"), max_length=Request._meta.get_field("title").max_length)
+    description = MultiLineField(
         label=_("Description"),
         max_length=Request._meta.get_field("description").max_length,
         widget=forms.Textarea(attrs={"rows": 5}),
     )
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), empty_label=None)
-    location = forms.CharField(
+    category = ModelIdChoiceField(label=_("Category"), queryset=Category.objects.all(), empty_label=None)
+    location = SingleLineField(
         label=_("Where in the community"),
         max_length=100,
         required=False,
@@ -67,16 +69,16 @@ class OfflineRequestForm(RequestForm):
     channel = forms.ChoiceField(
         label=_("How it reached us"), choices=[c for c in Channel.choices if c[0] != Channel.ONLINE]
     )
-    intake_place = forms.CharField(label=_("Place of intake"), max_length=100, required=False)
-    requester_name = forms.CharField(label=_("Requester's name"), max_length=60)
-    requester_phone = forms.CharField(
+    intake_place = SingleLineField(label=_("Place of intake"), max_length=100, required=False)
+    requester_name = SingleLineField(label=_("Requester's name"), max_length=60)
+    requester_phone = SingleLineField(
         label=_("Requester's phone"), max_length=30, required=False, help_text=_("Seen by staff only.")
     )
     field_order = ["channel", "intake_place", "requester_name", "requester_phone"]
 
 
 class AcceptForm(forms.Form):
-    category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
+    category = ModelIdChoiceField(label=_("Category"), queryset=Category.objects.all(), required=False)
     party = forms.ChoiceField(
         label=_("Responsible party"),
         choices=[("", _("The category's default"))] + list(ResponsibleParty.choices),
@@ -88,22 +90,22 @@ class AcceptForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=_("Empty: the category's time limit."),
     )
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = SingleLineField(label=_("Note"), max_length=300, required=False)
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=300)
+    reason = SingleLineField(label=_("Reason"), max_length=300)
 
 
 class RespondForm(forms.Form):
-    body = forms.CharField(
+    body = MultiLineField(
         label=_("Official response"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
     photos = PhotosField()
 
 
 class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+    note = SingleLineField(label=_("Note"), max_length=300, required=False)
 
 
 class EvaluateForm(forms.Form):
@@ -113,7 +115,7 @@ class EvaluateForm(forms.Form):
         choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
+    comment = MultiLineField(
         label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
@@ -128,11 +130,11 @@ class HallFilterForm(forms.Form):
         ("supported", _("Most supported")),
         ("due", _("Due soonest")),
     ]
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = SingleLineField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("All"))] + list(Request.Status.choices)
     )
-    category = forms.ModelChoiceField(
+    category = ModelIdChoiceField(
         label=_("Category"), required=False, queryset=Category.objects.all(), empty_label=_("All")
     )
     flag = forms.ChoiceField(

@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 
@@ -31,3 +32,11 @@ def permission_required(perm: str, get_object, message=None):
         return wrapped
 
     return decorator
+
+
+def require_reachable(user, obj):
+    """``obj`` (a community, or anything of one) or a 404: an unpublished community's pages do not
+    exist for the public, only for its workers and site admins (``deliberation.reach_community``)."""
+    if not user.has_perm("deliberation.reach_community", obj):
+        raise Http404(_("No such page."))
+    return obj

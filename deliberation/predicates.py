@@ -34,6 +34,13 @@ def _approved_role(user, community):
 
 
 @rules.predicate
+def is_published_community(user, obj):
+    """The community's page is live in Wagtail (an unpublished one is still being set up)."""
+    community = community_of(obj)
+    return community is not None and community.live
+
+
+@rules.predicate
 def is_verified_member(user, obj):
     return _approved_role(user, community_of(obj)) is not None
 

@@ -7,9 +7,14 @@ from .predicates import (
     has_no_membership,
     is_authenticated,
     is_community_worker,
+    is_published_community,
     is_site_admin,
     is_street_officer_for,
 )
+
+# Reaching anything of a community (hall, requests, meetings, resolutions): everyone once its page
+# is published; before that only its workers and site admins, who are setting it up.
+rules.add_perm("deliberation.reach_community", is_published_community | is_community_worker | is_site_admin)
 
 # Joining a community: any signed-in person without a pending or approved membership there.
 rules.add_perm("deliberation.request_membership", is_authenticated & has_no_membership)

@@ -7,6 +7,8 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 
+from cms.converters import is_id
+
 from .models import Request, RequestPhoto, Response
 
 SORTS = {
@@ -81,7 +83,7 @@ def request_for_detail(*, ref: str):
         "events__by",
     )
     ref = str(ref)
-    if ref.isdigit():
+    if is_id(ref):
         return qs.filter(pk=int(ref)).first()
     return qs.filter(tracking_number=ref.upper()).first()
 

@@ -23,7 +23,7 @@ from .forms import (
     RosterUploadForm,
 )
 from .models import Household, Membership, Notification, Owner, RoleEvent
-from .permissions import permission_required
+from .permissions import permission_required, require_reachable
 from .services import ServiceError
 from .services.memberships import (
     membership_approve,
@@ -41,12 +41,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def community_from_url(request, community_id, **_kwargs):
-    return get_object_or_404(CommunityPage.objects.live().specific(), pk=community_id)
+    """Every ``/communities/<id>/...`` page loads its community here (unpublished: 404 but to its
+    workers)."""
+    return require_reachable(request.user, get_object_or_404(CommunityPage, pk=community_id))
 
 
 def membership_from_url(request, community_id, membership_id, **_kwargs):
-    return get_object_or_404(
-        Membership.objects.select_related("community", "user"), pk=membership_id, community_id=community_id
+    return require_reachable(
+        request.user,
+        get_object_or_404(
+            Membership.objects.select_related("community", "user"), pk=membership_id, community_id=community_id
+        ),
     )
 
 
@@ -177,8 +182,9 @@ def membership_decide(request, community_id, membership_id, action):
             messages.success(request, _("%(name)s is verified.") % {"name": membership.user})
         else:
             form = RejectForm(request.POST)
-            reason = form.data.get("reason", "")
-            membership_reject(membership=membership, by=request.user, reason=reason)
+            if not form.is_valid():
+                raise ServiceError("; ".join(form.errors["reason"]))
+            membership_reject(membership=membership, by=request.user, reason=form.cleaned_data["reason"])
             messages.success(request, _("The request of %(name)s was rejected.") % {"name": membership.user})
     except ServiceError as error:
         messages.error(request, error.message)

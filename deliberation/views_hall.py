@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from . import hall_forms as forms
 from .models import Request
-from .permissions import permission_required, require_perm
+from .permissions import permission_required, require_perm, require_reachable
 from .selectors import request_for_detail, request_list, work_queue
 from .services import AlreadySubmitted, ServiceError
 from .services import requests as services
@@ -139,11 +139,11 @@ def request_record(request, community_id):
     )
 
 
-def _request_or_404(ref) -> Request:
+def _request_or_404(request, ref) -> Request:
     found = request_for_detail(ref=ref)
     if found is None:
         raise Http404(_("No such request."))
-    return found
+    return require_reachable(request.user, found)
 
 
 @dataclass(frozen=True)
@@ -285,7 +285,7 @@ def _detail_context(request, obj: Request, bound: dict | None = None) -> dict:
 
 
 def request_detail(request, ref):
-    obj = _request_or_404(ref)
+    obj = _request_or_404(request, ref)
     return render(request, "deliberation/request_detail.html", _detail_context(request, obj))
 
 
@@ -295,7 +295,7 @@ def request_action(request, ref, action):
         raise Http404
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    obj = _request_or_404(ref)
+    obj = _request_or_404(request, ref)
     spec = ACTIONS[action]
     require_perm(request.user, spec.perm, obj, message=str(spec.denied))
     form = spec.form(request.POST, request.FILES, prefix=action)
@@ -307,7 +307,7 @@ def request_action(request, ref, action):
         else:
             messages.success(request, str(DONE[action]))
             return redirect(obj.get_absolute_url())
-    obj = _request_or_404(ref)
+    obj = _request_or_404(request, ref)
     return render(
         request,
         "deliberation/request_detail.html",
@@ -320,7 +320,7 @@ def request_action(request, ref, action):
 def request_support(request, ref, action):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    obj = _request_or_404(ref)
+    obj = _request_or_404(request, ref)
     require_perm(
         request.user,
         "deliberation.support_request",

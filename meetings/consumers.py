@@ -25,9 +25,12 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.converters import is_id
+from cms.fields import clean_text
 from deliberation.services import ServiceError
 
 from . import live
@@ -508,7 +511,7 @@ def _int(value, name):
         number = int(value)
     except ValueError:
         raise Refused("bad_message", _("%(field)s must be a number.") % {"field": name}) from None
-    if number < 0:
+    if not is_id(number):  # negative, or more digits than any key (an overflow in the database)
         raise Refused("bad_message", _("%(field)s must be a number.") % {"field": name})
     return number
 
@@ -518,4 +521,7 @@ def _str(value):
         return ""
     if not isinstance(value, str):
         raise Refused("bad_message", _("Expected text."))
-    return value
+    try:
+        return clean_text(value, multiline=True)  # the forms' rule: line breaks, no control characters
+    except ValidationError as error:
+        raise Refused("bad_message", error.messages[0]) from None

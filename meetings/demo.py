@@ -2,7 +2,7 @@
 
 Xingfu gets a scheduled four-party meeting with all four parties (the property company's project
 manager only by email) and its agenda, and a second meeting whose time poll is open. Idempotent:
-meetings are found by community and title, participants and agenda items by their natural keys.
+meetings are found by community and title; one that exists is never touched again.
 Everything goes through the services, so the invitations and the poll are mailed through the
 configured backend (the console in development) when the demo is first loaded.
 """
@@ -73,10 +73,11 @@ def _agenda(meeting, ctx):
 
 
 def seed(ctx) -> None:
+    """Create the demo meetings that are missing. A meeting that exists is left as people left it
+    (started, closed, cancelled, participants removed): ``make run`` seeds on every start."""
     community = ctx.communities["xingfu"]
     worker = ctx.users["worker"]
-    scheduled = Meeting.objects.filter(community=community, title=SCHEDULED_TITLE).first()
-    if scheduled is None:
+    if not Meeting.objects.filter(community=community, title=SCHEDULED_TITLE).exists():
         starts, ends = _at(days=10, hour=19)
         scheduled = convening.meeting_create(
             community=community,
@@ -87,18 +88,15 @@ def seed(ctx) -> None:
             ends_at=ends,
             description="业委会、物业、居民代表和社区共同商议居民议事厅中附议较多的诉求。",
         )
-    _participants(scheduled, ctx)
-    _agenda(scheduled, ctx)
-    if scheduled.status == Meeting.Status.DRAFT:
+        _participants(scheduled, ctx)
+        _agenda(scheduled, ctx)
         convening.meeting_schedule(meeting=scheduled, by=worker)
 
-    polling = Meeting.objects.filter(community=community, title=POLLING_TITLE).first()
-    if polling is None:
+    if not Meeting.objects.filter(community=community, title=POLLING_TITLE).exists():
         polling = convening.meeting_create(
             community=community, by=worker, title=POLLING_TITLE, place="幸福社区党群服务中心"
         )
-    _participants(polling, ctx)
-    if polling.status == Meeting.Status.DRAFT:
+        _participants(polling, ctx)
         polls.poll_open(meeting=polling, by=worker, slots=[_at(20, 19), _at(22, 15), _at(24, 19)])
 
     from . import demo_live  # a finished meeting with verified minutes, and one in progress

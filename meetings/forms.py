@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from cms.fields import ModelIdChoiceField, ModelIdMultipleChoiceField, MultiLineField, SingleLineField
 from deliberation.models import Membership, User
 
 from .models import Meeting, ParticipantRole, Party, SlotAnswer
@@ -24,14 +25,14 @@ def datetime_field(label, required=False):
 
 
 class MeetingForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = SingleLineField(label=_("Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=Meeting.Kind.choices)
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    place = SingleLineField(label=_("Place"), max_length=200, required=False)
     online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
     starts_at = datetime_field(_("Starts at"))
     ends_at = datetime_field(_("Ends at"))
     visibility = forms.ChoiceField(label=_("Who can see it"), choices=Meeting.Visibility.choices)
-    description = forms.CharField(
+    description = MultiLineField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
 
@@ -42,13 +43,13 @@ class MeetingForm(forms.Form):
 
 
 class ParticipantForm(forms.Form):
-    member = forms.ModelChoiceField(
+    member = ModelIdChoiceField(
         label=_("Person with an account"),
         queryset=User.objects.none(),
         required=False,
         help_text=_("Or leave empty and give a name and email for someone without an account."),
     )
-    name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    name = SingleLineField(label=_("Name"), max_length=60, required=False)
     email = forms.EmailField(label=_("Email"), required=False)
     language = forms.ChoiceField(
         label=_("Language of their mail"), choices=settings.LANGUAGES, required=False
@@ -72,8 +73,8 @@ class ParticipantForm(forms.Form):
 
 
 class AgendaItemForm(forms.Form):
-    title = forms.CharField(label=_("Agenda item"), max_length=200)
-    description = forms.CharField(
+    title = SingleLineField(label=_("Agenda item"), max_length=200)
+    description = MultiLineField(
         label=pgettext_lazy("agenda item", "Details"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -105,8 +106,36 @@ class PollOpenForm(forms.Form):
         return pairs
 
 
+class PollFixForm(forms.Form):
+    slot = ModelIdChoiceField(
+        label=_("Time"), queryset=None, error_messages={"invalid_choice": _("Choose one of the poll's times.")}
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slot"].queryset = meeting.slots.all()
+
+
+class AgendaFromRequestsForm(forms.Form):
+    request = ModelIdMultipleChoiceField(
+        label=_("Requests"),
+        queryset=None,
+        error_messages={
+            "required": _("Choose requests of this community."),
+            "invalid_choice": _("Choose requests of this community."),
+            "invalid_pk_value": _("Choose requests of this community."),
+        },
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        from deliberation.models import Request
+
+        super().__init__(*args, **kwargs)
+        self.fields["request"].queryset = Request.objects.for_community(meeting.community).order_by("pk")
+
+
 class CancelForm(forms.Form):
-    reason = forms.CharField(
+    reason = MultiLineField(
         label=_("Reason (sent to every participant)"),
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,

@@ -5,13 +5,15 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from cms.fields import ModelIdChoiceField, MultiLineField, SingleLineField
+
 from .models import Action, AgendaItem, Choice, MinuteEntry, Motion, Party
 
 
 class ClientIdMixin(forms.Form):
     """A hidden id generated when the form is rendered: submitting twice stores once."""
 
-    client_id = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
+    client_id = SingleLineField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("client_id", uuid.uuid4().hex)
@@ -23,7 +25,7 @@ class MinuteEntryForm(ClientIdMixin):
     party = forms.ChoiceField(
         label=_("Party (for a statement)"), choices=[("", "—"), *Party.choices], required=False
     )
-    text = forms.CharField(label=_("Entry"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = MultiLineField(label=_("Entry"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -36,8 +38,8 @@ class MotionForm(ClientIdMixin):
     """The motion names the agenda item it decides, preselected to the current one; "none" is a
     choice too. A post without the field is refused rather than read as "none"."""
 
-    text = forms.CharField(label=_("Motion"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
-    agenda_item = forms.ModelChoiceField(
+    text = MultiLineField(label=_("Motion"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    agenda_item = ModelIdChoiceField(
         label=_("Agenda item it decides"),
         queryset=AgendaItem.objects.none(),
         required=False,
@@ -72,7 +74,7 @@ class BallotForm(ClientIdMixin):
 class ProxyForm(ClientIdMixin):
     owner = forms.IntegerField(label=_("Owner"))
     choice = forms.ChoiceField(label=_("Vote"), choices=Choice.choices)
-    proxy_holder = forms.CharField(label=_("Proxy holder"), max_length=60)
+    proxy_holder = SingleLineField(label=_("Proxy holder"), max_length=60)
 
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,12 +83,26 @@ class ProxyForm(ClientIdMixin):
         )
 
 
+class CheckInForm(forms.Form):
+    """The secretary checks a participant in by id (the attendance list's buttons)."""
+
+    participant = ModelIdChoiceField(
+        label=_("Participant"),
+        queryset=None,
+        error_messages={"invalid_choice": _("Choose a participant of this meeting.")},
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participant"].queryset = meeting.participants.all()
+
+
 class CheckInCodeForm(ClientIdMixin):
-    code = forms.CharField(label=_("Check-in code"), max_length=12)
+    code = SingleLineField(label=_("Check-in code"), max_length=12)
 
 
 class ActionForm(forms.Form):
-    title = forms.CharField(label=_("Action"), max_length=200)
+    title = SingleLineField(label=_("Action"), max_length=200)
     owner_party = forms.ChoiceField(label=_("Responsible party"), choices=Party.choices)
     due_date = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -94,5 +110,5 @@ class ActionForm(forms.Form):
 
 
 class ProgressForm(forms.Form):
-    note = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}))
+    note = MultiLineField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}))
     status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)

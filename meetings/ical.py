@@ -9,7 +9,10 @@ Rules real calendars rely on:
 - times carry ``TZID=Asia/Shanghai`` and the calendar holds the matching VTIMEZONE;
 - an invitation or update is ``METHOD:REQUEST``; calling a meeting off is ``METHOD:CANCEL`` with
   ``STATUS:CANCELLED``; a feed is a published calendar without METHOD (RFC 5546 §1.4);
-- clients ignore URL, so the meeting's address is also written into DESCRIPTION.
+- clients ignore URL, so the meeting's address is also written into DESCRIPTION;
+- stored text may hold anything: one-line properties (SUMMARY, LOCATION, CN, the calendar's name)
+  go through ``one_line`` and DESCRIPTION through ``multi_line``, so a line break or a control
+  character can neither break the file nor make icalendar refuse it.
 """
 
 from collections.abc import Iterable
@@ -18,6 +21,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vCalAddress, vText
+
+from cms.text import multi_line, one_line
 
 PRODID = "-//Community Deliberation Hall//Meetings//ZH"
 TZID = "Asia/Shanghai"
@@ -64,7 +69,7 @@ def attendee_role(participant) -> str:
 def _cal_address(email: str, name: str, *, uri: str = "", **params) -> vCalAddress:
     """A mailto: address; without an e-mail (a public calendar) the name stands beside ``uri``."""
     address = vCalAddress(f"mailto:{email}" if email else uri)
-    address.params["CN"] = vText(name)
+    address.params["CN"] = vText(one_line(name))
     for key, value in params.items():
         address.params[key] = value
     return address
@@ -73,14 +78,14 @@ def _cal_address(email: str, name: str, *, uri: str = "", **params) -> vCalAddre
 def _description(meeting, agenda: Iterable, url: str, agenda_title: str, link_title: str) -> str:
     lines = []
     if meeting.description:
-        lines += [meeting.description.strip(), ""]
+        lines += [multi_line(meeting.description).strip(), ""]
     items = [item for item in agenda]
     if items:
         lines.append(agenda_title)
-        lines += [f"{number}. {item.title}" for number, item in enumerate(items, start=1)]
+        lines += [f"{number}. {one_line(item.title)}" for number, item in enumerate(items, start=1)]
         lines.append("")
     if meeting.online_url:
-        lines.append(meeting.online_url)
+        lines.append(one_line(meeting.online_url))
     lines.append(f"{link_title}: {url}")
     return "\n".join(lines)
 
@@ -100,11 +105,11 @@ def _event(
     event.add("uid", f"{meeting.uid}@meetings")
     event.add("dtstamp", dtstamp)
     event.add("sequence", meeting.sequence)
-    event.add("summary", meeting.title)
+    event.add("summary", one_line(meeting.title))
     event.add("dtstart", meeting.starts_at.astimezone(TZ))
     event.add("dtend", meeting.ends_at.astimezone(TZ))
     if meeting.location_text:
-        event.add("location", meeting.location_text)
+        event.add("location", one_line(meeting.location_text))
     event.add("description", _description(meeting, agenda, url, labels["agenda"], labels["link"]))
     event.add("url", url)
     event.add("status", "CANCELLED" if cancelled else EVENT_STATUS[meeting.status])
@@ -136,7 +141,7 @@ def _calendar(method: str | None, name: str | None = None) -> Calendar:
     if method:
         calendar.add("method", method)
     if name:
-        calendar.add("x-wr-calname", name)
+        calendar.add("x-wr-calname", one_line(name))
         calendar.add("x-wr-timezone", TZID)
     return calendar
 

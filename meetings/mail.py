@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.text import one_line
 from deliberation.models import Notification
 from deliberation.people import official_name
 from deliberation.services.notifications import absolute_url
@@ -133,10 +134,12 @@ class InvitationMessage(EmailMultiAlternatives):
 
 
 def subject_for(kind: str, meeting) -> str:
+    """One line, whatever the stored title or place holds: a line break in a header makes Django
+    refuse to send the mail."""
     values = {
-        "title": meeting.title,
+        "title": one_line(meeting.title),
         "when": format_when(meeting.starts_at, meeting.ends_at),
-        "place": meeting.location_text or _("place to be announced"),
+        "place": one_line(meeting.location_text) or _("place to be announced"),
     }
     if kind == INVITATION:
         return _("Invitation: %(title)s, %(when)s, %(place)s") % values

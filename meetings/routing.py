@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+import cms.converters  # noqa: F401  (registers <id:...>)
+
 from . import consumers
 
 websocket_urlpatterns = [
-    path("ws/meetings/<int:meeting_id>/live/", consumers.LiveMeetingConsumer.as_asgi()),
+    path("ws/meetings/<id:meeting_id>/live/", consumers.LiveMeetingConsumer.as_asgi()),
 ]

@@ -14,22 +14,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.models import CommunityPage
 from deliberation.models import User, new_feed_token
-from deliberation.permissions import permission_required
+from deliberation.permissions import permission_required, require_reachable
 from deliberation.services.notifications import absolute_url
+from deliberation.views import community_from_url
 
 from . import ical, mail
 from .forms import (
+    AgendaFromRequestsForm,
     AgendaItemForm,
     CancelForm,
     MeetingForm,
     ParticipantForm,
+    PollFixForm,
     PollOpenForm,
     ScheduleForm,
     parse_poll_answers,
 )
-from .models import AgendaItem, Meeting, Participant, Party, SlotAnswer, TimeSlot
+from .models import AgendaItem, Meeting, Participant, Party, SlotAnswer
 from .services import ServiceError, convening, polls, rsvp
 from .signing import LinkExpired, LinkInvalid, participant_from_token
 from .templatetags.meetings_tags import webcal
@@ -37,12 +39,10 @@ from .templatetags.meetings_tags import webcal
 CALENDAR = "text/calendar; charset=utf-8"
 
 
-def community_from_url(request, community_id, **_kwargs):
-    return get_object_or_404(CommunityPage.objects.live().specific(), pk=community_id)
-
-
 def meeting_from_url(request, meeting_id, **_kwargs):
-    return get_object_or_404(Meeting.objects.select_related("community", "convener"), pk=meeting_id)
+    return require_reachable(
+        request.user, get_object_or_404(Meeting.objects.select_related("community", "convener"), pk=meeting_id)
+    )
 
 
 def viewable(view):
@@ -268,16 +268,15 @@ def agenda_add(request, meeting_id):
 @permission_required("meetings.change_meeting", meeting_from_url)
 def agenda_from_requests(request, meeting_id):
     """Put the ticked requests on the agenda, one item each; they move to "on the agenda"."""
-    from deliberation.models import Request
-
     meeting = request.permission_object
-    ids = [int(value) for value in request.POST.getlist("request") if value.isdigit()]
-    chosen = list(Request.objects.for_community(meeting.community).filter(pk__in=ids).order_by("pk"))
-    if not chosen or len(chosen) != len(set(ids)):
-        messages.error(request, _("Choose requests of this community."))
+    form = AgendaFromRequestsForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        messages.error(request, form.errors["request"][0])
         return _detail(meeting)
     try:
-        convening.agenda_items_from_requests(meeting=meeting, by=request.user, requests=chosen)
+        convening.agenda_items_from_requests(
+            meeting=meeting, by=request.user, requests=list(form.cleaned_data["request"])
+        )
     except ServiceError as error:
         _error(request, error)
     else:
@@ -339,9 +338,12 @@ def poll_open(request, meeting_id):
 @permission_required("meetings.change_meeting", meeting_from_url)
 def poll_fix(request, meeting_id):
     meeting = request.permission_object
-    slot = get_object_or_404(TimeSlot, pk=request.POST.get("slot") or 0, meeting=meeting)
+    form = PollFixForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        messages.error(request, form.errors["slot"][0])
+        return _detail(meeting)
     try:
-        polls.poll_fix(meeting=meeting, slot=slot, by=request.user)
+        polls.poll_fix(meeting=meeting, slot=form.cleaned_data["slot"], by=request.user)
     except ServiceError as error:
         _error(request, error)
     else:

@@ -7,15 +7,16 @@ as the WebSocket consumer, so the page works without JavaScript.
 from functools import wraps
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.models import CommunityPage
 from deliberation.models import Owner
-from deliberation.permissions import permission_required
+from deliberation.permissions import permission_required, require_reachable
 from deliberation.services import ServiceError
+from deliberation.views import community_from_url
 
 from . import forms_live as forms
 from .models import Action, Meeting, MinuteEntry, Motion, Party, Resolution
@@ -26,19 +27,24 @@ from .voting import CHOICES
 
 
 def get_meeting(request, meeting_id, **kwargs):
-    return get_object_or_404(Meeting.objects.select_related("community"), pk=meeting_id)
+    return require_reachable(
+        request.user, get_object_or_404(Meeting.objects.select_related("community"), pk=meeting_id)
+    )
 
 
 def get_resolution(request, resolution_id, **kwargs):
-    return get_object_or_404(
-        Resolution.objects.select_related("meeting", "community", "motion"), pk=resolution_id
+    return require_reachable(
+        request.user,
+        get_object_or_404(Resolution.objects.select_related("meeting", "community", "motion"), pk=resolution_id),
     )
 
 
 def get_action_resolution(request, action_id, **kwargs):
-    action = get_object_or_404(Action.objects.select_related("resolution__meeting"), pk=action_id)
+    action = get_object_or_404(
+        Action.objects.select_related("resolution__meeting", "resolution__community"), pk=action_id
+    )
     request.action = action
-    return action.resolution
+    return require_reachable(request.user, action.resolution)
 
 
 def _not_public():
@@ -232,14 +238,17 @@ def live_agenda_next(request, meeting_id):
 @permission_required("meetings.keep_minutes", get_meeting)
 def live_check_in(request, meeting_id):
     meeting = request.permission_object
-    participant = get_object_or_404(meeting.participants, pk=request.POST.get("participant") or 0)
-    _run(
-        request,
-        minutes_services.attendance_check_in,
-        meeting=meeting,
-        participant=participant,
-        by=request.user,
-    )
+    form = forms.CheckInForm(request.POST, meeting=meeting)
+    if not form.is_valid():
+        messages.error(request, form.errors["participant"][0])
+    else:
+        _run(
+            request,
+            minutes_services.attendance_check_in,
+            meeting=meeting,
+            participant=form.cleaned_data["participant"],
+            by=request.user,
+        )
     return _back(meeting, "#attendance")
 
 
@@ -343,12 +352,19 @@ def meeting_resolutions(request, meeting_id):
     )
 
 
+RESOLUTIONS_PER_PAGE = 20
+
+
 def community_resolutions(request, community_id):
-    community = get_object_or_404(CommunityPage, pk=community_id)
+    """A community's resolutions, newest first, 20 a page; the same few queries for any number."""
+    community = community_from_url(request, community_id)
+    page = Paginator(resolutions_for(community, request.user), RESOLUTIONS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "meetings/resolution_list.html",
-        {"community": community, "resolutions": resolutions_for(community, request.user)},
+        {"community": community, "resolutions": page, "page_obj": page, "query": ""},
     )
 
 

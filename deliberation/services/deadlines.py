@@ -8,6 +8,7 @@ the site's time zone (Asia/Shanghai).
 """
 
 import datetime
+import logging
 from collections import Counter
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from .requests import _event, _requester, _tell, community_workers, request_esca
 
 Status = Request.Status
 Kind = RequestEvent.Kind
+
+logger = logging.getLogger(__name__)
 
 
 def remind_days_before() -> int:
@@ -105,8 +108,18 @@ def _auto_close(pk: int, cutoff: datetime.datetime) -> int:
     return 1
 
 
+def _one(counts: Counter, kind: str, step, pk: int, *args) -> None:
+    """Run one request's step. Each step is its own transaction, so a request that fails rolls
+    back alone (nothing marked done) and is logged; the others still get theirs."""
+    try:
+        counts[kind] += step(pk, *args)
+    except Exception:
+        logger.exception("Deadline step %s of request %s failed; it stays due for the next run.", kind, pk)
+        counts["failed"] += 1
+
+
 def deadlines_process(*, now: datetime.datetime | None = None) -> Counter:
-    """Send what is due at ``now``; return how many of each kind were sent."""
+    """Send what is due at ``now``; return how many of each kind were sent (and ``failed``)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     counts = Counter()
@@ -116,23 +129,25 @@ def deadlines_process(*, now: datetime.datetime | None = None) -> Counter:
     overdue = Request.objects.overdue(today)
 
     soon = today + datetime.timedelta(days=remind_days_before())
-    for pk in (
+    for pk in list(
         handling.filter(due_date__gte=today, due_date__lte=soon)
         .exclude(reminded_for=F("due_date"))
         .values_list("pk", flat=True)
     ):
-        counts["reminded"] += _remind(pk, today)
+        _one(counts, "reminded", _remind, pk, today)
 
-    for pk in overdue.exclude(urged_for=F("due_date")).values_list("pk", flat=True):
-        counts["urged"] += _urge(pk, today)
+    for pk in list(overdue.exclude(urged_for=F("due_date")).values_list("pk", flat=True)):
+        _one(counts, "urged", _urge, pk, today)
 
     limit = today - datetime.timedelta(days=escalate_after_overdue_days())
-    for pk in overdue.filter(due_date__lte=limit, escalated_at__isnull=True).values_list("pk", flat=True):
-        counts["escalated"] += _escalate(pk, today)
+    for pk in list(overdue.filter(due_date__lte=limit, escalated_at__isnull=True).values_list("pk", flat=True)):
+        _one(counts, "escalated", _escalate, pk, today)
 
     cutoff = now - datetime.timedelta(days=evaluation_days())
-    for pk in Request.objects.filter(
-        status__in=Request.EVALUABLE_STATUSES, resolved_at__lte=cutoff
-    ).values_list("pk", flat=True):
-        counts["closed"] += _auto_close(pk, cutoff)
+    for pk in list(
+        Request.objects.filter(status__in=Request.EVALUABLE_STATUSES, resolved_at__lte=cutoff).values_list(
+            "pk", flat=True
+        )
+    ):
+        _one(counts, "closed", _auto_close, pk, cutoff)
     return counts

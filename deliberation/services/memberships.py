@@ -169,6 +169,9 @@ def membership_approve(
 def membership_reject(*, membership: Membership, by: User, reason: str) -> Membership:
     if not reason.strip():
         raise ServiceError(_("Give a reason: the person is told why."), field="reason")
+    limit = Membership._meta.get_field("decision_note").max_length
+    if len(reason.strip()) > limit:
+        raise ServiceError(_("The reason is at most %(n)d characters.") % {"n": limit}, field="reason")
     return _decide(membership=membership, by=by, status=Membership.Status.REJECTED, note=reason.strip())
 
 

@@ -44,8 +44,11 @@ def notify(*, user: User, template: str, context: dict, url: str = "", key: str 
             return None
         raise
     if user.email:
+        # robust: the notice is stored (the inbox has it); a mail server that fails is logged and
+        # never undoes or interrupts the change that caused the notice.
         transaction.on_commit(
-            lambda: send_mail(subject, f"{body}\n\n{absolute_url(url)}".strip(), None, [user.email])
+            lambda: send_mail(subject, f"{body}\n\n{absolute_url(url)}".strip(), None, [user.email]),
+            robust=True,
         )
     return notice
 

@@ -6,6 +6,7 @@ RSVPs, agenda edits and new participants never move it. Every change that reache
 mailed after the transaction commits, so a rolled-back change never sends anything.
 """
 
+import logging
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -25,6 +26,8 @@ from . import ServiceError
 CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "place", "online_url")
 EDITABLE_FIELDS = (*CALENDAR_FIELDS, "kind", "visibility", "description")
 REMINDER_BEFORE = timedelta(hours=24)
+
+logger = logging.getLogger(__name__)
 
 
 def _lock(meeting: Meeting) -> Meeting:
@@ -66,7 +69,8 @@ def _mail_on_commit(
             participants = list(meeting.participants.select_related("user").filter(pk__in=participant_ids))
         mail.send_meeting_mail(meeting=meeting, kind=kind, participants=participants, key=key)
 
-    transaction.on_commit(send)
+    # robust: the change is committed already; a mail server that fails is logged, not a 500.
+    transaction.on_commit(send, robust=True)
 
 
 def _bump(meeting: Meeting, **changes) -> Meeting:
@@ -308,7 +312,7 @@ def participant_remove(*, participant: Participant, by: User) -> None:
             agenda=list(locked.agenda_items.all()),
             calendar=mail.meeting_calendar(locked, method=mail.ical.CANCEL, participants=[participant]),
         )
-        transaction.on_commit(message.send)
+        transaction.on_commit(message.send, robust=True)
     participant.delete()
     _mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
 
@@ -408,9 +412,12 @@ def agenda_items_from_requests(*, meeting: Meeting, by: User, requests) -> list[
 def meeting_reminders_send(*, now: datetime) -> int:
     """Mail the participants of meetings that start within 24 hours. Returns meetings reminded.
 
-    Idempotent: each meeting is claimed by setting ``reminder_sent_at`` under a row lock before
-    its mails go out, so a second run (or a second worker) finds nothing to do. Rescheduling
-    clears the mark, so the new time gets its own reminder.
+    One meeting at a time, each in its own transaction under its row lock: the mails are built
+    and handed to the mail server first, and ``reminder_sent_at`` is set only once that worked.
+    A meeting whose reminder fails is logged, left unmarked (the next run tries it again) and the
+    loop goes on with the others. A second run (or a second worker, waiting on the lock) finds
+    the mark and sends nothing. Rescheduling clears the mark, so the new time gets its own
+    reminder.
     """
     count = 0
     due = Meeting.objects.filter(
@@ -418,19 +425,26 @@ def meeting_reminders_send(*, now: datetime) -> int:
         reminder_sent_at__isnull=True,
         starts_at__gt=now,
         starts_at__lte=now + REMINDER_BEFORE,
-    ).values_list("pk", flat=True)
-    for meeting_id in list(due):
-        with transaction.atomic():
-            claimed = Meeting.objects.filter(pk=meeting_id, reminder_sent_at__isnull=True).update(
-                reminder_sent_at=now
-            )
-            if not claimed:
-                continue
-            meeting = Meeting.objects.get(pk=meeting_id)
-            _mail_on_commit(
-                meeting.pk,
-                mail.REMINDER,
-                key=f"meeting-{meeting.pk}-reminder-{meeting.starts_at.timestamp():.0f}",
-            )
+    )
+    for meeting_id in list(due.values_list("pk", flat=True)):
+        try:
+            with transaction.atomic():
+                meeting = (
+                    due.select_for_update(of=("self",))
+                    .select_related("community", "convener")
+                    .filter(pk=meeting_id)
+                    .first()
+                )
+                if meeting is None:
+                    continue  # reminded, rescheduled or cancelled meanwhile
+                mail.send_meeting_mail(
+                    meeting=meeting,
+                    kind=mail.REMINDER,
+                    key=f"meeting-{meeting.pk}-reminder-{meeting.starts_at.timestamp():.0f}",
+                )
+                Meeting.objects.filter(pk=meeting.pk).update(reminder_sent_at=now)
+        except Exception:
+            logger.exception("Reminder of meeting %s failed; it stays due for the next run.", meeting_id)
+            continue
         count += 1
     return count

@@ -315,7 +315,8 @@ def attendance_self_check_in(*, meeting, user, code, client_id="") -> LiveEvent 
             field="code",
         )
     expected = live_state(meeting).checkin_code
-    if not hmac.compare_digest(str(code or "").strip(), expected):
+    # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
+    if not hmac.compare_digest(str(code or "").strip().encode(), expected.encode()):
         _checkin_attempt_failed(keys)
         raise ServiceError(_("That is not the meeting's check-in code."), field="code")
     return attendance_check_in(

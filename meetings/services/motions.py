@@ -6,8 +6,6 @@ broadcast per ballot: ``motion_publish_tally`` stores one full tally when the ve
 and the consumer coalesces calls to it (``live.coalesce``).
 """
 
-import datetime
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
@@ -474,7 +472,9 @@ def action_add(*, resolution, by, title, owner_party, due_date=None) -> Action:
         raise ServiceError(_("Describe the action."), field="title")
     if owner_party not in Party.values:
         raise ServiceError(_("Choose the responsible party."), field="owner_party")
-    if due_date is not None and due_date < resolution.published_at.date() - datetime.timedelta(days=1):
+    # Days are Beijing days: a resolution published at 01:00 on the 2nd (17:00 UTC on the 1st)
+    # cannot have an action due on the 1st.
+    if due_date is not None and due_date < timezone.localdate(resolution.published_at):
         raise ServiceError(_("The due date is before the resolution."), field="due_date")
     return Action.objects.create(
         resolution=resolution, title=title[:200], owner_party=owner_party, due_date=due_date, created_by=by

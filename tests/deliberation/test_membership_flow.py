@@ -171,3 +171,26 @@ def test_profile_shows_property_and_street_roles(client, street, company):
     body = client.get("/profile/").content.decode()
     assert "物业人员" in body and "宜居物业" in body and "街道工作人员" in body
     assert RoleEvent.objects.filter(user=user).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("reason", "message"),
+    [("长" * 301, "300"), ("房号\n不存在", "不要换行"), ("房号\x00", "控制字符")],
+)
+def test_rejection_reason_is_validated_by_its_form(client, community, worker, household, reason, message):
+    """A reason longer than the column (a 500 on PostgreSQL) or with control characters is a
+    form error shown to the worker; the request stays pending."""
+    user = User.objects.create_user(email="b@example.org", password="x-pass-12345")
+    client.force_login(user)
+    client.post(
+        f"/communities/{community.pk}/join/", {"building": "3号楼", "unit": "2单元", "room": "502", "tenure": "owner"}
+    )
+    membership = Membership.objects.get(user=user)
+    client.force_login(worker)
+    response = client.post(
+        f"/communities/{community.pk}/members/{membership.pk}/reject/", {"reason": reason}, follow=True
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    membership.refresh_from_db()
+    assert membership.status == Membership.Status.PENDING and membership.decision_note == ""

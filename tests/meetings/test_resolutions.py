@@ -94,21 +94,98 @@ def test_follow_up_actions_and_their_progress_are_public(client, meeting, people
     assert 'data-status="in_progress"' in body
 
 
-def test_the_community_list_makes_the_same_queries_for_more_resolutions(client, community, meeting, people):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    url = reverse("community_resolutions", args=[community.pk])
-    passed_resolution(meeting, people, text="第一项")
-    client.get(url)
-    with CaptureQueriesContext(connection) as few:
-        client.get(url)
-    for i in range(5):
-        resolution = passed_resolution(meeting, people, text=f"决议{i}")
+def _resolved_meetings(community, count, *, visibility=Meeting.Visibility.PUBLIC):
+    for i in range(count):
+        meeting = make_meeting(community, visibility=visibility)
+        people = four_parties(meeting)
+        resolution = passed_resolution(meeting, people, text=f"决议{meeting.pk}-{i}")
         svc.action_add(
             resolution=resolution, by=people["secretary"].user, title="落实", owner_party="property"
         )
-    with CaptureQueriesContext(connection) as many:
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
         body = client.get(url).content.decode()
-    assert body.count("data-resolution-id") == 6
-    assert len(many) == len(few)
+    return len(queries), body
+
+
+@pytest.mark.parametrize("role", ["anonymous", "outsider", "resident", "worker"])
+def test_the_community_list_makes_the_same_queries_for_2_as_for_20_meetings(
+    client, community, users_by_role, role
+):
+    """Counted for a signed-in non-member too: the old list asked the rules resolution by
+    resolution (several queries per meeting) for anyone but the public."""
+    if users_by_role[role] is not None:
+        client.force_login(users_by_role[role])
+    url = reverse("community_resolutions", args=[community.pk])
+    _resolved_meetings(community, 2)
+    client.get(url)
+    few, body = _queries(client, url)
+    assert body.count("data-resolution-id") == 2
+    _resolved_meetings(community, 18)
+    many, body = _queries(client, url)
+    assert body.count("data-resolution-id") == 20
+    assert many == few
+
+
+def test_the_community_list_is_paginated(client, community):
+    _resolved_meetings(community, 23)
+    url = reverse("community_resolutions", args=[community.pk])
+    first = client.get(url).content.decode()
+    second = client.get(url + "?page=2").content.decode()
+    assert first.count("data-resolution-id") == 20 and second.count("data-resolution-id") == 3
+    assert 'rel="next"' in first and 'rel="prev"' in second
+    assert client.get(url + "?page=abc").status_code == 200
+
+
+def test_the_community_list_shows_exactly_what_the_rules_allow(client, community, users_by_role):
+    """The list filters in the database; it must agree with ``meetings.view_resolution`` for every role."""
+    from deliberation.models import Owner
+    from tests.conftest import as_user
+    from tests.factories import HouseholdFactory, UserFactory
+
+    _resolved_meetings(community, 2)
+    _resolved_meetings(community, 2, visibility=Meeting.Visibility.MEMBERS)
+    owner_user = UserFactory()
+    Owner.objects.create(
+        household=HouseholdFactory(building__community=community), name="业主", user=owner_user
+    )
+    url = reverse("community_resolutions", args=[community.pk])
+    for role, user in {**users_by_role, "owner": owner_user}.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        body = client.get(url).content.decode()
+        shown = {
+            r.pk
+            for r in Resolution.objects.filter(community=community)
+            if f'data-resolution-id="{r.pk}"' in body
+        }
+        allowed = {
+            r.pk
+            for r in Resolution.objects.filter(community=community)
+            if as_user(user).has_perm("meetings.view_resolution", r)
+        }
+        assert shown == allowed, role
+
+
+def test_action_due_dates_are_beijing_days(client, community, meeting, people):
+    """Published at 01:00 on 2 December in Beijing (17:00 UTC on the 1st): due on the 1st is
+    before the resolution, due on the 2nd is fine."""
+    shanghai = datetime.timezone(datetime.timedelta(hours=8))
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 1, 0, tzinfo=shanghai), tick=False):
+        resolution = passed_resolution(meeting, people)
+        client.force_login(people["secretary"].user)
+        url = reverse("resolution_action_add", args=[resolution.pk])
+        client.cookies["django_language"] = "en"
+        refused = client.post(
+            url, {"title": "早", "owner_party": "property", "due_date": "2026-12-01"}, follow=True
+        )
+        assert "The due date is before the resolution." in refused.content.decode()
+        assert not resolution.actions.exists()
+        client.post(url, {"title": "当天", "owner_party": "property", "due_date": "2026-12-02"})
+        assert list(resolution.actions.values_list("title", flat=True)) == ["当天"]

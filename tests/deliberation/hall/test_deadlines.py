@@ -197,3 +197,37 @@ def test_overdue_means_the_same_in_the_hall_the_statistics_and_the_urges(
     escalated = set(Request.objects.filter(escalated_at__isnull=False).values_list("title", flat=True))
     assert escalated == {"late_responded", "late_on_agenda"}  # three days past 5 May
     assert Request.objects.overdue(datetime.date(2026, 5, 8)).count() == 3
+def test_a_request_that_fails_is_logged_left_due_and_the_others_still_run(
+    submit, worker, property_staff, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    """One bad request must not stop the loop, nor be marked reminded when its notice failed."""
+    from deliberation.services import deadlines
+
+    with time_machine.travel(at(1), tick=False):
+        bad = request_accept(request=submit(title="坏的"), by=worker, due_date=datetime.date(2026, 5, 6))
+        good = request_accept(request=submit(title="好的"), by=worker, due_date=datetime.date(2026, 5, 6))
+    real_tell = deadlines._tell
+
+    def tell(users, request, event, **kwargs):
+        if request.pk == bad.pk:
+            raise UnicodeEncodeError("utf-8", "坏", 0, 1, "stored text the template cannot take")
+        return real_tell(users, request, event, **kwargs)
+
+    monkeypatch.setattr(deadlines, "_tell", tell)
+    with time_machine.travel(at(5, 23), tick=False):
+        out, err = io.StringIO(), io.StringIO()
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("process_deadlines", stdout=out, stderr=err)
+    assert out.getvalue().strip().startswith("reminded=1,")
+    assert "1 request(s) failed" in err.getvalue()
+    assert f"request {bad.pk} failed" in caplog.text
+    assert Request.objects.get(pk=good.pk).reminded_for == datetime.date(2026, 5, 6)
+    assert Request.objects.get(pk=bad.pk).reminded_for is None
+    assert events(bad, "reminded") == 0 and events(good, "reminded") == 1
+
+    monkeypatch.setattr(deadlines, "_tell", real_tell)
+    with time_machine.travel(at(5, 23), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("process_deadlines", stdout=io.StringIO())
+    assert Request.objects.get(pk=bad.pk).reminded_for == datetime.date(2026, 5, 6)
+    assert events(bad, "reminded") == 1 and events(good, "reminded") == 1
