@@ -48,7 +48,7 @@ def _drive_the_demo():
     meetings = Meeting.objects.filter(community=community)
     # The meeting in progress: a motion decided, the meeting closed.
     live = meetings.get(title=demo_live.LIVE_TITLE)
-    event = motions.motion_open(meeting=live, by=worker, text="楼道杂物三日内清理完毕。")
+    event = motions.motion_open(meeting=live, by=worker, text="楼道杂物三日内清理完毕。", agenda_item=None)
     motion = live.motions.get(pk=event.payload["id"])
     for participant in live.participants.filter(votes=True, attendances__isnull=False):
         motions.ballot_cast(motion=motion, by=participant.user, choice="for")
@@ -60,7 +60,7 @@ def _drive_the_demo():
     convening.participant_remove(participant=manager, by=worker)
     for item in scheduled.agenda_items.all():
         convening.agenda_item_remove(item=item, by=worker)
-    minutes.meeting_start(meeting=scheduled, by=worker)
+    minutes.meeting_start(meeting=scheduled, by=worker, confirm=True)
     minutes.meeting_close(meeting=scheduled, by=worker)
     # The polling meeting: its time fixed, then cancelled.
     polling = meetings.get(title=meetings_demo.POLLING_TITLE)

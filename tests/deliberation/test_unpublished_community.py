@@ -28,7 +28,7 @@ def unpublished(community, users_by_role):
     )
     meeting = make_meeting(community)
     people = four_parties(meeting)
-    event = svc.motion_open(meeting=meeting, by=people["chair"].user, text="更换路灯")
+    event = svc.motion_open(meeting=meeting, by=people["chair"].user, text="更换路灯", agenda_item=None)
     from meetings.models import Motion
 
     motion = Motion.objects.get(pk=event.payload["id"])
