@@ -15,83 +15,33 @@ Server → client: ``event {seq, kind, data, at}`` strictly in seq order, ``hell
 once a replay is done, ``ack {client_id, seq?}``, ``error {code, message, client_id?}``, ``pong``.
 """
 
-import asyncio
 import json
 import logging
-import time
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cms.converters import is_id
-from cms.fields import clean_text
 from deliberation.services import ServiceError
 
 from . import live
-from .models import Meeting, Motion
-from .services import minutes as minutes_services
-from .services import motions as motion_services
+from .live import RATE_BURST, RATE_PER_SECOND, REPLAY_EVENTS_PER_TOKEN  # noqa: F401 (the limits)
+from .live_messages import BALLOTS, READS, WRITES, Refused, number
+from .models import Meeting
+from .services import NotFound
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 16 * 1024
-RATE_PER_SECOND = 15
-RATE_BURST = 40
-#: A replay the client asks for (hello, replay) costs one token per this many events sent, on top
-#: of the message itself: resending history is the expensive thing a client can ask for.
-REPLAY_EVENTS_PER_TOKEN = 10
 # A client that keeps flooding after being told is disconnected.
 FLOOD_CLOSE_AFTER = 400
 
-# message type → permission asked on every message
-PERMISSIONS = {
-    "hello": "meetings.view_live",
-    "replay": "meetings.view_live",
-    "ping": "meetings.view_live",
-    "entry.add": "meetings.keep_minutes",
-    "agenda.next": "meetings.keep_minutes",
-    "checkin": "meetings.keep_minutes",
-    "checkin.self": "meetings.check_in_self",
-    "motion.open": "meetings.chair_meeting",
-    "motion.close": "meetings.chair_meeting",
-    "ballot.cast": "meetings.cast_ballot",
-    "ballot.proxy": "meetings.keep_minutes",
-}
 
-
-class Refused(Exception):
-    def __init__(self, code, message):
-        super().__init__(message)
-        self.code, self.message = code, message
-
-
-class TokenBucket:
-    def __init__(self, rate: float, burst: int):
-        self.rate, self.burst = rate, burst
-        self.tokens, self.at = float(burst), time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
-
-    def charge(self, cost: float) -> None:
-        """Spend ``cost`` tokens for work already granted; the client pays it back by waiting
-        (its next messages are refused until the bucket refills)."""
-        self.tokens -= cost
-
-
-class LiveMeetingConsumer(AsyncWebsocketConsumer):
+class LiveMeetingConsumer(AsyncJsonWebsocketConsumer):
     joined = False
 
     async def __call__(self, scope, receive, send):
@@ -104,29 +54,19 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.meeting_id = int(self.scope["url_route"]["kwargs"]["meeting_id"])
-        self.group = live.group_name(self.meeting_id)
-        self.sent_seq = None  # nothing is forwarded before the client's hello
-        # One replay at a time per connection. While it is read from the database, live events
-        # wait in the backlog, so none is lost between the replay's query and its end, and none
-        # overtakes it.
-        self.replaying = False
-        self.replay_done = asyncio.Event()
-        self.backlog = []
-        self.bucket = TokenBucket(RATE_PER_SECOND, RATE_BURST)
-        self.flooded = 0
+        self.bucket, self.flooded = live.TokenBucket(RATE_PER_SECOND, RATE_BURST), 0
+        self.stream = live.Stream(self.meeting_id, lambda text: self.send(text_data=text), self.bucket)
         try:
             await self.authorise("meetings.view_live")
         except Refused:
-            await self.close(code=4403)
-            return
+            return await self.close(code=4403)
         self.joined = True
         try:
             await live.relay_join(self, self.meeting_id)
         except Exception:  # the channel layer is unreachable: the client reconnects later
             self.joined = False
             logger.exception("viewer of meeting %s could not join its relay", self.meeting_id)
-            await self.close(code=1011)
-            return
+            return await self.close(code=1011)
         await self.accept()
 
     async def disconnect(self, code):
@@ -137,9 +77,19 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
             self.joined = False
             await live.relay_leave(self, self.meeting_id)
 
+    # The relay's side (``live.relay_join``): events and resyncs go to this viewer's stream.
+    async def live_event(self, message):
+        if self.joined:
+            await self.stream.deliver(message)
+
+    async def resync(self):
+        if self.joined:
+            await self.stream.resync()
+
     # --- incoming ----------------------------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
+        """Rate, size and shape first, then the JSON; a bad frame gets an error, never a close."""
         if not self.bucket.take():
             self.flooded += 1
             if self.flooded >= FLOOD_CLOSE_AFTER:
@@ -153,26 +103,35 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
         if len(text_data.encode()) > MAX_MESSAGE_BYTES:
             return await self.error("too_large", _("The message is too large."))
         try:
-            message = json.loads(text_data)
+            message = await self.decode_json(text_data)
+        except Refused as refused:
+            return await self.error(refused.code, refused.message)
+        await self.receive_json(message)
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        try:
+            return json.loads(text_data)
         except ValueError:
-            return await self.error("bad_json", _("The message is not valid JSON."))
+            raise Refused("bad_json", _("The message is not valid JSON.")) from None
         except RecursionError:  # e.g. [[[[…]]]] a few thousand deep, still under the size limit
-            return await self.error("bad_json", _("The message is nested too deeply."))
+            raise Refused("bad_json", _("The message is nested too deeply.")) from None
+
+    @classmethod
+    async def encode_json(cls, content):
+        return json.dumps(content, ensure_ascii=False)
+
+    async def receive_json(self, message):
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             return await self.error("bad_message", _("A message is a JSON object with a type."))
-        kind = message["type"]
-        client_id = message.get("client_id")
-        if kind not in PERMISSIONS:
+        kind, client_id = message["type"], message.get("client_id")
+        if kind not in READS and kind not in WRITES:
             return await self.error("unknown_type", _("Unknown message type."), client_id)
         try:
-            user = await self.authorise(PERMISSIONS[kind])
-            handler = getattr(self, "on_" + kind.replace(".", "_"))
-            if kind in ("hello", "replay", "ping"):
-                await handler(message)
-            else:
-                if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
-                    raise Refused("bad_message", _("A write needs a client_id of at most 64 characters."))
-                await handler(message, user, client_id)
+            if kind in READS:
+                await self.authorise(READS[kind])
+                return await getattr(self, "on_" + kind)(message)
+            await self.write(kind, message, client_id)
         except Refused as refused:
             await self.error(refused.code, refused.message, client_id)
             if refused.code == "session_expired":
@@ -182,203 +141,32 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
             await self.error("server_error", _("Something went wrong; please try again."), client_id)
 
     async def on_hello(self, message):
-        last_seq = _int(message.get("last_seq", 0), "last_seq")
-        await self.begin_replay()
-        try:
-            current = await database_sync_to_async(live.last_seq)(self.meeting_id)
-            if last_seq > current:  # the client knows a future: its page is from another database
-                await self.send_json({"type": "hello", "last_seq": current, "reset": True})
-                self.sent_seq = current
-                return
-            self.sent_seq = await self.send_replay(last_seq, charge=True)
-            await self.send_json({"type": "hello", "last_seq": self.sent_seq})
-        finally:
-            await self.drain_backlog()
+        await self.stream.hello(number(message.get("last_seq", 0), "last_seq"))
 
     async def on_replay(self, message):
-        since = _int(message.get("since", 0), "since")
-        await self.begin_replay()
-        try:
-            sent = await self.send_replay(since, charge=True)
-            self.sent_seq = max(self.sent_seq or 0, sent)
-        finally:
-            await self.drain_backlog()
-
-    async def begin_replay(self):
-        """Wait for a replay already in flight on this connection (a gap being filled), then
-        mark one as running: never two at once, and live events wait in the backlog meanwhile."""
-        while self.replaying:
-            self.replay_done.clear()
-            await self.replay_done.wait()
-        self.replaying = True
-
-    async def resync(self):
-        """Send whatever was stored since the last event this viewer got (after a layer outage)."""
-        if self.sent_seq is None or self.replaying or not self.joined:
-            return
-        self.replaying = True
-        try:
-            self.sent_seq = await self.send_replay(self.sent_seq)
-        finally:
-            await self.drain_backlog()
-
-    async def drain_backlog(self):
-        self.replaying = False
-        self.replay_done.set()
-        while self.backlog and not self.replaying:
-            backlog, self.backlog = self.backlog, []
-            for index, message in enumerate(backlog):
-                if self.replaying:  # a gap in the backlog started a replay: it drains the rest
-                    self.backlog[:0] = backlog[index:]
-                    break
-                await self.live_event(message)
+        await self.stream.replay_since(number(message.get("since", 0), "since"))
 
     async def on_ping(self, message):
         await self.send_json({"type": "pong"})
 
-    async def on_entry_add(self, message, user, client_id):
-        event = await self.call(
-            minutes_services.minute_add,
-            meeting=self.meeting_id,
-            by=user,
-            kind=_str(message.get("kind", "note")),
-            text=_str(message.get("text")),
-            party=_str(message.get("party", "")),
-            client_id=client_id,
-        )
-        await self.ack(client_id, event)
-
-    async def on_agenda_next(self, message, user, client_id):
-        event = await self.call(
-            minutes_services.agenda_advance, meeting=self.meeting_id, by=user, client_id=client_id
-        )
-        await self.ack(client_id, event)
-
-    async def on_checkin(self, message, user, client_id):
-        participant_id = _int(message.get("participant"), "participant")
-        event = await self.call(
-            _check_in, meeting=self.meeting_id, participant_id=participant_id, by=user, client_id=client_id
-        )
-        await self.ack(client_id, event)
-
-    async def on_checkin_self(self, message, user, client_id):
-        event = await self.call(
-            minutes_services.attendance_self_check_in,
-            meeting=self.meeting_id,
-            user=user,
-            code=_str(message.get("code")),
-            client_id=client_id,
-        )
-        await self.ack(client_id, event)
-
-    async def on_motion_open(self, message, user, client_id):
-        # The motion names its agenda item (an id, or null for none); nothing defaults to the
-        # current item, so a motion never decides an item its chair did not see.
-        if "agenda_item" not in message:
-            raise Refused("bad_message", _("Name the motion's agenda item, or none."))
-        item = message["agenda_item"]
-        event = await self.call(
-            _motion_open,
-            meeting=self.meeting_id,
-            by=user,
-            text=_str(message.get("text")),
-            rule=_str(message.get("rule", Motion.Rule.SIMPLE_MAJORITY)),
-            matter=_str(message.get("matter", Motion.Matter.ORDINARY)),
-            agenda_item_id=None if item is None else _int(item, "agenda_item"),
-            client_id=client_id,
-        )
-        await self.ack(client_id, event)
-
-    async def on_motion_close(self, message, user, client_id):
-        event = await self.call(
-            _motion_close,
-            meeting=self.meeting_id,
-            motion_id=_int(message.get("motion"), "motion"),
-            by=user,
-            client_id=client_id,
-        )
-        await self.ack(client_id, event)
-
-    async def on_ballot_cast(self, message, user, client_id):
-        motion_id = _int(message.get("motion"), "motion")
-        ballot, changed = await self.call(
-            _ballot_cast,
-            meeting=self.meeting_id,
-            motion_id=motion_id,
-            by=user,
-            choice=_str(message.get("choice")),
-            owner_id=_int(message["owner"], "owner") if message.get("owner") else None,
-            client_id=client_id,
-        )
-        await self.send_json(
-            {"type": "ack", "client_id": client_id, "ballot": {"motion": motion_id, "choice": ballot.choice}}
-        )
-        if changed:
-            await live.coalesce(("tally", motion_id), motion_services.motion_publish_tally, motion_id)
-
-    async def on_ballot_proxy(self, message, user, client_id):
-        motion_id = _int(message.get("motion"), "motion")
-        ballot, changed = await self.call(
-            _ballot_proxy,
-            meeting=self.meeting_id,
-            motion_id=motion_id,
-            owner_id=_int(message.get("owner"), "owner"),
-            by=user,
-            choice=_str(message.get("choice")),
-            proxy_holder=_str(message.get("proxy_holder")),
-            client_id=client_id,
-        )
-        await self.send_json(
-            {"type": "ack", "client_id": client_id, "ballot": {"motion": motion_id, "choice": ballot.choice}}
-        )
-        if changed:
-            await live.coalesce(("tally", motion_id), motion_services.motion_publish_tally, motion_id)
-
-    # --- outgoing ----------------------------------------------------------------------------
-
-    async def live_event(self, message):
-        """A stored event, handed over by the process's relay (``live.relay_join``), not through
-        Channels' per-consumer dispatch. Sent in strict seq order; a gap is filled from the database."""
-        if not self.joined:
-            return
-        if self.replaying:
-            self.backlog.append(message)
-            return
-        if self.sent_seq is None:
-            return
-        seq = message["seq"]
-        if seq <= self.sent_seq:
-            return
-        if seq > self.sent_seq + 1:
-            self.replaying = True
-            try:
-                self.sent_seq = await self.send_replay(self.sent_seq, until=seq - 1)
-            finally:
-                self.backlog.insert(0, message)
-                await self.drain_backlog()
-            return
-        self.sent_seq = seq
-        await self.send(text_data=message["text"])
-
-    async def send_replay(self, after: int, until: int | None = None, *, charge: bool = False) -> int:
-        """Send the stored events after ``after``; a replay the client asked for (``charge``) is
-        paid for from its token bucket, so asking for the whole history again and again is
-        refused as a flood instead of costing the server the history every time."""
-        while True:
-            events = await database_sync_to_async(live.replay)(self.meeting_id, after, until_seq=until)
-            if charge:
-                self.bucket.charge(len(events) / REPLAY_EVENTS_PER_TOKEN)
-            for event in events:
-                await self.send_json(event)
-                after = event["seq"]
-            if len(events) < live.REPLAY_LIMIT:
-                return after
-
-    async def send_json(self, content):
-        await self.send(text_data=json.dumps(content, ensure_ascii=False))
-
-    async def ack(self, client_id, event):
-        await self.send_json({"type": "ack", "client_id": client_id, "seq": event.seq if event else None})
+    async def write(self, kind, message, client_id):
+        """A write: the service the HTTP view calls, with the same arguments (``live_messages``)."""
+        perm, service, sender, fields = WRITES[kind]
+        user = await self.authorise(perm)
+        if not isinstance(client_id, str) or not 0 < len(client_id) <= 64:
+            raise Refused("bad_message", _("A write needs a client_id of at most 64 characters."))
+        kwargs = {name: read(message) for name, read in fields.items()}
+        kwargs.update({sender: user, "client_id": client_id})
+        try:
+            result = await database_sync_to_async(_in_language)(service, self.meeting_id, user, kwargs)
+        except NotFound as error:
+            raise Refused("not_found", error.message) from None
+        except ServiceError as error:
+            raise Refused("refused", error.message) from None
+        if kind in BALLOTS:  # (ballot, changed): the service publishes the tally itself
+            ballot = {"motion": kwargs["motion_id"], "choice": result[0].choice}
+            return await self.send_json({"type": "ack", "client_id": client_id, "ballot": ballot})
+        await self.send_json({"type": "ack", "client_id": client_id, "seq": result.seq if result else None})
 
     async def error(self, code, message, client_id=None):
         payload = {"type": "error", "code": code, "message": str(message)}
@@ -399,8 +187,7 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
         takes effect on the next message, not at the next reconnect."""
         user = self.scope.get("user")
         if user is not None and user.is_authenticated:
-            session = self.scope.get("session")
-            key = getattr(session, "session_key", None)
+            key = getattr(self.scope.get("session"), "session_key", None)
             if (
                 not key
                 or not Session.objects.filter(session_key=key, expire_date__gt=timezone.now()).exists()
@@ -415,113 +202,8 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
             return Refused("forbidden", _("You may not do this in this meeting."))
         return user
 
-    async def call(self, func, **kwargs):
-        try:
-            return await database_sync_to_async(_in_language)(func, **kwargs)
-        except ServiceError as error:
-            raise Refused("refused", error.message) from None
-        except LookupError:
-            raise Refused("not_found", _("Not found in this meeting.")) from None
 
-
-def _in_language(func, **kwargs):
-    by = kwargs.get("by") or kwargs.get("user")
-    language = getattr(by, "language", "") or settings.LANGUAGE_CODE
-    if isinstance(kwargs.get("meeting"), int):
-        kwargs["meeting"] = Meeting.objects.select_related("community").get(pk=kwargs["meeting"])
-    with translation.override(language):
-        result = func(**kwargs)
-        if isinstance(result, ServiceError):
-            raise result
-        return result
-
-
-def _check_in(*, meeting, participant_id, by, client_id):
-    participant = meeting.participants.filter(pk=participant_id).first()
-    if participant is None:
-        raise LookupError(participant_id)
-    return minutes_services.attendance_check_in(
-        meeting=meeting, participant=participant, by=by, client_id=client_id
-    )
-
-
-def _motion_open(*, meeting, agenda_item_id, **kwargs):
-    item = None
-    if agenda_item_id is not None:
-        item = meeting.agenda_items.filter(pk=agenda_item_id).first()
-        if item is None:
-            raise LookupError(agenda_item_id)
-    return motion_services.motion_open(meeting=meeting, agenda_item=item, **kwargs)
-
-
-def _motion(meeting, motion_id):
-    motion = (
-        Motion.objects.select_related("meeting", "meeting__community")
-        .filter(pk=motion_id, meeting=meeting)
-        .first()
-    )
-    if motion is None:
-        raise LookupError(motion_id)
-    return motion
-
-
-def _motion_close(*, meeting, motion_id, by, client_id):
-    return motion_services.motion_close(motion=_motion(meeting, motion_id), by=by, client_id=client_id)
-
-
-def _ballot_cast(*, meeting, motion_id, by, choice, owner_id, client_id):
-    from deliberation.models import Owner
-
-    owner = None
-    if owner_id is not None:
-        owner = Owner.objects.filter(pk=owner_id).first()
-        if owner is None:
-            raise LookupError(owner_id)
-    return motion_services.ballot_cast(
-        motion=_motion(meeting, motion_id),
-        by=by,
-        choice=choice,
-        owner=owner,
-        client_id=client_id,
-        publish=False,
-    )
-
-
-def _ballot_proxy(*, meeting, motion_id, owner_id, by, choice, proxy_holder, client_id):
-    from deliberation.models import Owner
-
-    owner = Owner.objects.select_related("household__building").filter(pk=owner_id).first()
-    if owner is None:
-        raise LookupError(owner_id)
-    return motion_services.ballot_record_proxy(
-        motion=_motion(meeting, motion_id),
-        by=by,
-        owner=owner,
-        choice=choice,
-        proxy_holder=proxy_holder,
-        client_id=client_id,
-        publish=False,
-    )
-
-
-def _int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise Refused("bad_message", _("%(field)s must be a number.") % {"field": name})
-    try:
-        number = int(value)
-    except ValueError:
-        raise Refused("bad_message", _("%(field)s must be a number.") % {"field": name}) from None
-    if not is_id(number):  # negative, or more digits than any key (an overflow in the database)
-        raise Refused("bad_message", _("%(field)s must be a number.") % {"field": name})
-    return number
-
-
-def _str(value):
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise Refused("bad_message", _("Expected text."))
-    try:
-        return clean_text(value, multiline=True)  # the forms' rule: line breaks, no control characters
-    except ValidationError as error:
-        raise Refused("bad_message", error.messages[0]) from None
+def _in_language(service, meeting_id, user, kwargs):
+    meeting = Meeting.objects.select_related("community").get(pk=meeting_id)
+    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+        return service(meeting=meeting, **kwargs)

@@ -13,16 +13,20 @@ Contract (docs in DESIGN.md, "Live minutes protocol"):
 - Tally updates are coalesced: ballots only bump ``Motion.ballot_version``; at most one tally
   event per motion per ``TALLY_WINDOW`` per process is stored and sent, with the full tally.
 
-Services call ``lock`` and ``record``; consumers call ``replay``, ``group_name`` and
-``coalesce``. Nothing here knows about motions or minutes beyond that.
+Services call ``lock``, ``record`` and ``publish_soon``; the consumer drives one ``Stream`` per
+connection (replay, backlog, gap filling) and a ``TokenBucket``. Nothing here knows about motions
+or minutes beyond that.
 """
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import logging
+import os
+import time
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -36,6 +40,12 @@ logger = logging.getLogger(__name__)
 TALLY_WINDOW = 0.25
 #: At most this many events are sent in one replay; the client asks again from the last one.
 REPLAY_LIMIT = 500
+#: Messages a connection may send per second, and in one burst.
+RATE_PER_SECOND = 15
+RATE_BURST = 40
+#: A replay the client asks for (hello, replay) costs one token per this many events sent, on top
+#: of the message itself: resending history is the expensive thing a client can ask for.
+REPLAY_EVENTS_PER_TOKEN = 10
 
 
 def group_name(meeting_id: int) -> str:
@@ -225,11 +235,46 @@ _pending: dict = {}
 
 
 async def coalesce(key, func, *args, window: float = TALLY_WINDOW) -> None:
-    loop = asyncio.get_running_loop()
+    _coalesce(asyncio.get_running_loop(), key, func, args, window)
+
+
+def _coalesce(loop, key, func, args, window) -> None:
     task = _pending.get(key)
     if task is not None and not task.done() and task.get_loop() is loop:
         return
     _pending[key] = loop.create_task(_later(key, func, args, window))
+
+
+def publish_soon(key, func, *args) -> None:
+    """Run ``func(*args)`` (a sync flush, e.g. a tally) coalesced per ``key``, from sync code.
+
+    Services call this, so every path (the socket, an HTTP form under ASGI) publishes the same
+    way: on the event loop that is running this thread's sync code, gathered over
+    ``TALLY_WINDOW``. Sync code without a running loop (a management command, a WSGI worker, a
+    plain test) has no loop to gather on and flushes at once."""
+    loop = _calling_loop()
+    if loop is not None:
+        try:
+            # A fresh context: the flush must not inherit this thread's "inside sync code" marks
+            # (asgiref would refuse its database call as a deadlock).
+            loop.call_soon_threadsafe(
+                _coalesce, loop, key, func, args, TALLY_WINDOW, context=contextvars.Context()
+            )
+            return
+        except RuntimeError:  # the loop closed in between
+            pass
+    func(*args)
+
+
+def _calling_loop():
+    with contextlib.suppress(RuntimeError):
+        return asyncio.get_running_loop()
+    # asgiref records, in each thread it runs sync code in, the loop that awaits that code.
+    local = SyncToAsync.threadlocal
+    loop = getattr(local, "main_event_loop", None)
+    if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
+        return None
+    return loop if loop.is_running() and not loop.is_closed() else None
 
 
 async def _later(key, func, args, window):
@@ -241,3 +286,128 @@ async def _later(key, func, args, window):
         await database_sync_to_async(func)(*args)
     except Exception:
         logger.exception("coalesced flush %s failed", key)
+
+
+# --- One viewer's stream ---------------------------------------------------------------------
+
+
+class TokenBucket:
+    def __init__(self, rate: float = RATE_PER_SECOND, burst: int = RATE_BURST):
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = float(burst), time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return True
+        return False
+
+    def charge(self, cost: float) -> None:
+        """Spend ``cost`` tokens for work already granted; the client pays it back by waiting
+        (its next messages are refused until the bucket refills)."""
+        self.tokens -= cost
+
+
+class Stream:
+    """The events one viewer gets: strictly in seq order, none twice, none lost.
+
+    Nothing is forwarded before the client's ``hello``. One replay runs at a time; while it reads
+    the database, live events wait in the backlog, so none is lost between the replay's query and
+    its end, and none overtakes it. A gap in the live events is filled from the database."""
+
+    def __init__(self, meeting_id: int, send, bucket: TokenBucket):
+        self.meeting_id, self.send, self.bucket = meeting_id, send, bucket  # send(text) is async
+        self.sent_seq = None
+        self.replaying = False
+        self.replay_done = asyncio.Event()
+        self.backlog = []
+
+    async def send_json(self, content) -> None:
+        await self.send(json.dumps(content, ensure_ascii=False))
+
+    async def hello(self, client_seq: int) -> None:
+        await self._begin_replay()
+        try:
+            current = await database_sync_to_async(last_seq)(self.meeting_id)
+            if client_seq > current:  # the client knows a future: its page is from another database
+                await self.send_json({"type": "hello", "last_seq": current, "reset": True})
+                self.sent_seq = current
+                return
+            self.sent_seq = await self._send_stored(client_seq, charge=True)
+            await self.send_json({"type": "hello", "last_seq": self.sent_seq})
+        finally:
+            await self._drain_backlog()
+
+    async def replay_since(self, since: int) -> None:
+        await self._begin_replay()
+        try:
+            sent = await self._send_stored(since, charge=True)
+            self.sent_seq = max(self.sent_seq or 0, sent)
+        finally:
+            await self._drain_backlog()
+
+    async def resync(self) -> None:
+        """Send whatever was stored since the last event this viewer got (after a layer outage)."""
+        if self.sent_seq is None or self.replaying:
+            return
+        self.replaying = True
+        try:
+            self.sent_seq = await self._send_stored(self.sent_seq)
+        finally:
+            await self._drain_backlog()
+
+    async def deliver(self, message) -> None:
+        """A live event from the relay: sent in order, held back during a replay, a gap filled."""
+        if self.replaying:
+            self.backlog.append(message)
+            return
+        if self.sent_seq is None:
+            return
+        seq = message["seq"]
+        if seq <= self.sent_seq:
+            return
+        if seq > self.sent_seq + 1:
+            self.replaying = True
+            try:
+                self.sent_seq = await self._send_stored(self.sent_seq, until=seq - 1)
+            finally:
+                self.backlog.insert(0, message)
+                await self._drain_backlog()
+            return
+        self.sent_seq = seq
+        await self.send(message["text"])
+
+    async def _begin_replay(self) -> None:
+        """Wait for a replay already in flight (a gap being filled), then mark one as running."""
+        while self.replaying:
+            self.replay_done.clear()
+            await self.replay_done.wait()
+        self.replaying = True
+
+    async def _drain_backlog(self) -> None:
+        self.replaying = False
+        self.replay_done.set()
+        while self.backlog and not self.replaying:
+            backlog, self.backlog = self.backlog, []
+            for index, message in enumerate(backlog):
+                if self.replaying:  # a gap in the backlog started a replay: it drains the rest
+                    self.backlog[:0] = backlog[index:]
+                    break
+                await self.deliver(message)
+
+    async def _send_stored(self, after: int, until: int | None = None, *, charge: bool = False) -> int:
+        """Send the stored events after ``after``; a replay the client asked for (``charge``) is
+        paid for from its token bucket, so asking for the whole history again and again is
+        refused as a flood instead of costing the server the history every time."""
+        while True:
+            events = await database_sync_to_async(replay)(self.meeting_id, after, until_seq=until)
+            if charge:
+                self.bucket.charge(len(events) / REPLAY_EVENTS_PER_TOKEN)
+            for event in events:
+                await self.send_json(event)
+                after = event["seq"]
+            if len(events) < REPLAY_LIMIT:
+                return after

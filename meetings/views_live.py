@@ -8,6 +8,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from deliberation.views import community_from_url
 from . import forms_live as forms
 from .models import Action, Meeting, MinuteEntry, Motion, Party, Resolution
 from .selectors_live import live_state, minutes_context, motions_with_tallies, resolutions_for
+from .services import NotFound
 from .services import minutes as minutes_services
 from .services import motions as motion_services
 from .voting import CHOICES
@@ -35,7 +37,9 @@ def get_meeting(request, meeting_id, **kwargs):
 def get_resolution(request, resolution_id, **kwargs):
     return require_reachable(
         request.user,
-        get_object_or_404(Resolution.objects.select_related("meeting", "community", "motion"), pk=resolution_id),
+        get_object_or_404(
+            Resolution.objects.select_related("meeting", "community", "motion"), pk=resolution_id
+        ),
     )
 
 
@@ -150,7 +154,9 @@ def meeting_live(request, meeting_id):
             "can_chair": can_chair,
             "can_vote": user.has_perm("meetings.cast_ballot", meeting),
             "vote_rules": [
-                rule for rule in Motion.Rule.values if user.has_perm("meetings.cast_ballot", Motion(meeting=meeting, rule=rule))
+                rule
+                for rule in Motion.Rule.values
+                if user.has_perm("meetings.cast_ballot", Motion(meeting=meeting, rule=rule))
             ],
             "can_check_in_self": user.has_perm("meetings.check_in_self", meeting),
             "running": meeting.status == Meeting.Status.IN_PROGRESS and not state.is_finalised,
@@ -171,8 +177,12 @@ def _back(meeting, anchor=""):
 
 
 def _run(request, func, **kwargs):
+    """Call the service the socket calls, with the same arguments; an id that names nothing in
+    this meeting is a 404, any other refusal a message on the page."""
     try:
         func(**kwargs)
+    except NotFound:
+        raise Http404 from None
     except ServiceError as error:
         messages.error(request, error.message)
         return False
@@ -246,7 +256,7 @@ def live_check_in(request, meeting_id):
             request,
             minutes_services.attendance_check_in,
             meeting=meeting,
-            participant=form.cleaned_data["participant"],
+            participant_id=form.cleaned_data["participant"].pk,
             by=request.user,
         )
     return _back(meeting, "#attendance")
@@ -278,7 +288,16 @@ def live_motion_open(request, meeting_id):
     if not form.is_valid():
         messages.error(request, _("Write the motion, choose its rule and the agenda item it decides."))
     else:
-        _run(request, motion_services.motion_open, meeting=meeting, by=request.user, **form.cleaned_data)
+        data = form.cleaned_data
+        item = data.pop("agenda_item")
+        _run(
+            request,
+            motion_services.motion_open,
+            meeting=meeting,
+            by=request.user,
+            agenda_item_id=item.pk if item is not None else None,
+            **data,
+        )
     return _back(meeting, "#motions")
 
 
@@ -286,11 +305,11 @@ def live_motion_open(request, meeting_id):
 @permission_required("meetings.chair_meeting", get_meeting)
 def live_motion_close(request, meeting_id, motion_id):
     meeting = request.permission_object
-    motion = get_object_or_404(meeting.motions, pk=motion_id)
     _run(
         request,
         motion_services.motion_close,
-        motion=motion,
+        meeting=meeting,
+        motion_id=motion_id,
         by=request.user,
         client_id=request.POST.get("client_id", "")[:64],
     )
@@ -303,10 +322,14 @@ def live_motion_close(request, meeting_id, motion_id):
 )
 def live_ballot_cast(request, meeting_id, motion_id):
     meeting = request.permission_object
-    motion = get_object_or_404(meeting.motions, pk=motion_id)
     form = forms.BallotForm(request.POST)
     if form.is_valid() and _run(
-        request, motion_services.ballot_cast, motion=motion, by=request.user, **form.cleaned_data
+        request,
+        motion_services.ballot_cast,
+        meeting=meeting,
+        motion_id=motion_id,
+        by=request.user,
+        **form.cleaned_data,
     ):
         messages.success(request, _("Your vote was recorded."))
     return _back(meeting, "#motions")
@@ -316,7 +339,6 @@ def live_ballot_cast(request, meeting_id, motion_id):
 @permission_required("meetings.keep_minutes", get_meeting)
 def live_ballot_proxy(request, meeting_id, motion_id):
     meeting = request.permission_object
-    motion = get_object_or_404(meeting.motions, pk=motion_id)
     owners = Owner.objects.filter(household__building__community=meeting.community).select_related(
         "household__building"
     )
@@ -325,9 +347,14 @@ def live_ballot_proxy(request, meeting_id, motion_id):
         messages.error(request, _("Choose the owner, the vote and the proxy holder."))
     else:
         data = form.cleaned_data
-        owner = owners.get(pk=data.pop("owner"))
         if _run(
-            request, motion_services.ballot_record_proxy, motion=motion, by=request.user, owner=owner, **data
+            request,
+            motion_services.ballot_record_proxy,
+            meeting=meeting,
+            motion_id=motion_id,
+            by=request.user,
+            owner_id=data.pop("owner"),
+            **data,
         ):
             messages.success(request, _("The written proxy ballot was recorded."))
     return _back(meeting, "#motions")

@@ -8,4 +8,14 @@ Refusals raise ``ServiceError`` (the same class as the deliberation hall's) with
 message, so views show it next to the form.
 """
 
-from deliberation.services import ServiceError  # noqa: F401
+from django.utils.translation import gettext as _
+
+from deliberation.services import ServiceError
+
+
+class NotFound(ServiceError):
+    """An id the caller sent names nothing in this meeting: views answer 404, the socket
+    ``not_found``. Lookups by id live in the services, so both paths scope them the same way."""
+
+    def __init__(self):
+        super().__init__(_("Not found in this meeting."))

@@ -22,6 +22,7 @@ from deliberation.services import ServiceError
 from .. import live
 from ..models import Attendance, LiveEvent, Meeting, MinuteEntry, Participant, Party
 from ..timefmt import format_datetime
+from . import NotFound
 
 MAX_ENTRY_LENGTH = 4000
 #: Starting a meeting further than this from its scheduled start asks the chair to confirm.
@@ -33,6 +34,7 @@ class StartNeedsConfirmation(ServiceError):
 
     A wrong click on the wrong meeting would otherwise stamp the minutes with a start that never
     happened, and a started meeting cannot be un-started."""
+
 
 #: Wrong check-in codes one participant, and one meeting as a whole, may send within
 #: ``CHECKIN_WINDOW`` seconds; after that even the right code is refused until the window ends.
@@ -127,7 +129,19 @@ def minutes_verify(*, meeting) -> Verification:
 # --- Writes ----------------------------------------------------------------------------------
 
 
-def _ensure_open(meeting, state, *, started=True) -> None:
+def begin_write(meeting, *, by, client_type, client_id="", started=True):
+    """The opening every live write shares: lock the meeting's live row, answer a retried
+    ``client_id`` with its stored event, re-read the status under the lock, refuse a closed (or,
+    with ``started``, a not yet started) meeting. Returns ``(state, stored_event_or_None)``."""
+    state = live.lock(meeting)
+    if event := live.stored(meeting, actor=by, client_type=client_type, client_id=client_id):
+        return state, event
+    meeting.refresh_from_db(fields=["status"])
+    ensure_open(meeting, state, started=started)
+    return state, None
+
+
+def ensure_open(meeting, state, *, started=True) -> None:
     if state.is_finalised or meeting.status == Meeting.Status.CLOSED:
         raise ServiceError(_("The minutes are finalised; nothing can be added or changed."))
     if meeting.status == Meeting.Status.CANCELLED:
@@ -153,7 +167,9 @@ def append_entry(
         agenda_item_id=agenda_item_id,
         author=by if getattr(by, "is_authenticated", False) else None,
         # Broadcast to every viewer and kept in the chain: a name or a role, never an address.
-        author_name=official_name(by, community=meeting.community) if getattr(by, "is_authenticated", False) else "",
+        author_name=official_name(by, community=meeting.community)
+        if getattr(by, "is_authenticated", False)
+        else "",
         created_at=timezone.now(),
         prev_hash=last.hash if last else "",
     )
@@ -180,7 +196,7 @@ def meeting_start(*, meeting, by, confirm=False) -> LiveEvent:
     meeting.refresh_from_db(fields=["status", "starts_at"])
     if meeting.status == Meeting.Status.IN_PROGRESS:
         raise ServiceError(_("The meeting is already in progress."))
-    _ensure_open(meeting, state, started=False)
+    ensure_open(meeting, state, started=False)
     now = timezone.now()
     if not confirm and meeting.starts_at is not None and abs(now - meeting.starts_at) > START_CONFIRM_AFTER:
         raise StartNeedsConfirmation(
@@ -212,11 +228,9 @@ def meeting_start(*, meeting, by, confirm=False) -> LiveEvent:
 
 @transaction.atomic
 def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
-    state = live.lock(meeting)
-    if event := live.stored(meeting, actor=by, client_type="entry.add", client_id=client_id):
+    state, event = begin_write(meeting, by=by, client_type="entry.add", client_id=client_id)
+    if event:
         return event
-    meeting.refresh_from_db(fields=["status"])
-    _ensure_open(meeting, state)
     text = (text or "").strip()
     if not text:
         raise ServiceError(_("Write the entry's text."), field="text")
@@ -244,11 +258,9 @@ def minute_add(*, meeting, by, kind, text, party="", client_id="") -> LiveEvent:
 
 @transaction.atomic
 def agenda_advance(*, meeting, by, client_id="") -> LiveEvent:
-    state = live.lock(meeting)
-    if event := live.stored(meeting, actor=by, client_type="agenda.next", client_id=client_id):
+    state, event = begin_write(meeting, by=by, client_type="agenda.next", client_id=client_id)
+    if event:
         return event
-    meeting.refresh_from_db(fields=["status"])
-    _ensure_open(meeting, state)
     items = list(meeting.agenda_items.order_by("position", "id"))
     if state.current_item_id is None:
         following = items[:1]
@@ -271,16 +283,19 @@ def agenda_advance(*, meeting, by, client_id="") -> LiveEvent:
 
 
 @transaction.atomic
-def attendance_check_in(*, meeting, participant, by, client_id="", client_type="checkin") -> LiveEvent | None:
+def attendance_check_in(
+    *, meeting, by, participant=None, participant_id=None, client_id="", client_type="checkin"
+) -> LiveEvent | None:
     """Check a participant in. Checking in twice changes nothing and returns ``None``.
 
-    ``client_type`` is ``checkin.self`` when participants check themselves in (a retry id is
-    scoped to the kind of write)."""
-    state = live.lock(meeting)
-    if event := live.stored(meeting, actor=by, client_type=client_type, client_id=client_id):
+    The socket and the form name the participant by ``participant_id``, looked up within the
+    meeting (``NotFound`` otherwise). ``client_type`` is ``checkin.self`` when participants check
+    themselves in (a retry id is scoped to the kind of write)."""
+    if participant is None:
+        participant = participant_in(meeting, participant_id)
+    state, event = begin_write(meeting, by=by, client_type=client_type, client_id=client_id, started=False)
+    if event:
         return event
-    meeting.refresh_from_db(fields=["status"])
-    _ensure_open(meeting, state, started=False)
     if participant.meeting_id != meeting.pk:
         raise ServiceError(_("This person is not a participant of the meeting."))
     attendance, created = Attendance.objects.get_or_create(
@@ -296,6 +311,13 @@ def attendance_check_in(*, meeting, participant, by, client_id="", client_type="
         client_type=client_type,
         actor=by,
     )
+
+
+def participant_in(meeting, participant_id) -> Participant:
+    participant = Participant.objects.filter(meeting=meeting, pk=participant_id).first()
+    if participant is None:
+        raise NotFound()
+    return participant
 
 
 def attendance_self_check_in(*, meeting, user, code, client_id="") -> LiveEvent | None:
@@ -362,7 +384,7 @@ def meeting_close(*, meeting, by) -> LiveEvent:
     """Close the meeting and seal the minutes: after this nothing can be added or changed."""
     state = live.lock(meeting)
     meeting.refresh_from_db(fields=["status"])
-    _ensure_open(meeting, state, started=False)
+    ensure_open(meeting, state, started=False)
     if meeting.motions.filter(status="open").exists():
         raise ServiceError(_("Close the open motions first."))
     last = MinuteEntry.objects.filter(meeting=meeting).order_by("-position").first()

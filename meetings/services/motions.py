@@ -3,7 +3,10 @@
 Ballots lock their motion row, so a voter's ballot is one row (database constraint) whose every
 change leaves a ``BallotChange``; ``Motion.ballot_version`` rises with ``F()``. Tallies are not
 broadcast per ballot: ``motion_publish_tally`` stores one full tally when the version moved,
-and the consumer coalesces calls to it (``live.coalesce``).
+and the ballot services coalesce calls to it (``live.publish_soon``), whichever path cast it.
+
+Callers name rows by id (``motion_id``, ``owner_id``, ``agenda_item_id``): the lookups below scope
+them to the meeting, so the socket and the HTTP views call the same function the same way.
 """
 
 from django.conf import settings
@@ -30,7 +33,8 @@ from ..models import (
     Party,
     Resolution,
 )
-from .minutes import _ensure_open, append_entry
+from . import NotFound
+from .minutes import append_entry, begin_write
 
 MAX_MOTION_LENGTH = 2000
 
@@ -95,6 +99,36 @@ def motion_payload(motion, result: voting.Result | None = None) -> dict:
     }
 
 
+# --- Lookups ---------------------------------------------------------------------------------
+
+
+def motion_in(meeting, motion_id) -> Motion:
+    motion = (
+        Motion.objects.select_related("meeting", "meeting__community")
+        .filter(pk=motion_id, meeting=meeting)
+        .first()
+    )
+    if motion is None:
+        raise NotFound()
+    return motion
+
+
+def agenda_item_in(meeting, item_id):
+    item = meeting.agenda_items.filter(pk=item_id).first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def owner_by_id(owner_id) -> Owner:
+    """The roster row; whether it is this community's the ballot service decides (a refusal
+    with its reason, not a bare "not found")."""
+    owner = Owner.objects.select_related("household__building").filter(pk=owner_id).first()
+    if owner is None:
+        raise NotFound()
+    return owner
+
+
 # --- Motions ---------------------------------------------------------------------------------
 
 
@@ -106,20 +140,24 @@ def motion_open(
     text,
     rule=Motion.Rule.SIMPLE_MAJORITY,
     matter=Motion.Matter.ORDINARY,
-    agenda_item,
+    agenda_item=...,
+    agenda_item_id=...,
     client_id="",
 ) -> LiveEvent:
-    """Open the vote on a motion about ``agenda_item`` (an item of this meeting, or ``None``).
+    """Open the vote on a motion about an agenda item of this meeting, or none.
 
-    The item is named by the caller, never taken from whatever item is current: a passed motion
-    resolves exactly the requests of its item (``resolution_resolve_requests``), and the current
-    item is only where the chair's form starts.
+    The item is named by the caller (``agenda_item_id``, an id or ``None``; or the row as
+    ``agenda_item``), never taken from whatever item is current: a passed motion resolves
+    exactly the requests of its item (``resolution_resolve_requests``), and the current item is
+    only where the chair's form starts.
     """
-    state = live.lock(meeting)
-    if event := live.stored(meeting, actor=by, client_type="motion.open", client_id=client_id):
+    if agenda_item is ...:
+        if agenda_item_id is ...:
+            raise TypeError("motion_open() needs the agenda item, or None for none")
+        agenda_item = None if agenda_item_id is None else agenda_item_in(meeting, agenda_item_id)
+    state, event = begin_write(meeting, by=by, client_type="motion.open", client_id=client_id)
+    if event:
         return event
-    meeting.refresh_from_db(fields=["status"])
-    _ensure_open(meeting, state)
     text = (text or "").strip()
     if not text:
         raise ServiceError(_("Write the motion."), field="text")
@@ -180,17 +218,19 @@ def _result_text(motion, result: voting.Result) -> str:
 
 
 @transaction.atomic
-def motion_close(*, motion, by, client_id="") -> LiveEvent:
-    """Close the vote, record the result in the minutes and, if it passed, publish a resolution."""
+def motion_close(*, by, meeting=None, motion_id=None, motion=None, client_id="") -> LiveEvent:
+    """Close the vote, record the result in the minutes and, if it passed, publish a resolution.
+
+    The motion is ``motion_id`` within ``meeting`` (or the row itself, as ``motion``)."""
+    if motion is None:
+        motion = motion_in(meeting, motion_id)
     meeting = motion.meeting
-    state = live.lock(meeting)
-    if event := live.stored(meeting, actor=by, client_type="motion.close", client_id=client_id):
+    state, event = begin_write(meeting, by=by, client_type="motion.close", client_id=client_id)
+    if event:
         return event
     motion = Motion.objects.select_for_update(of=("self",)).get(pk=motion.pk)
     if not motion.is_open:
         raise ServiceError(_("The vote on this motion is already closed."))
-    meeting.refresh_from_db(fields=["status"])
-    _ensure_open(meeting, state)
     result = motion_tally(motion)
     motion.status = Motion.Status.CLOSED
     motion.closed_by = by
@@ -326,13 +366,31 @@ def _voter_for(motion, user, owner):
 
 
 @transaction.atomic
-def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -> tuple[Ballot, bool]:
-    """Cast or change ``by``'s ballot. Returns the ballot and whether anything changed.
+def ballot_cast(
+    *,
+    by,
+    choice,
+    meeting=None,
+    motion_id=None,
+    owner_id=None,
+    motion=None,
+    owner=None,
+    client_id="",
+    publish=True,
+) -> tuple[Ballot, bool]:
+    """Cast or change ``by``'s ballot on ``motion_id`` of ``meeting`` (or the row, ``motion``),
+    optionally as the linked roster row ``owner_id``. Returns the ballot and whether anything
+    changed.
 
     An owner's own ballot replaces whatever their household had, a written proxy included; the
-    proxy stays in ``BallotChange``. ``publish=False`` leaves the tally broadcast to the caller
-    (the consumer coalesces it).
+    proxy stays in ``BallotChange``. A change publishes the tally after commit, coalesced
+    (``live.publish_soon``) for every caller alike; ``publish=False`` leaves it to the caller
+    (a test that publishes by hand).
     """
+    if motion is None:
+        motion = motion_in(meeting, motion_id)
+    if owner is None and owner_id is not None:
+        owner = owner_by_id(owner_id)
     participant, parts = _voter_for(motion, by, owner)
     return _store_ballot(
         motion=motion,
@@ -348,10 +406,25 @@ def ballot_cast(*, motion, by, choice, owner=None, client_id="", publish=True) -
 
 @transaction.atomic
 def ballot_record_proxy(
-    *, motion, by, owner, choice, proxy_holder, client_id="", publish=True
+    *,
+    by,
+    choice,
+    proxy_holder,
+    meeting=None,
+    motion_id=None,
+    owner_id=None,
+    motion=None,
+    owner=None,
+    client_id="",
+    publish=True,
 ) -> tuple[Ballot, bool]:
     """书面委托: the secretary records an owner's written proxy ballot, naming who holds it. It is
-    the ballot of the owner's household (of all the parts of that owner, art. 9)."""
+    the ballot of the owner's household (of all the parts of that owner, art. 9). Rows are named
+    as in ``ballot_cast``; the tally is published the same way."""
+    if motion is None:
+        motion = motion_in(meeting, motion_id)
+    if owner is None:
+        owner = owner_by_id(owner_id)
     if motion.rule != Motion.Rule.CIVIL_CODE_278:
         raise ServiceError(_("Written proxies are for owners' votes (art. 278)."))
     if owner.household.building.community_id != motion.meeting.community_id:
@@ -426,7 +499,9 @@ def _store_ballot(
     if changed:
         Motion.objects.filter(pk=motion.pk).update(ballot_version=F("ballot_version") + 1)
         if publish:
-            transaction.on_commit(lambda: motion_publish_tally(motion.pk))
+            transaction.on_commit(
+                lambda: live.publish_soon(("tally", motion.pk), motion_publish_tally, motion.pk)
+            )
     return first, changed
 
 

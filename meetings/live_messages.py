@@ -1,0 +1,131 @@
+"""What each client message of the live socket means: its permission, its fields, its service.
+
+The consumer reads a message's fields with the parsers below and calls the service named here,
+the same function, with the same arguments, as the console's HTTP view. A bad field is a
+``Refused("bad_message", …)`` with a translated reason.
+"""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from cms.converters import is_id
+from cms.fields import clean_text
+
+from .models import Motion
+from .services import minutes as minutes_services
+from .services import motions as motion_services
+
+
+class Refused(Exception):
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code, self.message = code, message
+
+
+def number(value, name):
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise Refused("bad_message", _("%(field)s must be a number.") % {"field": name})
+    try:
+        value = int(value)
+    except ValueError:
+        raise Refused("bad_message", _("%(field)s must be a number.") % {"field": name}) from None
+    if not is_id(value):  # negative, or more digits than any key (an overflow in the database)
+        raise Refused("bad_message", _("%(field)s must be a number.") % {"field": name})
+    return value
+
+
+def text(value):
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise Refused("bad_message", _("Expected text."))
+    try:
+        return clean_text(value, multiline=True)  # the forms' rule: line breaks, no control characters
+    except ValidationError as error:
+        raise Refused("bad_message", error.messages[0]) from None
+
+
+# A field reader takes the message and returns the service argument's value.
+def Text(name, default=""):  # noqa: N802 (reads like a declaration)
+    return lambda message: text(message.get(name, default))
+
+
+def Id(name):  # noqa: N802
+    return lambda message: number(message.get(name), name)
+
+
+def OptionalId(name):  # noqa: N802
+    return lambda message: number(message[name], name) if message.get(name) else None
+
+
+def agenda_item(message):
+    # The motion names its agenda item (an id, or null for none); nothing defaults to the
+    # current item, so a motion never decides an item its chair did not see.
+    if "agenda_item" not in message:
+        raise Refused("bad_message", _("Name the motion's agenda item, or none."))
+    item = message["agenda_item"]
+    return None if item is None else number(item, "agenda_item")
+
+
+#: Reads: type → permission, asked on every message.
+READS = {"hello": "meetings.view_live", "replay": "meetings.view_live", "ping": "meetings.view_live"}
+
+#: Writes: type → (permission, service, the argument naming the sender, {argument: reader}).
+#: Fields are read in this order, so the first bad one is the one reported.
+WRITES = {
+    "entry.add": (
+        "meetings.keep_minutes",
+        minutes_services.minute_add,
+        "by",
+        {"kind": Text("kind", "note"), "text": Text("text"), "party": Text("party")},
+    ),
+    "agenda.next": ("meetings.keep_minutes", minutes_services.agenda_advance, "by", {}),
+    "checkin": (
+        "meetings.keep_minutes",
+        minutes_services.attendance_check_in,
+        "by",
+        {"participant_id": Id("participant")},
+    ),
+    "checkin.self": (
+        "meetings.check_in_self",
+        minutes_services.attendance_self_check_in,
+        "user",
+        {"code": Text("code")},
+    ),
+    "motion.open": (
+        "meetings.chair_meeting",
+        motion_services.motion_open,
+        "by",
+        {
+            "agenda_item_id": agenda_item,
+            "text": Text("text"),
+            "rule": Text("rule", Motion.Rule.SIMPLE_MAJORITY),
+            "matter": Text("matter", Motion.Matter.ORDINARY),
+        },
+    ),
+    "motion.close": (
+        "meetings.chair_meeting",
+        motion_services.motion_close,
+        "by",
+        {"motion_id": Id("motion")},
+    ),
+    "ballot.cast": (
+        "meetings.cast_ballot",
+        motion_services.ballot_cast,
+        "by",
+        {"motion_id": Id("motion"), "choice": Text("choice"), "owner_id": OptionalId("owner")},
+    ),
+    "ballot.proxy": (
+        "meetings.keep_minutes",
+        motion_services.ballot_record_proxy,
+        "by",
+        {
+            "motion_id": Id("motion"),
+            "owner_id": Id("owner"),
+            "choice": Text("choice"),
+            "proxy_holder": Text("proxy_holder"),
+        },
+    ),
+}
+#: Writes answered with the ballot as stored (``ack {client_id, ballot {motion, choice}}``).
+BALLOTS = ("ballot.cast", "ballot.proxy")
