@@ -37,9 +37,7 @@ def get_meeting(request, meeting_id, **kwargs):
 def get_resolution(request, resolution_id, **kwargs):
     return require_reachable(
         request.user,
-        get_object_or_404(
-            Resolution.objects.select_related("meeting", "community", "motion"), pk=resolution_id
-        ),
+        get_object_or_404(Resolution.objects.select_related("meeting", "community", "motion"), pk=resolution_id),
     )
 
 
@@ -154,9 +152,7 @@ def meeting_live(request, meeting_id):
             "can_chair": can_chair,
             "can_vote": user.has_perm("meetings.cast_ballot", meeting),
             "vote_rules": [
-                rule
-                for rule in Motion.Rule.values
-                if user.has_perm("meetings.cast_ballot", Motion(meeting=meeting, rule=rule))
+                rule for rule in Motion.Rule.values if user.has_perm("meetings.cast_ballot", Motion(meeting=meeting, rule=rule))
             ],
             "can_check_in_self": user.has_perm("meetings.check_in_self", meeting),
             "running": meeting.status == Meeting.Status.IN_PROGRESS and not state.is_finalised,

@@ -167,9 +167,7 @@ def append_entry(
         agenda_item_id=agenda_item_id,
         author=by if getattr(by, "is_authenticated", False) else None,
         # Broadcast to every viewer and kept in the chain: a name or a role, never an address.
-        author_name=official_name(by, community=meeting.community)
-        if getattr(by, "is_authenticated", False)
-        else "",
+        author_name=official_name(by, community=meeting.community) if getattr(by, "is_authenticated", False) else "",
         created_at=timezone.now(),
         prev_hash=last.hash if last else "",
     )
