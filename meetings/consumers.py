@@ -20,19 +20,15 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from deliberation.services import ServiceError
 
 from . import live
 from .live import RATE_BURST, RATE_PER_SECOND, REPLAY_EVENTS_PER_TOKEN  # noqa: F401 (the limits)
-from .live_messages import BALLOTS, READS, WRITES, Refused, number
+from .live_messages import BALLOTS, READS, WRITES, Refused, number, perform
 from .models import Meeting
-from .services import NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -157,12 +153,7 @@ class LiveMeetingConsumer(AsyncJsonWebsocketConsumer):
             raise Refused("bad_message", _("A write needs a client_id of at most 64 characters."))
         kwargs = {name: read(message) for name, read in fields.items()}
         kwargs.update({sender: user, "client_id": client_id})
-        try:
-            result = await database_sync_to_async(_in_language)(service, self.meeting_id, user, kwargs)
-        except NotFound as error:
-            raise Refused("not_found", error.message) from None
-        except ServiceError as error:
-            raise Refused("refused", error.message) from None
+        result = await database_sync_to_async(perform)(service, self.meeting_id, user, kwargs)
         if kind in BALLOTS:  # (ballot, changed): the service publishes the tally itself
             ballot = {"motion": kwargs["motion_id"], "choice": result[0].choice}
             return await self.send_json({"type": "ack", "client_id": client_id, "ballot": ballot})
@@ -201,9 +192,3 @@ class LiveMeetingConsumer(AsyncJsonWebsocketConsumer):
         if meeting is None or user is None or not user.has_perm(perm, meeting):
             return Refused("forbidden", _("You may not do this in this meeting."))
         return user
-
-
-def _in_language(service, meeting_id, user, kwargs):
-    meeting = Meeting.objects.select_related("community").get(pk=meeting_id)
-    with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
-        return service(meeting=meeting, **kwargs)

@@ -5,13 +5,17 @@ the same function, with the same arguments, as the console's HTTP view. A bad fi
 ``Refused("bad_message", …)`` with a translated reason.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from cms.converters import is_id
 from cms.fields import clean_text
+from deliberation.services import ServiceError
 
-from .models import Motion
+from .models import Meeting, Motion
+from .services import NotFound
 from .services import minutes as minutes_services
 from .services import motions as motion_services
 
@@ -129,3 +133,15 @@ WRITES = {
 }
 #: Writes answered with the ballot as stored (``ack {client_id, ballot {motion, choice}}``).
 BALLOTS = ("ballot.cast", "ballot.proxy")
+
+
+def perform(service, meeting_id, user, kwargs):
+    """Run a write's service in the sender's language; a refusal becomes the socket's error code."""
+    meeting = Meeting.objects.select_related("community").get(pk=meeting_id)
+    try:
+        with translation.override(getattr(user, "language", "") or settings.LANGUAGE_CODE):
+            return service(meeting=meeting, **kwargs)
+    except NotFound as error:
+        raise Refused("not_found", error.message) from None
+    except ServiceError as error:
+        raise Refused("refused", error.message) from None
