@@ -50,19 +50,19 @@ def text(value):
 
 
 # A field reader takes the message and returns the service argument's value.
-def Text(name, default=""):  # noqa: N802 (reads like a declaration)
+def read_text(name, default=""):
     return lambda message: text(message.get(name, default))
 
 
-def Id(name):  # noqa: N802
+def read_id(name):
     return lambda message: number(message.get(name), name)
 
 
-def OptionalId(name):  # noqa: N802
+def read_optional_id(name):
     return lambda message: number(message[name], name) if message.get(name) else None
 
 
-def agenda_item(message):
+def read_agenda_item(message):
     # The motion names its agenda item (an id, or null for none); nothing defaults to the
     # current item, so a motion never decides an item its chair did not see.
     if "agenda_item" not in message:
@@ -81,53 +81,57 @@ WRITES = {
         "meetings.keep_minutes",
         minutes_services.minute_add,
         "by",
-        {"kind": Text("kind", "note"), "text": Text("text"), "party": Text("party")},
+        {"kind": read_text("kind", "note"), "text": read_text("text"), "party": read_text("party")},
     ),
     "agenda.next": ("meetings.keep_minutes", minutes_services.agenda_advance, "by", {}),
     "checkin": (
         "meetings.keep_minutes",
         minutes_services.attendance_check_in,
         "by",
-        {"participant_id": Id("participant")},
+        {"participant_id": read_id("participant")},
     ),
     "checkin.self": (
         "meetings.check_in_self",
         minutes_services.attendance_self_check_in,
         "user",
-        {"code": Text("code")},
+        {"code": read_text("code")},
     ),
     "motion.open": (
         "meetings.chair_meeting",
         motion_services.motion_open,
         "by",
         {
-            "agenda_item_id": agenda_item,
-            "text": Text("text"),
-            "rule": Text("rule", Motion.Rule.SIMPLE_MAJORITY),
-            "matter": Text("matter", Motion.Matter.ORDINARY),
+            "agenda_item_id": read_agenda_item,
+            "text": read_text("text"),
+            "rule": read_text("rule", Motion.Rule.SIMPLE_MAJORITY),
+            "matter": read_text("matter", Motion.Matter.ORDINARY),
         },
     ),
     "motion.close": (
         "meetings.chair_meeting",
         motion_services.motion_close,
         "by",
-        {"motion_id": Id("motion")},
+        {"motion_id": read_id("motion")},
     ),
     "ballot.cast": (
         "meetings.cast_ballot",
         motion_services.ballot_cast,
         "by",
-        {"motion_id": Id("motion"), "choice": Text("choice"), "owner_id": OptionalId("owner")},
+        {
+            "motion_id": read_id("motion"),
+            "choice": read_text("choice"),
+            "owner_id": read_optional_id("owner"),
+        },
     ),
     "ballot.proxy": (
         "meetings.keep_minutes",
         motion_services.ballot_record_proxy,
         "by",
         {
-            "motion_id": Id("motion"),
-            "owner_id": Id("owner"),
-            "choice": Text("choice"),
-            "proxy_holder": Text("proxy_holder"),
+            "motion_id": read_id("motion"),
+            "owner_id": read_id("owner"),
+            "choice": read_text("choice"),
+            "proxy_holder": read_text("proxy_holder"),
         },
     ),
 }
