@@ -319,7 +319,9 @@ def live_motion_close(request, meeting_id, motion_id):
 def live_ballot_cast(request, meeting_id, motion_id):
     meeting = request.permission_object
     form = forms.BallotForm(request.POST)
-    if form.is_valid() and _run(
+    if not form.is_valid():  # still a 404 for a motion of another meeting
+        _run(request, motion_services.motion_in, meeting=meeting, motion_id=motion_id)
+    elif _run(
         request,
         motion_services.ballot_cast,
         meeting=meeting,
@@ -340,6 +342,7 @@ def live_ballot_proxy(request, meeting_id, motion_id):
     )
     form = forms.ProxyForm(request.POST, owners=owners)
     if not form.is_valid():
+        _run(request, motion_services.motion_in, meeting=meeting, motion_id=motion_id)  # 404 if foreign
         messages.error(request, _("Choose the owner, the vote and the proxy holder."))
     else:
         data = form.cleaned_data

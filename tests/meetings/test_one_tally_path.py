@@ -99,3 +99,14 @@ async def test_a_motion_of_another_meeting_is_not_found_on_both_paths(community)
     assert reply["code"] == "not_found" and reply["client_id"] == "x1"
     await voter.disconnect()
     assert not await Ballot.objects.filter(motion=foreign).aexists()
+
+
+def test_a_bad_form_for_a_motion_of_another_meeting_is_still_a_404(client, community):
+    meeting, people, motion = setup_motion(community)
+    _other, _other_people, foreign = setup_motion(community)
+    for name, who in (("meeting_live_ballot_cast", "committee"), ("meeting_live_ballot_proxy", "secretary")):
+        client.force_login(people[who].user)
+        url = reverse(name, args=[meeting.pk, foreign.pk])
+        assert client.post(url, {"choice": "maybe"}).status_code == 404
+        own = reverse(name, args=[meeting.pk, motion.pk])
+        assert client.post(own, {"choice": "maybe"}).status_code == 302
