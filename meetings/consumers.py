@@ -41,6 +41,9 @@ from .services import motions as motion_services
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_BYTES = 16 * 1024
+# Protocol messages are two levels deep at most; a deeper frame is refused before json.loads,
+# which would otherwise recurse once per level (a RecursionError on a few thousand levels).
+MAX_MESSAGE_DEPTH = 8
 RATE_PER_SECOND = 15
 RATE_BURST = 40
 #: A replay the client asks for (hello, replay) costs one token per this many events sent, on top
@@ -63,6 +66,28 @@ PERMISSIONS = {
     "ballot.cast": "meetings.cast_ballot",
     "ballot.proxy": "meetings.keep_minutes",
 }
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text``, brackets inside strings aside."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 class Refused(Exception):
@@ -152,12 +177,12 @@ class LiveMeetingConsumer(AsyncWebsocketConsumer):
             return await self.error("bad_message", _("Messages must be JSON text."))
         if len(text_data.encode()) > MAX_MESSAGE_BYTES:
             return await self.error("too_large", _("The message is too large."))
+        if nesting_depth(text_data) > MAX_MESSAGE_DEPTH:
+            return await self.error("bad_json", _("The message is nested too deeply."))
         try:
             message = json.loads(text_data)
         except ValueError:
             return await self.error("bad_json", _("The message is not valid JSON."))
-        except RecursionError:  # e.g. [[[[…]]]] a few thousand deep, still under the size limit
-            return await self.error("bad_json", _("The message is nested too deeply."))
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             return await self.error("bad_message", _("A message is a JSON object with a type."))
         kind = message["type"]

@@ -241,3 +241,12 @@ async def _later(key, func, args, window):
         await database_sync_to_async(func)(*args)
     except Exception:
         logger.exception("coalesced flush %s failed", key)
+
+
+def forget_process_state() -> None:
+    """Drop every relay and pending flush of this process.
+
+    Both are keyed by ``id()`` of their event loop; a process that runs one loop after another
+    (the test suite) may see a new loop at a dead one's address and must not inherit its state."""
+    _relays.clear()
+    _pending.clear()
