@@ -6,7 +6,8 @@ message for the user, and nothing is written. Views, commands, the meetings app 
 these functions; none of them changes a request by hand.
 
 Who may call what (a resident cannot resolve, a company cannot answer another company's request)
-is django-rules' job in ``deliberation/rules.py``; these functions guard the states.
+is django-rules' job in ``deliberation/rules.py``; these functions guard the states, reading the
+states each transition may start from in the one table, ``Request.TRANSITIONS`` (``_require``).
 """
 
 import datetime
@@ -510,9 +511,10 @@ def request_take_off_agenda(*, request: Request, by: User | None, meeting_title:
     back = put_on.from_status if put_on and put_on.from_status else None
     if back not in Request.TRANSITIONS["put_on_agenda"]:
         back = Status.ACCEPTED if request.accepted_at else Status.SUBMITTED
+    before = request.status
     request.status = back
     request.save()
-    event = _event(request, Kind.OFF_AGENDA, by=by, note=meeting_title, url=url, from_status=Status.ON_AGENDA)
+    event = _event(request, Kind.OFF_AGENDA, by=by, note=meeting_title, url=url, from_status=before)
     _tell(_requester(request), request, event)
     return request
 
