@@ -25,13 +25,18 @@ def participant_of(user, meeting):
     return cache[meeting.pk]
 
 
-def is_roster_owner(user, community) -> bool:
-    """An owner on the community's roster linked to the user's account (they vote on art. 278 motions)."""
+def roster_owner_rows(user, community_id):
+    """The owners on a community's roster linked to the user's account (they vote on art. 278
+    motions). ``community_id`` may be an ``OuterRef`` (``Meeting.objects.visible_to`` asks it in SQL)."""
     from deliberation.models import Owner
 
+    return Owner.objects.filter(user=user, household__building__community_id=community_id)
+
+
+def is_roster_owner(user, community) -> bool:
     if community is None or not user.is_authenticated:
         return False
-    return Owner.objects.filter(user=user, household__building__community_id=community.pk).exists()
+    return roster_owner_rows(user, community.pk).exists()
 
 
 @rules.predicate

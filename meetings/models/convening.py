@@ -51,7 +51,7 @@ class MeetingQuerySet(models.QuerySet):
         """
         from deliberation.predicates import is_community_worker, is_street_officer_for, is_verified_member
 
-        from ..predicates import is_roster_owner
+        from ..predicates import roster_owner_rows
 
         qs = self.for_community(community)
         if not user.is_authenticated:
@@ -59,12 +59,12 @@ class MeetingQuerySet(models.QuerySet):
         if user.is_superuser or is_community_worker(user, community):
             return qs
         past_draft = ~models.Q(status=Meeting.Status.DRAFT)
-        insider = (
-            is_verified_member(user, community)
-            or is_street_officer_for(user, community)
-            or is_roster_owner(user, community)
-        )
-        seen = past_draft if insider else past_draft & models.Q(visibility=Meeting.Visibility.PUBLIC)
+        if is_verified_member(user, community) or is_street_officer_for(user, community):
+            seen = past_draft
+        else:
+            # Owners on the roster vote on art. 278 motions; asked in the same query.
+            owner = models.Exists(roster_owner_rows(user, models.OuterRef("community_id")))
+            seen = past_draft & (models.Q(visibility=Meeting.Visibility.PUBLIC) | models.Q(owner))
         invited = models.Q(pk__in=Participant.objects.filter(user=user).values("meeting_id"))
         return qs.filter(seen | invited)
 
