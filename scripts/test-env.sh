@@ -62,7 +62,11 @@ run() {
     sleep 0.1
   done
   echo "make test: Redis for the workers: redis-server on 127.0.0.1:$port (stopped after the run)"
-  TEST_REDIS_URL="redis://127.0.0.1:$port/0" "$@"
+  local status=0
+  TEST_REDIS_URL="redis://127.0.0.1:$port/0" "$@" || status=$?
+  echo "make test: the run's redis-server on 127.0.0.1:$port served" \
+    "$(redis-cli -p "$port" info stats | grep -o 'total_connections_received:[0-9]*' | cut -d: -f2) connections"
+  return "$status"
 }
 
 case "${1:-}" in
