@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint messages migrate seed clean
+.PHONY: install run test test-packages lint messages migrate seed clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
@@ -30,11 +30,16 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-test: install
+# Chromium, gettext, a CJK font and redis-server: installed as root with apt-get, else named.
+test-packages:
+	@scripts/test-env.sh packages
+
+# pytest runs with a redis-server of its own on a free port (unless REDIS_URL is set), stopped after.
+test: test-packages install
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@PY=$(PY) scripts/test-env.sh run $(PY) -m pytest --durations=15 $(PYTEST_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench --ignore=tests

@@ -112,14 +112,40 @@ class Request(VoteModel, index.Indexed, models.Model):
         ON_AGENDA = "on_agenda", pgettext_lazy("request status", "On a meeting agenda")
         RESOLVED_BY_MEETING = "resolved_by_meeting", pgettext_lazy("request status", "Resolved by a meeting")
 
-    OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA)
+    #: The transition table: every transition of a request and the states it may start from. It
+    #: is the one place that lists source states. The services refuse a transition from any other
+    #: state (``services.requests``), the permissions ``deliberation.<transition>_request`` compose
+    #: it (``predicates.in_source_state``) and the request page's buttons ask those permissions.
+    TRANSITIONS = {
+        "accept": frozenset({Status.SUBMITTED}),
+        "reject": frozenset({Status.SUBMITTED}),
+        "respond": frozenset({Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA}),
+        "resolve": frozenset({Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA}),
+        "evaluate": frozenset({Status.RESOLVED, Status.RESOLVED_BY_MEETING}),
+        # Not evaluated in time (services.deadlines): the same states the requester may evaluate in.
+        "auto_close": frozenset({Status.RESOLVED, Status.RESOLVED_BY_MEETING}),
+        "reopen": frozenset({Status.EVALUATED, Status.CLOSED}),
+        "close": frozenset({Status.EVALUATED}),
+        "escalate": frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA}),
+        # From the meetings app (their targets: on the agenda, back to where it was, resolved).
+        "put_on_agenda": frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED}),
+        "take_off_agenda": frozenset({Status.ON_AGENDA}),
+        "resolve_by_meeting": frozenset(
+            {Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA}
+        ),
+    }
+    #: The named groups below are read off the table, so they cannot drift from it.
+    #: Open: not finished with, so it may still be escalated (and supported).
+    OPEN_STATUSES = TRANSITIONS["escalate"]
     #: 办理中: accepted (or put on a meeting agenda) and not yet resolved, so the responsible party
-    #: still owes work against the due date. The one source of "overdue", reminders and urges.
-    HANDLING_STATUSES = (Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA)
-    #: Marked resolved (by the responsible party or by a meeting) and not reopened since.
-    RESOLVED_STATUSES = (Status.RESOLVED, Status.RESOLVED_BY_MEETING, Status.EVALUATED, Status.CLOSED)
+    #: still owes work against the due date: exactly the states it may respond and resolve in. The
+    #: one source of "overdue", reminders and urges.
+    HANDLING_STATUSES = TRANSITIONS["resolve"]
     #: Statuses in which the requester may evaluate.
-    EVALUABLE_STATUSES = (Status.RESOLVED, Status.RESOLVED_BY_MEETING)
+    EVALUABLE_STATUSES = TRANSITIONS["evaluate"]
+    #: Marked resolved (by the responsible party or by a meeting) and not reopened since: waiting
+    #: for the evaluation, or evaluated or closed (and so reopenable).
+    RESOLVED_STATUSES = TRANSITIONS["evaluate"] | TRANSITIONS["reopen"]
     #: Statuses after which supports are frozen.
     SUPPORTABLE_STATUSES = OPEN_STATUSES
 
@@ -222,6 +248,10 @@ class Request(VoteModel, index.Indexed, models.Model):
     @property
     def support_count(self) -> int:
         return self.num_vote_up
+
+    def allows(self, transition: str) -> bool:
+        """Whether ``transition`` may start from this request's current state (``TRANSITIONS``)."""
+        return self.status in self.TRANSITIONS[transition]
 
     @property
     def is_open(self) -> bool:

@@ -8,6 +8,7 @@ cached per request by rules' own predicate cache where it matters; queries are s
 import rules
 
 from .models import Membership, Role
+from .selectors import membership_role
 
 
 def community_of(obj):
@@ -25,11 +26,7 @@ def _approved_role(user, community):
         return None
     cache = user.__dict__.setdefault("_membership_roles", {})
     if community.pk not in cache:
-        cache[community.pk] = (
-            Membership.objects.filter(user=user, community=community, status=Membership.Status.APPROVED)
-            .values_list("role", flat=True)
-            .first()
-        )
+        cache[community.pk] = membership_role(user=user, community=community)
     return cache[community.pk]
 
 
@@ -135,3 +132,23 @@ def is_responsible_street(user, request):
         and (request.responsible_party == "street" or request.escalated_at is not None)
         and is_street_officer_for(user, request)
     )
+
+
+# --- a request's state: read off the transition table (Request.TRANSITIONS) ------------------
+
+
+def in_source_state(transition: str):
+    """The request is in a state ``transition`` may start from, as adhocracy4's phase predicates
+    compose the phase into a permission. The table is the only place listing the states."""
+
+    @rules.predicate(name=f"in_source_state_of_{transition}")
+    def predicate(user, request):
+        return request is not None and request.allows(transition)
+
+    return predicate
+
+
+@rules.predicate
+def is_not_escalated(user, request):
+    """Escalating is once per request; the status is kept, so this is not a state of the table."""
+    return request is not None and request.escalated_at is None

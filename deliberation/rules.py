@@ -5,11 +5,19 @@ import rules
 
 from .predicates import (
     has_no_membership,
+    in_source_state,
+    is_assigned_company_staff,
     is_authenticated,
     is_community_worker,
+    is_not_escalated,
+    is_offline_request,
     is_published_community,
+    is_requester,
+    is_responsible_committee,
+    is_responsible_street,
     is_site_admin,
     is_street_officer_for,
+    is_verified_member,
 )
 
 # Reaching anything of a community (hall, requests, meetings, resolutions): everyone once its page
@@ -29,32 +37,28 @@ rules.add_perm("deliberation.import_roster", is_community_worker | is_site_admin
 rules.add_perm("deliberation.export_roster", is_community_worker | is_street_officer_for | is_site_admin)
 
 # --- The deliberation hall (requests). Objects: a community page or a request. ---------------
-from .predicates import (  # noqa: E402
-    is_assigned_company_staff,
-    is_offline_request,
-    is_requester,
-    is_responsible_committee,
-    is_responsible_street,
-    is_verified_member,
-)
 
 # Submitting online: verified members. Recording a visit or a call: the community's workers.
 rules.add_perm("deliberation.submit_request", is_verified_member)
 rules.add_perm("deliberation.record_request", is_community_worker | is_site_admin)
+# Who may take part in a request's handling, in any state. The views' refusals name these.
 # Triage (accept, reject, reopen, close, escalate): the community's workers.
-rules.add_perm("deliberation.triage_request", is_community_worker | is_site_admin)
+may_triage = is_community_worker | is_site_admin
 # Official responses and resolving: whoever the request is assigned to, and the workers.
-rules.add_perm(
-    "deliberation.handle_request",
+may_handle = (
     is_community_worker
     | is_assigned_company_staff
     | is_responsible_committee
     | is_responsible_street
-    | is_site_admin,
+    | is_site_admin
 )
+# Evaluating: the requester, or a worker recording the evaluation of someone without an account.
+may_evaluate = is_requester | (is_offline_request & is_community_worker)
+rules.add_perm("deliberation.triage_request", may_triage)
+rules.add_perm("deliberation.handle_request", may_handle)
+rules.add_perm("deliberation.evaluate_request", may_evaluate)
 # Supports: verified members of the request's community, never the author.
 rules.add_perm("deliberation.support_request", is_verified_member & ~is_requester)
-rules.add_perm("deliberation.evaluate_request", is_requester | (is_offline_request & is_community_worker))
 # The requester's name (even when not shown publicly), contact phone and intake details: the
 # requester, the community's workers and the staff of the party the request is assigned to (who
 # must call for a home repair). deliberation/people.py asks this for every name it shows.
@@ -67,3 +71,29 @@ rules.add_perm(
     | is_responsible_street
     | is_site_admin,
 )
+
+# Each transition of a request, now: who (above) and from which states (Request.TRANSITIONS,
+# through ``in_source_state``). The request page shows a transition's button exactly when its
+# permission holds; the service still refuses any state the table does not list.
+TRANSITION_PERMISSIONS = {
+    "accept": "deliberation.accept_request",
+    "reject": "deliberation.reject_request",
+    "respond": "deliberation.respond_to_request",
+    "resolve": "deliberation.resolve_request",
+    "evaluate": "deliberation.evaluate_request_now",
+    "reopen": "deliberation.reopen_request",
+    "close": "deliberation.close_request",
+    "escalate": "deliberation.escalate_request",
+}
+WHO = {
+    "accept": may_triage,
+    "reject": may_triage,
+    "respond": may_handle,
+    "resolve": may_handle,
+    "evaluate": may_evaluate,
+    "reopen": may_triage,
+    "close": may_triage,
+    "escalate": may_triage & is_not_escalated,
+}
+for _transition, _perm in TRANSITION_PERMISSIONS.items():
+    rules.add_perm(_perm, WHO[_transition] & in_source_state(_transition))

@@ -9,7 +9,41 @@ from wagtail.search.backends import get_search_backend
 
 from cms.converters import is_id
 
-from .models import Request, RequestPhoto, Response
+from .models import Membership, Request, RequestPhoto, Response, Role, User
+
+
+def membership_role(*, user, community) -> str | None:
+    """The role ``user`` holds in ``community`` as a verified member, or ``None`` if not one.
+
+    The one definition of "a verified member of a community": an approved membership
+    (``Membership.objects.approved``). The predicates cache it per user; the services ask afresh.
+    """
+    if not user.is_authenticated or community is None:
+        return None
+    return (
+        Membership.objects.approved()
+        .filter(user=user, community=community)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def is_verified_member(*, user, community) -> bool:
+    return membership_role(user=user, community=community) is not None
+
+
+def community_members(community, *, role: str):
+    """The active people verified in ``community`` with ``role``: the ones a notice goes to."""
+    return User.objects.filter(
+        memberships__in=Membership.objects.approved().filter(community=community, role=role),
+        is_active=True,
+    )
+
+
+def community_workers(community):
+    """The community's workers (社区工作者): who triage its requests and verify its members."""
+    return community_members(community, role=Role.WORKER)
+
 
 SORTS = {
     "newest": ("-created_at", "-id"),
@@ -95,8 +129,6 @@ WORK_QUEUE_LIMIT = 100
 def work_queue(*, user) -> dict:
     """What each role has to act on: the company's, the community's, the street's requests."""
     from cms.models import CommunityPage
-
-    from .models import Membership, Role
 
     sections = {}
     if user.property_company_id:

@@ -6,6 +6,7 @@ refused action answers 403 with the reason; a form mistake re-renders the form w
 
 from dataclasses import dataclass
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_POST
 from . import hall_forms as forms
 from .models import Request
 from .permissions import permission_required, require_perm, require_reachable
+from .rules import TRANSITION_PERMISSIONS
 from .selectors import request_for_detail, request_list, work_queue
 from .services import AlreadySubmitted, ServiceError
 from .services import requests as services
@@ -148,13 +150,16 @@ def _request_or_404(request, ref) -> Request:
 
 @dataclass(frozen=True)
 class Action:
-    """One button on a request's page: who may press it, its form, the service it calls."""
+    """One button on a request's page: its form, and who may press it (the refusal names them).
+
+    When it shows is not decided here: the transition's permission (``rules.TRANSITION_PERMISSIONS``)
+    composes who and the states of ``Request.TRANSITIONS``, and the service enforces the same table.
+    """
 
     perm: str
     form: type
     label: str
     denied: str
-    statuses: tuple
 
 
 ACTIONS = {
@@ -163,21 +168,18 @@ ACTIONS = {
         forms.AcceptForm,
         gettext_lazy("Accept"),
         gettext_lazy("Only community workers accept requests."),
-        (Request.Status.SUBMITTED,),
     ),
     "reject": Action(
         "deliberation.triage_request",
         forms.ReasonForm,
         gettext_lazy("Reject"),
         gettext_lazy("Only community workers reject requests."),
-        (Request.Status.SUBMITTED,),
     ),
     "respond": Action(
         "deliberation.handle_request",
         forms.RespondForm,
         gettext_lazy("Post an official response"),
         gettext_lazy("Only the party responsible for this request or a community worker can respond."),
-        (Request.Status.ACCEPTED, Request.Status.RESPONDED, Request.Status.ON_AGENDA),
     ),
     "resolve": Action(
         "deliberation.handle_request",
@@ -186,35 +188,30 @@ ACTIONS = {
         gettext_lazy(
             "Only the party responsible for this request or a community worker can mark it resolved."
         ),
-        (Request.Status.ACCEPTED, Request.Status.RESPONDED, Request.Status.ON_AGENDA),
     ),
     "evaluate": Action(
         "deliberation.evaluate_request",
         forms.EvaluateForm,
         gettext_lazy("Evaluate"),
         gettext_lazy("Only the requester can evaluate this request."),
-        Request.EVALUABLE_STATUSES,
     ),
     "reopen": Action(
         "deliberation.triage_request",
         forms.ReasonForm,
         gettext_lazy("Reopen"),
         gettext_lazy("Only community workers reopen requests."),
-        (Request.Status.EVALUATED, Request.Status.CLOSED),
     ),
     "close": Action(
         "deliberation.triage_request",
         forms.NoteForm,
         gettext_lazy("Close"),
         gettext_lazy("Only community workers close requests."),
-        (Request.Status.EVALUATED,),
     ),
     "escalate": Action(
         "deliberation.triage_request",
         forms.ReasonForm,
         gettext_lazy("Escalate to the street office"),
         gettext_lazy("Only community workers escalate requests."),
-        Request.OPEN_STATUSES,
     ),
 }
 
@@ -259,12 +256,12 @@ DONE = {
 
 
 def _available_actions(obj: Request, user, bound: dict | None = None) -> list[dict]:
+    """The buttons whose transition permission holds now. ``rules.has_perm`` asks the rule itself:
+    Django's ``User.has_perm`` grants a superuser everything, states included."""
     bound = bound or {}
     available = []
     for name, action in ACTIONS.items():
-        if obj.status in action.statuses and user.has_perm(action.perm, obj):
-            if name == "escalate" and obj.escalated_at:
-                continue
+        if rules.has_perm(TRANSITION_PERMISSIONS[name], user, obj):
             form = bound.get(name) or action.form(prefix=name)
             available.append({"name": name, "label": action.label, "form": form})
     return available

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from . import live
 from .live import RATE_BURST, RATE_PER_SECOND, REPLAY_EVENTS_PER_TOKEN  # noqa: F401 (the limits)
-from .live_messages import BALLOTS, READS, WRITES, Refused, number, perform
+from .live_messages import BALLOTS, MAX_MESSAGE_DEPTH, READS, WRITES, Refused, nesting_depth, number, perform
 from .models import Meeting
 
 logger = logging.getLogger(__name__)
@@ -106,12 +106,13 @@ class LiveMeetingConsumer(AsyncJsonWebsocketConsumer):
 
     @classmethod
     async def decode_json(cls, text_data):
+        # Refused before json.loads, which recurses once per level (RecursionError).
+        if nesting_depth(text_data) > MAX_MESSAGE_DEPTH:
+            raise Refused("bad_json", _("The message is nested too deeply."))
         try:
             return json.loads(text_data)
         except ValueError:
             raise Refused("bad_json", _("The message is not valid JSON.")) from None
-        except RecursionError:  # e.g. [[[[…]]]] a few thousand deep, still under the size limit
-            raise Refused("bad_json", _("The message is nested too deeply.")) from None
 
     @classmethod
     async def encode_json(cls, content):

@@ -411,3 +411,12 @@ class Stream:
                 after = event["seq"]
             if len(events) < REPLAY_LIMIT:
                 return after
+
+
+def forget_process_state() -> None:
+    """Drop every relay and pending flush of this process.
+
+    Both are keyed by ``id()`` of their event loop; a process that runs one loop after another
+    (the test suite) may see a new loop at a dead one's address and must not inherit its state."""
+    _relays.clear()
+    _pending.clear()

@@ -19,6 +19,31 @@ from .services import NotFound
 from .services import minutes as minutes_services
 from .services import motions as motion_services
 
+# Protocol messages are two levels deep at most; a deeper frame is refused before it is parsed.
+MAX_MESSAGE_DEPTH = 8
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON ``text``, brackets inside strings aside."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
 
 class Refused(Exception):
     def __init__(self, code, message):

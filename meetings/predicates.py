@@ -2,7 +2,7 @@
 
 import rules
 
-from deliberation.predicates import is_community_worker, is_street_officer_for, is_verified_member
+from deliberation.predicates import is_community_worker
 
 
 def meeting_of(obj):
@@ -14,24 +14,34 @@ def meeting_of(obj):
 
 
 def participant_of(user, meeting):
-    """The user's Participant row in ``meeting`` (cached on the user for this request)."""
+    """``models.participant_for``, remembered on the user for this request (the rules ask it often)."""
+    from .models import participant_for
+
     if meeting is None or not user.is_authenticated:
         return None
     cache = user.__dict__.setdefault("_participants", {})
     if meeting.pk not in cache:
-        cache[meeting.pk] = meeting.participants.filter(user=user).first()
+        cache[meeting.pk] = participant_for(meeting, user)
     return cache[meeting.pk]
+
+
+def roster_owner_rows(user, community_id):
+    """The owners on a community's roster linked to the user's account (they vote on art. 278
+    motions). ``community_id`` may be an ``OuterRef`` (``Meeting.objects.visible_to`` asks it in SQL)."""
+    from deliberation.models import Owner
+
+    return Owner.objects.filter(user=user, household__building__community_id=community_id)
+
+
+def is_roster_owner(user, community) -> bool:
+    if community is None or not user.is_authenticated:
+        return False
+    return roster_owner_rows(user, community.pk).exists()
 
 
 @rules.predicate
 def is_participant(user, obj):
     return participant_of(user, meeting_of(obj)) is not None
-
-
-@rules.predicate
-def is_meeting_public(user, obj):
-    meeting = meeting_of(obj)
-    return meeting is not None and meeting.visibility == meeting.Visibility.PUBLIC
 
 
 @rules.predicate
@@ -42,17 +52,12 @@ def is_meeting_worker(user, obj):
 
 
 @rules.predicate
-def is_meeting_member(user, obj):
+def can_view_meeting(user, obj):
+    """Asks ``Meeting.objects.visible_to``, the one declaration of who sees a meeting in which state,
+    about this meeting: the list pages and every meeting page agree by construction."""
+    from .models import Meeting
+
     meeting = meeting_of(obj)
-    return meeting is not None and is_verified_member(user, meeting.community)
-
-
-@rules.predicate
-def is_meeting_street_officer(user, obj):
-    meeting = meeting_of(obj)
-    return meeting is not None and is_street_officer_for(user, meeting.community)
-
-
-can_view_meeting = (
-    is_meeting_public | is_participant | is_meeting_member | is_meeting_worker | is_meeting_street_officer
-)
+    if meeting is None:
+        return False
+    return Meeting.objects.filter(pk=meeting.pk).visible_to(user, meeting.community).exists()

@@ -5,7 +5,7 @@ resolution). The WebSocket consumer asks the same permissions as the views, on e
 
 | permission | who |
 |---|---|
-| meetings.view_live | whoever may see the meeting (public / members / participants / workers / street), owners on the roster; a draft only to its workers and invitees |
+| meetings.view_live | as meetings.view_meeting: ``Meeting.objects.visible_to`` (one rule for the lists and the pages) |
 | meetings.keep_minutes | the meeting's secretary, the community's workers, admins |
 | meetings.chair_meeting | the meeting's chair, the community's workers, admins |
 | meetings.check_in_self | an invited participant (admins pass every rule; the service still refuses non-participants) |
@@ -18,7 +18,14 @@ import rules
 
 from deliberation.predicates import is_site_admin
 
-from .predicates import can_view_meeting, is_meeting_worker, meeting_of, participant_of
+from .predicates import (
+    can_view_meeting,
+    is_meeting_worker,
+    is_participant,
+    is_roster_owner,
+    meeting_of,
+    participant_of,
+)
 
 
 def _has_role(role):
@@ -43,12 +50,8 @@ def is_voting_participant(user, obj):
 @rules.predicate
 def is_meeting_owner(user, obj):
     """An owner on the roster of the meeting's community (art. 278 votes)."""
-    from deliberation.models import Owner
-
     meeting = meeting_of(obj)
-    if meeting is None or not user.is_authenticated:
-        return False
-    return Owner.objects.filter(user=user, household__building__community_id=meeting.community_id).exists()
+    return meeting is not None and is_roster_owner(user, meeting.community)
 
 
 @rules.predicate
@@ -67,33 +70,15 @@ def is_participants_motion(user, obj):
     return not isinstance(obj, Motion) or obj.rule != Motion.Rule.CIVIL_CODE_278
 
 
-@rules.predicate
-def is_invited(user, obj):
-    return participant_of(user, meeting_of(obj)) is not None
-
-
-@rules.predicate
-def is_draft_meeting(user, obj):
-    meeting = meeting_of(obj)
-    return meeting is not None and meeting.status == meeting.Status.DRAFT
-
-
 keeps_minutes = is_meeting_secretary | is_meeting_worker | is_site_admin
-# A draft is still being prepared: only its workers and invitees see it.
-sees_meeting = (
-    is_meeting_worker
-    | is_site_admin
-    | is_invited
-    | (~is_draft_meeting & (can_view_meeting | is_meeting_owner))
-)
 
-rules.add_perm("meetings.view_live", sees_meeting)
+rules.add_perm("meetings.view_live", can_view_meeting)
 rules.add_perm("meetings.keep_minutes", keeps_minutes)
 rules.add_perm("meetings.chair_meeting", is_meeting_chair | is_meeting_worker | is_site_admin)
-rules.add_perm("meetings.check_in_self", is_invited)
+rules.add_perm("meetings.check_in_self", is_participant)
 rules.add_perm(
     "meetings.cast_ballot",
     (is_voting_participant & is_participants_motion) | (is_meeting_owner & is_owners_motion),
 )
-rules.add_perm("meetings.view_resolution", sees_meeting)
+rules.add_perm("meetings.view_resolution", can_view_meeting)
 rules.add_perm("meetings.manage_actions", keeps_minutes)

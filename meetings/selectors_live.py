@@ -85,17 +85,9 @@ def resolutions_for(community, user):
     """The community's resolutions ``user`` may see (``meetings.view_resolution``), newest first,
     as one queryset: the meetings they may see are filtered in the database, not resolution by
     resolution, so a page costs the same few queries for 2 meetings as for 200."""
-    from deliberation.models import Owner
-
     from .models import Meeting
 
     meetings = Meeting.objects.visible_to(user, community)
-    if (
-        user.is_authenticated
-        and Owner.objects.filter(user=user, household__building__community=community).exists()
-    ):
-        # Owners on the roster take part in owners' votes, so they see every meeting but drafts.
-        meetings = Meeting.objects.for_community(community).exclude(status=Meeting.Status.DRAFT)
     return (
         Resolution.objects.filter(community=community, meeting__in=meetings.values("pk"))
         .select_related("meeting", "motion")

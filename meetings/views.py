@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -31,7 +32,7 @@ from .forms import (
     ScheduleForm,
     parse_poll_answers,
 )
-from .models import AgendaItem, Meeting, Participant, Party, SlotAnswer
+from .models import AgendaItem, Meeting, Participant, Party, SlotAnswer, participant_for
 from .services import ServiceError, convening, polls, rsvp
 from .signing import LinkExpired, LinkInvalid, participant_from_token
 from .templatetags.meetings_tags import webcal
@@ -67,7 +68,7 @@ def _detail(meeting):
 
 def _own_participant(request, meeting) -> Participant:
     """Superusers pass every rules check, but only a participant can answer for themselves."""
-    participant = meeting.participants.filter(user=request.user).first()
+    participant = participant_for(meeting, request.user)
     if participant is None:
         raise PermissionDenied(_("Only the meeting's participants answer for themselves."))
     return participant
@@ -142,10 +143,8 @@ def _parties(meeting):
 @viewable
 def meeting_detail(request, meeting_id):
     meeting = request.permission_object
-    parties, participants = _parties(meeting)
-    me = next(
-        (p for p in participants if request.user.is_authenticated and p.user_id == request.user.pk), None
-    )
+    parties, _participants = _parties(meeting)
+    me = participant_for(meeting, request.user)
     can_change = request.user.has_perm("meetings.change_meeting", meeting)
     poll = polls.poll_table(meeting) if meeting.status == Meeting.Status.POLLING else None
     context = {
@@ -489,7 +488,8 @@ def feed_user(request, token):
 
 def feed_community(request, community_id):
     community = community_from_url(request, community_id)
-    meetings = _feed_queryset(Meeting.objects.for_community(community).public())
+    # What an anonymous visitor may see (Meeting.objects.visible_to): the public meetings past the draft.
+    meetings = _feed_queryset(Meeting.objects.visible_to(AnonymousUser(), community))
     data = _feed_bytes(meetings, name=_("Meetings of %(community)s") % {"community": community.title})
     return HttpResponse(data, content_type=CALENDAR)
 

@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Request, RequestEvent
+from ..selectors import community_workers
 from . import ServiceError
-from .requests import _event, _requester, _tell, community_workers, request_escalate, responsible_people
+from .requests import _event, _requester, _tell, request_escalate, responsible_people
 
 Status = Request.Status
 Kind = RequestEvent.Kind
@@ -70,7 +71,7 @@ def _urge(pk: int, today: datetime.date) -> int:
     request.save(update_fields=["urged_for"])
     note = _("Overdue since %(due)s") % {"due": due.isoformat()}
     event = _event(request, Kind.URGED, note=note, from_status=request.status)
-    people = responsible_people(request) + community_workers(request.community)
+    people = responsible_people(request) + list(community_workers(request.community))
     _tell(people, request, event, key=f"request:{pk}:urge:{due.isoformat()}")
     return 1
 
@@ -92,11 +93,7 @@ def _escalate(pk: int, today: datetime.date) -> int:
 @transaction.atomic
 def _auto_close(pk: int, cutoff: datetime.datetime) -> int:
     request = _lock(pk)
-    if (
-        request.status not in Request.EVALUABLE_STATUSES
-        or not request.resolved_at
-        or request.resolved_at > cutoff
-    ):
+    if not request.allows("auto_close") or not request.resolved_at or request.resolved_at > cutoff:
         return 0
     before = request.status
     request.status = Status.CLOSED
@@ -145,9 +142,9 @@ def deadlines_process(*, now: datetime.datetime | None = None) -> Counter:
 
     cutoff = now - datetime.timedelta(days=evaluation_days())
     for pk in list(
-        Request.objects.filter(status__in=Request.EVALUABLE_STATUSES, resolved_at__lte=cutoff).values_list(
-            "pk", flat=True
-        )
+        Request.objects.filter(
+            status__in=Request.TRANSITIONS["auto_close"], resolved_at__lte=cutoff
+        ).values_list("pk", flat=True)
     ):
         _one(counts, "closed", _auto_close, pk, cutoff)
     return counts

@@ -16,6 +16,7 @@ from ..models import (
     Tenure,
     User,
 )
+from ..selectors import community_workers
 from . import ServiceError
 from .notifications import notify
 from .owners import owner_link
@@ -81,15 +82,6 @@ def membership_request(
             key=f"membership-requested-{membership.pk}-{application.pk}",
         )
     return membership
-
-
-def community_workers(community):
-    return User.objects.filter(
-        memberships__community=community,
-        memberships__role=Role.WORKER,
-        memberships__status=Membership.Status.APPROVED,
-        is_active=True,
-    )
 
 
 def _decide(*, membership: Membership, by: User, status: str, note: str, household=None) -> Membership:

@@ -6,7 +6,8 @@ message for the user, and nothing is written. Views, commands, the meetings app 
 these functions; none of them changes a request by hand.
 
 Who may call what (a resident cannot resolve, a company cannot answer another company's request)
-is django-rules' job in ``deliberation/rules.py``; these functions guard the states.
+is django-rules' job in ``deliberation/rules.py``; these functions guard the states, reading the
+states each transition may start from in the one table, ``Request.TRANSITIONS`` (``_require``).
 """
 
 import datetime
@@ -18,7 +19,6 @@ from django.utils.translation import gettext as _
 from ..models import (
     Category,
     Channel,
-    Membership,
     Request,
     RequestEvent,
     RequestPhoto,
@@ -27,6 +27,7 @@ from ..models import (
     Role,
     User,
 )
+from ..selectors import community_members, community_workers, is_verified_member, membership_role
 from . import AlreadySubmitted, ServiceError
 from .notifications import notify
 from .photos import atomic_removing_files, clean_photo, remember_stored
@@ -64,17 +65,6 @@ def _event(
     )
 
 
-def community_workers(community) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__community=community,
-            memberships__status=Membership.Status.APPROVED,
-            memberships__role=Role.WORKER,
-            is_active=True,
-        )
-    )
-
-
 def street_officers(community) -> list[User]:
     return list(User.objects.filter(street_office_id=community.get_parent().pk, is_active=True))
 
@@ -85,19 +75,12 @@ def responsible_people(request: Request) -> list[User]:
     if party == ResponsibleParty.PROPERTY and request.assigned_company_id:
         people = list(User.objects.filter(property_company_id=request.assigned_company_id, is_active=True))
     elif party == ResponsibleParty.COMMITTEE:
-        people = list(
-            User.objects.filter(
-                memberships__community_id=request.community_id,
-                memberships__status=Membership.Status.APPROVED,
-                memberships__role=Role.COMMITTEE,
-                is_active=True,
-            )
-        )
+        people = list(community_members(request.community, role=Role.COMMITTEE))
     elif party == ResponsibleParty.STREET:
         people = street_officers(request.community)
     else:
         people = []
-    return people or community_workers(request.community)
+    return people or list(community_workers(request.community))
 
 
 def _tell(users, request: Request, event: RequestEvent, *, key: str = "") -> None:
@@ -120,8 +103,9 @@ def _requester(request: Request) -> list[User]:
     return [request.requester] if request.requester_id else []
 
 
-def _require(request: Request, statuses, message) -> None:
-    if request.status not in statuses:
+def _require(request: Request, transition: str, message) -> None:
+    """Refuse ``transition`` from a state the table (``Request.TRANSITIONS``) does not allow."""
+    if not request.allows(transition):
         raise ServiceError(message)
 
 
@@ -221,9 +205,7 @@ def request_submit(
 
     Posting the same form render (``intake_token``) again raises ``AlreadySubmitted``.
     """
-    if not Membership.objects.filter(
-        user=by, community=community, status=Membership.Status.APPROVED
-    ).exists():
+    if not is_verified_member(user=by, community=community):
         raise ServiceError(_("Only verified residents of this community can submit a request."))
     request = _create(
         community=community,
@@ -305,7 +287,7 @@ def request_accept(
 ) -> Request:
     """受理: a worker accepts, names the responsible party and the due date (default: the SLA)."""
     request = _locked(request)
-    _require(request, (Status.SUBMITTED,), _("Only a newly submitted request can be accepted."))
+    _require(request, "accept", _("Only a newly submitted request can be accepted."))
     category = category or request.category
     party = party or category.default_party
     if party not in ResponsibleParty.values:
@@ -340,7 +322,7 @@ def request_accept(
 @transaction.atomic
 def request_reject(*, request: Request, by: User, reason: str) -> Request:
     request = _locked(request)
-    _require(request, (Status.SUBMITTED,), _("Only a newly submitted request can be rejected."))
+    _require(request, "reject", _("Only a newly submitted request can be rejected."))
     if not reason.strip():
         raise ServiceError(_("Give the reason for rejecting."), field="reason")
     before = request.status
@@ -358,9 +340,7 @@ def acting_party(request: Request, user: User) -> str:
         return ResponsibleParty.PROPERTY
     if user.street_office_id:
         return ResponsibleParty.STREET
-    if Membership.objects.filter(
-        user=user, community_id=request.community_id, status=Membership.Status.APPROVED, role=Role.COMMITTEE
-    ).exists():
+    if membership_role(user=user, community=request.community) == Role.COMMITTEE:
         return ResponsibleParty.COMMITTEE
     return ResponsibleParty.COMMUNITY
 
@@ -369,11 +349,7 @@ def acting_party(request: Request, user: User) -> str:
 def request_respond(*, request: Request, by: User, body: str, photos=()) -> Response:
     """答复: an official answer. Several answers may follow one another; none is ever edited."""
     request = _locked(request)
-    _require(
-        request,
-        (Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA),
-        _("Only an accepted, open request can be answered."),
-    )
+    _require(request, "respond", _("Only an accepted, open request can be answered."))
     if not body.strip():
         raise ServiceError(_("Write the response."), field="body")
     if len(body) > Response._meta.get_field("body").max_length:
@@ -395,11 +371,7 @@ def request_respond(*, request: Request, by: User, body: str, photos=()) -> Resp
 @transaction.atomic
 def request_resolve(*, request: Request, by: User, note: str = "") -> Request:
     request = _locked(request)
-    _require(
-        request,
-        (Status.ACCEPTED, Status.RESPONDED, Status.ON_AGENDA),
-        _("Only an accepted, open request can be marked resolved."),
-    )
+    _require(request, "resolve", _("Only an accepted, open request can be marked resolved."))
     before = request.status
     now = timezone.now()
     request.status = Status.RESOLVED
@@ -419,10 +391,12 @@ def request_evaluate(*, request: Request, by: User, rating: int, comment: str = 
     evaluation after a follow-up call (回访).
     """
     request = _locked(request)
-    on_behalf = request.requester_id is None and by.pk in {u.pk for u in community_workers(request.community)}
+    on_behalf = (
+        request.requester_id is None and community_workers(request.community).filter(pk=by.pk).exists()
+    )
     if request.requester_id != by.pk and not on_behalf:
         raise ServiceError(_("Only the requester can evaluate this request."))
-    _require(request, Request.EVALUABLE_STATUSES, _("This request is not waiting for your evaluation."))
+    _require(request, "evaluate", _("This request is not waiting for your evaluation."))
     if rating not in (1, 2, 3, 4, 5):
         raise ServiceError(_("Choose from 1 to 5 stars."), field="rating")
     if len(comment) > Request._meta.get_field("evaluation_comment").max_length:
@@ -465,9 +439,7 @@ def _reopen(request: Request, *, by, note: str) -> None:
 def request_reopen(*, request: Request, by: User, reason: str) -> Request:
     """A worker reopens an evaluated or closed request (after the one automatic reopening)."""
     request = _locked(request)
-    _require(
-        request, (Status.EVALUATED, Status.CLOSED), _("Only an evaluated or closed request can be reopened.")
-    )
+    _require(request, "reopen", _("Only an evaluated or closed request can be reopened."))
     if not reason.strip():
         raise ServiceError(_("Give the reason for reopening."), field="reason")
     _reopen(request, by=by, note=reason.strip())
@@ -477,7 +449,7 @@ def request_reopen(*, request: Request, by: User, reason: str) -> Request:
 @transaction.atomic
 def request_close(*, request: Request, by: User, note: str = "") -> Request:
     request = _locked(request)
-    _require(request, (Status.EVALUATED,), _("Only an evaluated request can be closed."))
+    _require(request, "close", _("Only an evaluated request can be closed."))
     before = request.status
     request.status = Status.CLOSED
     request.closed_at = timezone.now()
@@ -491,7 +463,7 @@ def request_close(*, request: Request, by: User, note: str = "") -> Request:
 def request_escalate(*, request: Request, by: User | None, reason: str) -> Request:
     """上报: pass an open request to the street office. Status is kept; the street now watches it."""
     request = _locked(request)
-    _require(request, Request.OPEN_STATUSES, _("Only an open request can be escalated."))
+    _require(request, "escalate", _("Only an open request can be escalated."))
     if request.escalated_at is not None:
         raise ServiceError(_("This request has already been escalated."))
     if not reason.strip():
@@ -500,7 +472,7 @@ def request_escalate(*, request: Request, by: User | None, reason: str) -> Reque
     request.escalation_reason = reason.strip()[:300]
     request.save()
     event = _event(request, Kind.ESCALATED, by=by, note=request.escalation_reason, from_status=request.status)
-    _tell(street_officers(request.community) + community_workers(request.community), request, event)
+    _tell(street_officers(request.community) + list(community_workers(request.community)), request, event)
     return request
 
 
@@ -517,11 +489,7 @@ def request_put_on_agenda(*, request: Request, by: User | None, meeting_title: s
     request = _locked(request)
     if request.status == Status.ON_AGENDA:
         return request
-    _require(
-        request,
-        (Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED),
-        _("Only an open request can be put on a meeting agenda."),
-    )
+    _require(request, "put_on_agenda", _("Only an open request can be put on a meeting agenda."))
     before = request.status
     request.status = Status.ON_AGENDA
     request.save()
@@ -537,15 +505,16 @@ def request_take_off_agenda(*, request: Request, by: User | None, meeting_title:
     Idempotent: a request no longer on an agenda is returned unchanged.
     """
     request = _locked(request)
-    if request.status != Status.ON_AGENDA:
+    if not request.allows("take_off_agenda"):
         return request
     put_on = request.events.filter(kind=Kind.ON_AGENDA).order_by("-at", "-id").first()
     back = put_on.from_status if put_on and put_on.from_status else None
-    if back not in (Status.SUBMITTED, Status.ACCEPTED, Status.RESPONDED):
+    if back not in Request.TRANSITIONS["put_on_agenda"]:
         back = Status.ACCEPTED if request.accepted_at else Status.SUBMITTED
+    before = request.status
     request.status = back
     request.save()
-    event = _event(request, Kind.OFF_AGENDA, by=by, note=meeting_title, url=url, from_status=Status.ON_AGENDA)
+    event = _event(request, Kind.OFF_AGENDA, by=by, note=meeting_title, url=url, from_status=before)
     _tell(_requester(request), request, event)
     return request
 
@@ -558,7 +527,7 @@ def request_resolve_by_meeting(
     request = _locked(request)
     if request.status == Status.RESOLVED_BY_MEETING:
         return request
-    _require(request, Request.OPEN_STATUSES, _("Only an open request can be resolved by a meeting."))
+    _require(request, "resolve_by_meeting", _("Only an open request can be resolved by a meeting."))
     before = request.status
     now = timezone.now()
     request.status = Status.RESOLVED_BY_MEETING

@@ -9,7 +9,8 @@ concurrent supports are serialised and the count is exact.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import Membership, Request, User
+from ..models import Request, User
+from ..selectors import is_verified_member
 from . import ServiceError
 from .requests import request_mark_proposed
 
@@ -27,9 +28,7 @@ def _check(request: Request, user: User) -> None:
         raise ServiceError(_("Supports are closed for this request."))
     if request.requester_id == user.pk:
         raise ServiceError(_("You cannot support your own request."))
-    if not Membership.objects.filter(
-        user=user, community_id=request.community_id, status=Membership.Status.APPROVED
-    ).exists():
+    if not is_verified_member(user=user, community=request.community):
         raise ServiceError(_("Only verified residents of this community can support its requests."))
 
 

@@ -12,5 +12,6 @@ from .convening import (  # noqa: F401
     Party,
     SlotAnswer,
     TimeSlot,
+    participant_for,
 )
 from .minutes import *  # noqa: F401,F403

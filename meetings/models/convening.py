@@ -38,26 +38,35 @@ class MeetingQuerySet(models.QuerySet):
         return self.filter(visibility=Meeting.Visibility.PUBLIC)
 
     def visible_to(self, user, community):
-        """What a list page shows: public meetings, plus members-only ones to members, workers and participants."""
+        """The one rule of who may see a meeting of ``community``, in which state (docs/permissions.md).
+
+        The list pages filter with it and ``meetings.view_meeting`` / ``view_live`` /
+        ``view_resolution`` ask it about one meeting, so a list never hides a page the person may
+        open, nor shows one they may not:
+
+        - the community's workers and site admins: every meeting, drafts included (they prepare them);
+        - a participant with an account: the meetings they are invited to, drafts included;
+        - verified members, the street's officers and owners on the roster: every meeting past the draft;
+        - anyone else, signed in or not: public meetings past the draft.
+        """
         from deliberation.predicates import is_community_worker, is_street_officer_for, is_verified_member
 
+        from ..predicates import roster_owner_rows
+
         qs = self.for_community(community)
-        if user.is_authenticated and (
-            user.is_superuser
-            or is_verified_member(user, community)
-            or is_community_worker(user, community)
-            or is_street_officer_for(user, community)
-        ):
-            visible = qs
-        elif user.is_authenticated:
-            visible = qs.filter(
-                models.Q(visibility=Meeting.Visibility.PUBLIC) | models.Q(participants__user=user)
-            )
+        if not user.is_authenticated:
+            return qs.public().exclude(status=Meeting.Status.DRAFT)
+        if user.is_superuser or is_community_worker(user, community):
+            return qs
+        past_draft = ~models.Q(status=Meeting.Status.DRAFT)
+        if is_verified_member(user, community) or is_street_officer_for(user, community):
+            seen = past_draft
         else:
-            visible = qs.public()
-        if not (user.is_authenticated and (user.is_superuser or is_community_worker(user, community))):
-            visible = visible.exclude(status=Meeting.Status.DRAFT)
-        return visible.distinct()
+            # Owners on the roster vote on art. 278 motions; asked in the same query.
+            owner = models.Exists(roster_owner_rows(user, models.OuterRef("community_id")))
+            seen = past_draft & (models.Q(visibility=Meeting.Visibility.PUBLIC) | models.Q(owner))
+        invited = models.Q(pk__in=Participant.objects.filter(user=user).values("meeting_id"))
+        return qs.filter(seen | invited)
 
 
 class Meeting(models.Model):
@@ -187,6 +196,15 @@ class Participant(models.Model):
         if self.user_id and self.user.language:
             return self.user.language
         return self.language or settings.LANGUAGE_CODE
+
+
+def participant_for(meeting, user) -> "Participant | None":
+    """The user's own Participant row in ``meeting`` (``None`` for anonymous visitors and people not
+    invited). Every lookup of "my row" goes through here: the rules (memoised per request in
+    ``meetings.predicates``), the views and the services."""
+    if meeting is None or user is None or not user.is_authenticated:
+        return None
+    return Participant.objects.filter(meeting=meeting, user=user).first()
 
 
 class AgendaItem(models.Model):

@@ -19,7 +19,7 @@ from deliberation.models import User
 from deliberation.people import official_name
 
 from .. import mail
-from ..models import AgendaItem, Meeting, Participant, ParticipantRole, Party
+from ..models import AgendaItem, Meeting, Participant, ParticipantRole, Party, participant_for
 from . import ServiceError
 
 #: Fields whose change reaches the calendars (and so raises SEQUENCE and mails an update).
@@ -255,7 +255,7 @@ def participant_add(
         raise ServiceError(_("Give an email address for a participant without an account."), field="email")
     if not name:
         raise ServiceError(_("Give the participant's name."), field="name")
-    if user is not None and locked.participants.filter(user=user).exists():
+    if participant_for(locked, user) is not None:
         raise ServiceError(_("%(name)s is already a participant.") % {"name": name})
     if email and locked.participants.filter(email=email).exists():
         raise ServiceError(_("%(email)s is already a participant.") % {"email": email}, field="email")

@@ -20,7 +20,7 @@ from deliberation.people import official_name
 from deliberation.services import ServiceError
 
 from .. import live
-from ..models import Attendance, LiveEvent, Meeting, MinuteEntry, Participant, Party
+from ..models import Attendance, LiveEvent, Meeting, MinuteEntry, Participant, Party, participant_for
 from ..timefmt import format_datetime
 from . import NotFound
 
@@ -319,9 +319,7 @@ def participant_in(meeting, participant_id) -> Participant:
 
 
 def attendance_self_check_in(*, meeting, user, code, client_id="") -> LiveEvent | None:
-    participant = (
-        Participant.objects.filter(meeting=meeting, user=user).first() if user.is_authenticated else None
-    )
+    participant = participant_for(meeting, user)
     if participant is None:
         raise ServiceError(_("Only invited participants can check in."))
     keys = _checkin_attempt_keys(meeting, user)

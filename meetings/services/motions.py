@@ -29,9 +29,9 @@ from ..models import (
     LiveEvent,
     MinuteEntry,
     Motion,
-    Participant,
     Party,
     Resolution,
+    participant_for,
 )
 from . import NotFound
 from .minutes import append_entry, begin_write
@@ -357,7 +357,7 @@ def _voter_for(motion, user, owner):
         return None, _owner_parts(motion, owner=owner)
     if owner is not None:
         raise ServiceError(_("This motion is voted by the meeting's participants, not by owners."))
-    participant = Participant.objects.filter(meeting=motion.meeting, user=user).first()
+    participant = participant_for(motion.meeting, user)
     if participant is None or not motion.eligible.filter(pk=participant.pk).exists():
         raise ServiceError(_("You are not an eligible voter on this motion."))
     if not Attendance.objects.filter(meeting=motion.meeting, participant=participant).exists():

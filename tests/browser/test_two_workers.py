@@ -4,15 +4,16 @@ through one worker is valid on the other, as behind a load balancer, and mail on
 carries links the other one honours.
 
 The live-minutes smoke test runs the core of journey 3 with the four browsers spread over two
-workers that share Redis (given explicitly, so it also runs in the SQLite pass).
+workers that share Redis (given explicitly, so it also runs in the SQLite pass:
+``workers_redis_url``).
 """
 
-import os
 import re
 
 from django.db import connection
 
 from deliberation.models import User
+from tests.meetings.live_servers import workers_redis_url
 
 from . import journeys
 from .helpers import BROWSER, DESKTOP, shot
@@ -73,7 +74,7 @@ def test_two_workers_serve_the_site_and_share_sessions(world, asgi_workers, new_
 def test_live_minutes_across_two_workers_sharing_redis(world, live_meeting, asgi_workers, new_context):
     """Check-in, a minute entry and four ballots, each browser on its worker, all seen by all."""
     meeting, people = live_meeting
-    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/4"
+    redis_url = workers_redis_url(default="redis://127.0.0.1:6379/4")
     worker_a, worker_b = asgi_workers(2, env={"REDIS_URL": redis_url})
     contexts = live_contexts(new_context, people, [worker_a, worker_b])
     assert {base for _context, base in contexts.values()} == {worker_a.url, worker_b.url}

@@ -28,3 +28,22 @@ def pytest_runtest_teardown(item, nextitem):
             if contents and not Page.objects.using(alias).exists():
                 connections[alias].creation.deserialize_db_from_string(contents)
     return result
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test runs on its own event loop, but the channel layer (channels-redis keeps asyncio
+    locks and connection pools bound to the loop that first used them) and this process's live
+    relays and pending tally flushes are process-wide. A production worker has one loop for its
+    lifetime; a test suite has hundreds, so each test starts with none of the previous loop's."""
+    from channels.layers import channel_layers
+
+    from meetings import live
+
+    def reset():
+        channel_layers.backends.clear()
+        live.forget_process_state()
+
+    reset()
+    yield
+    reset()

@@ -2,8 +2,7 @@
 
 Used by the concurrency and multi-worker tests. The workers read the database pytest-django
 created (the test's transactional data is committed, so they see it) and a Redis database:
-``REDIS_URL`` when set, else ``redis://127.0.0.1:6379/3`` — Redis is always available where
-these tests run. Each run uses its own channel prefix so parallel runs never hear each other.
+``workers_redis_url()``. Each run uses its own channel prefix so parallel runs never hear each other.
 """
 
 import contextlib
@@ -21,6 +20,13 @@ from django.db import connection
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
+
+
+def workers_redis_url(default=DEFAULT_REDIS_URL) -> str:
+    """The Redis that workers started by a test share: ``REDIS_URL`` when the run uses Redis,
+    else ``TEST_REDIS_URL`` (the redis-server ``make test`` starts on a free port for the run,
+    see ``scripts/test-env.sh``), else the local default Redis of a bare ``pytest`` run."""
+    return os.environ.get("REDIS_URL") or os.environ.get("TEST_REDIS_URL") or default
 
 
 def free_port() -> int:
@@ -46,7 +52,7 @@ class Workers:
 
     def __init__(self, n=2, *, redis_url=None, extra_env=None):
         self.ports = [free_port() for _ in range(n)]
-        self.redis_url = redis_url or os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL
+        self.redis_url = redis_url or workers_redis_url()
         self.prefix = f"cdhtest{uuid.uuid4().hex[:10]}"
         self.extra_env = extra_env or {}
         self.processes = []

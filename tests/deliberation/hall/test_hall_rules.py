@@ -6,7 +6,7 @@ for them (an admin is nobody's requester and no member), so "admin" appears in e
 
 import pytest
 
-from deliberation.services.requests import request_accept, request_escalate
+from deliberation.services.requests import request_accept, request_escalate, request_reject
 from tests.conftest import ROLES, as_user
 from tests.factories import PropertyCompanyFactory, UserFactory
 
@@ -22,6 +22,15 @@ HALL_PERMISSIONS = {
     "deliberation.support_request",
     "deliberation.evaluate_request",
     "deliberation.view_requester_contact",
+    # One per transition with a button: who (above) and the states of Request.TRANSITIONS.
+    "deliberation.accept_request",
+    "deliberation.reject_request",
+    "deliberation.respond_to_request",
+    "deliberation.resolve_request",
+    "deliberation.evaluate_request_now",
+    "deliberation.reopen_request",
+    "deliberation.close_request",
+    "deliberation.escalate_request",
 }
 
 
@@ -105,6 +114,56 @@ def test_workers_evaluate_offline_requests_on_the_requesters_behalf(users_by_rol
         category=categories["物业服务"],
     )
     assert allowed(users_by_role, "deliberation.evaluate_request", offline) == {"worker", "admin"}
+
+
+#: transition permission → (a state it may start from, the roles that hold it there). In every
+#: other state nobody holds it, not even a superuser (tests/deliberation/hall/test_transitions.py
+#: enumerates the states; the buttons follow these permissions).
+TRANSITION_ROLES = {
+    "deliberation.accept_request": ("submitted", {"worker", "admin"}),
+    "deliberation.reject_request": ("submitted", {"worker", "admin"}),
+    "deliberation.respond_to_request": ("accepted", {"property", "worker", "admin"}),
+    "deliberation.resolve_request": ("accepted", {"property", "worker", "admin"}),
+    "deliberation.evaluate_request_now": ("resolved", {"representative", "admin"}),
+    "deliberation.reopen_request": ("evaluated", {"worker", "admin"}),
+    "deliberation.close_request": ("evaluated", {"worker", "admin"}),
+    "deliberation.escalate_request": ("accepted", {"worker", "admin"}),
+}
+
+
+@pytest.mark.parametrize("perm", sorted(TRANSITION_ROLES))
+def test_transition_permissions_know_who_and_the_state(perm, users_by_role, submit):
+    import rules
+
+    from deliberation.services.requests import request_evaluate, request_resolve
+
+    worker, requester = users_by_role["worker"], users_by_role["representative"]
+    state, roles = TRANSITION_ROLES[perm]
+    request = submit(by=requester)
+    if state != "submitted":
+        request = request_accept(request=request, by=worker, party="property")
+    if state in ("resolved", "evaluated"):
+        request = request_resolve(request=request, by=worker)
+    if state == "evaluated":
+        request = request_evaluate(request=request, by=requester, rating=4)
+    assert request.status == state
+    assert allowed(users_by_role, perm, request) == roles
+    # Asked of the rule itself (as the request page does), a superuser is no requester.
+    by_rule = roles - {"admin"} if perm == "deliberation.evaluate_request_now" else roles
+    assert {role for role in ROLES if rules.has_perm(perm, as_user(users_by_role[role]), request)} == by_rule
+    # A state the table does not list (here: rejected): nobody, whatever their role.
+    other = request_reject(request=submit(by=requester), by=worker, reason="不属实")
+    assert {role for role in ROLES if rules.has_perm(perm, as_user(users_by_role[role]), other)} == set()
+
+
+def test_escalating_is_once(users_by_role, submit):
+    import rules
+
+    worker = users_by_role["worker"]
+    escalated = request_escalate(request=submit(), by=worker, reason="需要街道协调")
+    assert escalated.status == "submitted"
+    assert not rules.has_perm("deliberation.escalate_request", worker, escalated)
+    assert rules.has_perm("deliberation.triage_request", worker, escalated)
 
 
 def test_view_requester_contact_follows_the_assigned_party(users_by_role, submit):
