@@ -33,7 +33,7 @@ from django.views.generic import ListView  # noqa: E402
 
 from cms.models import CommunityPage, HomePage, StreetOfficePage  # noqa: E402
 from deliberation.models import Category, Request, User  # noqa: E402
-from deliberation.views_hall import PAGE_SIZE, hall  # noqa: E402
+from deliberation.views.hall import PAGE_SIZE, hall  # noqa: E402
 
 ROWS = 10_000
 RUNS = 60

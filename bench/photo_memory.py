@@ -35,7 +35,7 @@ import json, resource, sys
 from django.conf import settings
 settings.configure(PHOTO_MAX_PIXELS=int(sys.argv[2]), REQUEST_PHOTO_MAX_BYTES=int(sys.argv[3]), USE_I18N=False)
 from django.core.files.uploadedfile import SimpleUploadedFile
-from deliberation.services import ServiceError
+from cms.services import ServiceError
 from deliberation.services.photos import clean_photo
 paths = sys.argv[1].split(",")
 uploads = [SimpleUploadedFile(p.rsplit("/", 1)[-1], open(p, "rb").read()) for p in paths]

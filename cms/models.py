@@ -51,7 +51,9 @@ class StreetOfficePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["communities"] = CommunityPage.objects.live().child_of(self).select_related("property_company")
+        context["communities"] = (
+            CommunityPage.objects.live().child_of(self).select_related("property_company")
+        )
         return context
 
     def communities(self):
@@ -100,16 +102,8 @@ class CommunityPage(Page):
         return StreetOfficePage.objects.parent_of(self).first()
 
     def get_context(self, request, *args, **kwargs):
-        from deliberation.models import Household, Membership
-
         context = super().get_context(request, *args, **kwargs)
         context["news"] = NewsPage.objects.live().child_of(self).order_by("-first_published_at")[:5]
-        context["household_count"] = Household.objects.for_community(self).count()
-        context["member_count"] = Membership.objects.for_community(self).approved().count()
-        user = request.user
-        context["my_membership"] = (
-            Membership.objects.filter(community=self, user=user).first() if user.is_authenticated else None
-        )
         return context
 
 

@@ -6,6 +6,8 @@ openpyxl writes any string starting with ``=`` as a formula. Every exporter pass
 through ``safe_cell``.
 """
 
+from django.http import HttpResponse
+
 # What makes Excel, LibreOffice or WPS read a cell as a formula (OWASP CSV injection guidance).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -22,3 +24,13 @@ def read_cell(value):
     if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_response(data: bytes, filename: str) -> HttpResponse:
+    """An .xlsx download named ``filename``."""
+    response = HttpResponse(data, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

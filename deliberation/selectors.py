@@ -9,7 +9,7 @@ from wagtail.search.backends import get_search_backend
 
 from cms.converters import is_id
 
-from .models import Membership, Request, RequestPhoto, Response, Role, User
+from .models import Membership, Owner, Request, RequestPhoto, Response, Role, User
 
 
 def membership_role(*, user, community) -> str | None:
@@ -155,3 +155,9 @@ def work_queue(*, user) -> dict:
             .order_by("-escalated_at")
         )
     return {name: qs[:WORK_QUEUE_LIMIT] for name, qs in sections.items()}
+
+
+def owners_linked(user, community_id):
+    """The owners on a community's roster linked to the user's account (they vote on art. 278
+    motions). ``community_id`` may be an ``OuterRef`` (``Meeting.objects.visible_to`` asks it in SQL)."""
+    return Owner.objects.filter(user=user, household__building__community_id=community_id)

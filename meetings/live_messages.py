@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from cms.converters import is_id
 from cms.fields import clean_text
-from deliberation.services import ServiceError
+from cms.services import ServiceError
 
 from .models import Meeting, Motion
 from .services import NotFound

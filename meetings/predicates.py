@@ -3,11 +3,12 @@
 import rules
 
 from deliberation.predicates import is_community_worker
+from deliberation.selectors import owners_linked
+
+from .models import Meeting, Motion, participant_for
 
 
 def meeting_of(obj):
-    from .models import Meeting
-
     if isinstance(obj, Meeting):
         return obj
     return getattr(obj, "meeting", None)
@@ -15,8 +16,6 @@ def meeting_of(obj):
 
 def participant_of(user, meeting):
     """``models.participant_for``, remembered on the user for this request (the rules ask it often)."""
-    from .models import participant_for
-
     if meeting is None or not user.is_authenticated:
         return None
     cache = user.__dict__.setdefault("_participants", {})
@@ -25,18 +24,10 @@ def participant_of(user, meeting):
     return cache[meeting.pk]
 
 
-def roster_owner_rows(user, community_id):
-    """The owners on a community's roster linked to the user's account (they vote on art. 278
-    motions). ``community_id`` may be an ``OuterRef`` (``Meeting.objects.visible_to`` asks it in SQL)."""
-    from deliberation.models import Owner
-
-    return Owner.objects.filter(user=user, household__building__community_id=community_id)
-
-
 def is_roster_owner(user, community) -> bool:
     if community is None or not user.is_authenticated:
         return False
-    return roster_owner_rows(user, community.pk).exists()
+    return owners_linked(user, community.pk).exists()
 
 
 @rules.predicate
@@ -55,9 +46,45 @@ def is_meeting_worker(user, obj):
 def can_view_meeting(user, obj):
     """Asks ``Meeting.objects.visible_to``, the one declaration of who sees a meeting in which state,
     about this meeting: the list pages and every meeting page agree by construction."""
-    from .models import Meeting
-
     meeting = meeting_of(obj)
     if meeting is None:
         return False
     return Meeting.objects.filter(pk=meeting.pk).visible_to(user, meeting.community).exists()
+
+
+def _has_role(role):
+    @rules.predicate(name=f"is_meeting_{role}")
+    def predicate(user, obj):
+        participant = participant_of(user, meeting_of(obj))
+        return participant is not None and participant.role == role
+
+    return predicate
+
+
+is_meeting_chair = _has_role("chair")
+is_meeting_secretary = _has_role("secretary")
+
+
+@rules.predicate
+def is_voting_participant(user, obj):
+    participant = participant_of(user, meeting_of(obj))
+    return participant is not None and participant.votes
+
+
+@rules.predicate
+def is_meeting_owner(user, obj):
+    """An owner on the roster of the meeting's community (art. 278 votes)."""
+    meeting = meeting_of(obj)
+    return meeting is not None and is_roster_owner(user, meeting.community)
+
+
+@rules.predicate
+def is_owners_motion(user, obj):
+    """Asked about one motion: an art. 278 motion is voted by owners, any other by participants.
+    Asked about the meeting, both may vote (the service decides per motion)."""
+    return not isinstance(obj, Motion) or obj.rule == Motion.Rule.CIVIL_CODE_278
+
+
+@rules.predicate
+def is_participants_motion(user, obj):
+    return not isinstance(obj, Motion) or obj.rule != Motion.Rule.CIVIL_CODE_278

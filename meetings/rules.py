@@ -5,13 +5,37 @@ Convening (create, edit, invite, cancel) is the community workers' job. Who sees
 state is declared once, in ``Meeting.objects.visible_to`` (``predicates.can_view_meeting`` asks it).
 Answering the poll and RSVP belong to the participant themselves (email-only participants answer
 through signed links, which do not go through these rules).
+
+During a meeting and with its resolutions, the object is a Meeting, or anything with ``.meeting``
+(a Motion, a Resolution; pass an Action's resolution). The WebSocket consumer asks the same
+permissions as the views, on every message.
+
+| permission | who |
+|---|---|
+| meetings.view_live | as meetings.view_meeting: ``Meeting.objects.visible_to`` (one rule for the lists and the pages) |
+| meetings.keep_minutes | the meeting's secretary, the community's workers, admins |
+| meetings.chair_meeting | the meeting's chair, the community's workers, admins |
+| meetings.check_in_self | an invited participant (admins pass every rule; the service still refuses non-participants) |
+| meetings.cast_ballot | a voting participant, or an owner on the roster linked to the user's account (asked about one motion: owners on art. 278 motions, participants on the others) |
+| meetings.view_resolution | as view_live |
+| meetings.manage_actions | the community's workers, the meeting's secretary, admins |
 """
 
 import rules
 
 from deliberation.predicates import is_community_worker, is_site_admin
 
-from .predicates import can_view_meeting, is_meeting_worker, is_participant
+from .predicates import (
+    can_view_meeting,
+    is_meeting_chair,
+    is_meeting_owner,
+    is_meeting_secretary,
+    is_meeting_worker,
+    is_owners_motion,
+    is_participant,
+    is_participants_motion,
+    is_voting_participant,
+)
 
 rules.add_perm("meetings.convene_meeting", is_community_worker | is_site_admin)
 rules.add_perm("meetings.change_meeting", is_meeting_worker | is_site_admin)
@@ -20,4 +44,16 @@ rules.add_perm("meetings.view_meeting", can_view_meeting)
 rules.add_perm("meetings.answer_poll", is_participant)
 rules.add_perm("meetings.rsvp_meeting", is_participant)
 
-from . import rules_live  # noqa: E402,F401  (live minutes, motions and resolutions)
+# During the meeting, and its resolutions
+keeps_minutes = is_meeting_secretary | is_meeting_worker | is_site_admin
+
+rules.add_perm("meetings.view_live", can_view_meeting)
+rules.add_perm("meetings.keep_minutes", keeps_minutes)
+rules.add_perm("meetings.chair_meeting", is_meeting_chair | is_meeting_worker | is_site_admin)
+rules.add_perm("meetings.check_in_self", is_participant)
+rules.add_perm(
+    "meetings.cast_ballot",
+    (is_voting_participant & is_participants_motion) | (is_meeting_owner & is_owners_motion),
+)
+rules.add_perm("meetings.view_resolution", can_view_meeting)
+rules.add_perm("meetings.manage_actions", keeps_minutes)

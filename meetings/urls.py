@@ -2,40 +2,82 @@ from django.urls import path, re_path
 
 from cms.converters import ID_REGEX as ID  # also registers <id:...>
 
-from . import views
+from .views import convening, feeds, live, resolutions
 
 urlpatterns = [
-    path("communities/<id:community_id>/meetings/", views.meeting_list, name="meeting_list"),
-    path("communities/<id:community_id>/meetings/new/", views.meeting_create, name="meeting_create"),
-    path("meetings/<id:meeting_id>/", views.meeting_detail, name="meeting_detail"),
-    path("meetings/<id:meeting_id>/edit/", views.meeting_edit, name="meeting_edit"),
-    path("meetings/<id:meeting_id>/meeting.ics", views.meeting_ics, name="meeting_ics"),
-    path("meetings/<id:meeting_id>/participants/", views.participant_add, name="meeting_participant_add"),
+    path("communities/<id:community_id>/meetings/", convening.meeting_list, name="meeting_list"),
+    path("communities/<id:community_id>/meetings/new/", convening.meeting_create, name="meeting_create"),
+    path("meetings/<id:meeting_id>/", convening.meeting_detail, name="meeting_detail"),
+    path("meetings/<id:meeting_id>/edit/", convening.meeting_edit, name="meeting_edit"),
+    path("meetings/<id:meeting_id>/meeting.ics", feeds.meeting_ics, name="meeting_ics"),
+    path("meetings/<id:meeting_id>/participants/", convening.participant_add, name="meeting_participant_add"),
     path(
         "meetings/<id:meeting_id>/participants/<id:participant_id>/remove/",
-        views.participant_remove,
+        convening.participant_remove,
         name="meeting_participant_remove",
     ),
-    path("meetings/<id:meeting_id>/agenda/", views.agenda_add, name="meeting_agenda_add"),
+    path("meetings/<id:meeting_id>/agenda/", convening.agenda_add, name="meeting_agenda_add"),
     path(
         "meetings/<id:meeting_id>/agenda/from-requests/",
-        views.agenda_from_requests,
+        convening.agenda_from_requests,
         name="meeting_agenda_from_requests",
     ),
     re_path(
         rf"^meetings/(?P<meeting_id>{ID})/agenda/(?P<item_id>{ID})/(?P<action>remove|up|down)/$",
-        views.agenda_change,
+        convening.agenda_change,
         name="meeting_agenda_change",
     ),
-    path("meetings/<id:meeting_id>/invite/", views.meeting_schedule, name="meeting_schedule"),
-    path("meetings/<id:meeting_id>/poll/", views.poll_open, name="meeting_poll_open"),
-    path("meetings/<id:meeting_id>/poll/answer/", views.poll_answer, name="meeting_poll_answer"),
-    path("meetings/<id:meeting_id>/poll/fix/", views.poll_fix, name="meeting_poll_fix"),
-    path("meetings/<id:meeting_id>/rsvp/", views.meeting_rsvp, name="meeting_rsvp"),
-    path("meetings/<id:meeting_id>/cancel/", views.meeting_cancel, name="meeting_cancel"),
-    path("meetings/respond/<key:token>/", views.meeting_respond, name="meeting_respond"),
-    path("feeds/user/<key:token>.ics", views.feed_user, name="feed_user"),
-    path("feeds/community/<id:community_id>.ics", views.feed_community, name="feed_community"),
-    path("feeds/regenerate/", views.feed_regenerate, name="feed_regenerate"),
+    path("meetings/<id:meeting_id>/invite/", convening.meeting_schedule, name="meeting_schedule"),
+    path("meetings/<id:meeting_id>/poll/", convening.poll_open, name="meeting_poll_open"),
+    path("meetings/<id:meeting_id>/poll/answer/", convening.poll_answer, name="meeting_poll_answer"),
+    path("meetings/<id:meeting_id>/poll/fix/", convening.poll_fix, name="meeting_poll_fix"),
+    path("meetings/<id:meeting_id>/rsvp/", convening.meeting_rsvp, name="meeting_rsvp"),
+    path("meetings/<id:meeting_id>/cancel/", convening.meeting_cancel, name="meeting_cancel"),
+    path("meetings/respond/<key:token>/", convening.meeting_respond, name="meeting_respond"),
+    path("feeds/user/<key:token>.ics", feeds.feed_user, name="feed_user"),
+    path("feeds/community/<id:community_id>.ics", feeds.feed_community, name="feed_community"),
+    path("feeds/regenerate/", feeds.feed_regenerate, name="feed_regenerate"),
+    # The live meeting page, its no-JavaScript console and the printed minutes
+    path("meetings/<id:meeting_id>/live/", live.meeting_live, name="meeting_live"),
+    path("meetings/<id:meeting_id>/live/start/", live.live_start, name="meeting_live_start"),
+    path("meetings/<id:meeting_id>/live/close/", live.live_close, name="meeting_live_close"),
+    path("meetings/<id:meeting_id>/live/entries/", live.live_entry_add, name="meeting_live_entry_add"),
+    path(
+        "meetings/<id:meeting_id>/live/agenda/next/", live.live_agenda_next, name="meeting_live_agenda_next"
+    ),
+    path("meetings/<id:meeting_id>/live/checkin/", live.live_check_in, name="meeting_live_check_in"),
+    path(
+        "meetings/<id:meeting_id>/live/checkin/self/",
+        live.live_check_in_self,
+        name="meeting_live_check_in_self",
+    ),
+    path("meetings/<id:meeting_id>/live/motions/", live.live_motion_open, name="meeting_live_motion_open"),
+    path(
+        "meetings/<id:meeting_id>/live/motions/<id:motion_id>/close/",
+        live.live_motion_close,
+        name="meeting_live_motion_close",
+    ),
+    path(
+        "meetings/<id:meeting_id>/live/motions/<id:motion_id>/ballot/",
+        live.live_ballot_cast,
+        name="meeting_live_ballot_cast",
+    ),
+    path(
+        "meetings/<id:meeting_id>/live/motions/<id:motion_id>/proxy/",
+        live.live_ballot_proxy,
+        name="meeting_live_ballot_proxy",
+    ),
+    path("meetings/<id:meeting_id>/minutes/print/", live.minutes_print, name="meeting_minutes_print"),
+    # Resolutions and their follow-up
+    path(
+        "meetings/<id:meeting_id>/resolutions/", resolutions.meeting_resolutions, name="meeting_resolutions"
+    ),
+    path(
+        "communities/<id:community_id>/resolutions/",
+        resolutions.community_resolutions,
+        name="community_resolutions",
+    ),
+    path("resolutions/<id:resolution_id>/", resolutions.resolution_detail, name="resolution_detail"),
+    path("resolutions/<id:resolution_id>/actions/", resolutions.action_add, name="resolution_action_add"),
+    path("actions/<id:action_id>/progress/", resolutions.action_progress, name="action_progress"),
 ]
-urlpatterns += __import__("meetings.urls_live").urls_live.urlpatterns  # live minutes, motions, resolutions

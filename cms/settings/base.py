@@ -171,7 +171,7 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 # Extra fields on allauth's own sign-up form (ACCOUNT_FORMS["signup"] would replace the whole form)
-ACCOUNT_SIGNUP_FORM_CLASS = "deliberation.forms.SignupForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "deliberation.forms.people.SignupForm"
 ACCOUNT_ADAPTER = "deliberation.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区议事厅] "

@@ -17,10 +17,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
+
 from ..models import Request, RequestEvent
 from ..selectors import community_workers
-from . import ServiceError
-from .requests import _event, _requester, _tell, request_escalate, responsible_people
+from .requests import record_event, request_escalate, requester_of, responsible_people, tell
 
 Status = Request.Status
 Kind = RequestEvent.Kind
@@ -54,10 +55,10 @@ def _remind(pk: int, today: datetime.date) -> int:
         return 0
     request.reminded_for = due
     request.save(update_fields=["reminded_for"])
-    event = _event(
+    event = record_event(
         request, Kind.REMINDED, note=_("Due %(due)s") % {"due": due.isoformat()}, from_status=request.status
     )
-    _tell(responsible_people(request), request, event, key=f"request:{pk}:remind:{due.isoformat()}")
+    tell(responsible_people(request), request, event, key=f"request:{pk}:remind:{due.isoformat()}")
     return 1
 
 
@@ -70,9 +71,9 @@ def _urge(pk: int, today: datetime.date) -> int:
     request.urged_for = due
     request.save(update_fields=["urged_for"])
     note = _("Overdue since %(due)s") % {"due": due.isoformat()}
-    event = _event(request, Kind.URGED, note=note, from_status=request.status)
+    event = record_event(request, Kind.URGED, note=note, from_status=request.status)
     people = responsible_people(request) + list(community_workers(request.community))
-    _tell(people, request, event, key=f"request:{pk}:urge:{due.isoformat()}")
+    tell(people, request, event, key=f"request:{pk}:urge:{due.isoformat()}")
     return 1
 
 
@@ -100,8 +101,8 @@ def _auto_close(pk: int, cutoff: datetime.datetime) -> int:
     request.closed_at = timezone.now()
     request.save()
     note = _("Not evaluated within %(days)d days.") % {"days": evaluation_days()}
-    event = _event(request, Kind.AUTO_CLOSED, note=note, from_status=before)
-    _tell(_requester(request), request, event)
+    event = record_event(request, Kind.AUTO_CLOSED, note=note, from_status=before)
+    tell(requester_of(request), request, event)
     return 1
 
 
@@ -137,7 +138,9 @@ def deadlines_process(*, now: datetime.datetime | None = None) -> Counter:
         _one(counts, "urged", _urge, pk, today)
 
     limit = today - datetime.timedelta(days=escalate_after_overdue_days())
-    for pk in list(overdue.filter(due_date__lte=limit, escalated_at__isnull=True).values_list("pk", flat=True)):
+    for pk in list(
+        overdue.filter(due_date__lte=limit, escalated_at__isnull=True).values_list("pk", flat=True)
+    ):
         _one(counts, "escalated", _escalate, pk, today)
 
     cutoff = now - datetime.timedelta(days=evaluation_days())

@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
+
 from ..models import (
     COMMUNITY_ROLES,
     Household,
@@ -17,7 +19,6 @@ from ..models import (
     User,
 )
 from ..selectors import community_workers
-from . import ServiceError
 from .notifications import notify
 from .owners import owner_link
 

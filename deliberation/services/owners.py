@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
+
 from ..models import Membership, Owner, RoleEvent, User
-from . import ServiceError
 
 
 def _digits(phone: str) -> str:

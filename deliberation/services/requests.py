@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
+
 from ..models import (
     Category,
     Channel,
@@ -28,7 +30,7 @@ from ..models import (
     User,
 )
 from ..selectors import community_members, community_workers, is_verified_member, membership_role
-from . import AlreadySubmitted, ServiceError
+from . import AlreadySubmitted
 from .notifications import notify
 from .photos import atomic_removing_files, clean_photo, remember_stored
 
@@ -50,7 +52,7 @@ def _locked(request: Request) -> Request:
     )
 
 
-def _event(
+def record_event(
     request: Request, kind: str, *, by=None, note: str = "", url: str = "", from_status="", rating=None
 ) -> RequestEvent:
     return RequestEvent.objects.create(
@@ -83,7 +85,7 @@ def responsible_people(request: Request) -> list[User]:
     return people or list(community_workers(request.community))
 
 
-def _tell(users, request: Request, event: RequestEvent, *, key: str = "") -> None:
+def tell(users, request: Request, event: RequestEvent, *, key: str = "") -> None:
     """Notify each user once. ``key`` (default: the event) makes a retried notice a no-op."""
     seen = set()
     for user in users:
@@ -99,7 +101,7 @@ def _tell(users, request: Request, event: RequestEvent, *, key: str = "") -> Non
         )
 
 
-def _requester(request: Request) -> list[User]:
+def requester_of(request: Request) -> list[User]:
     return [request.requester] if request.requester_id else []
 
 
@@ -220,8 +222,8 @@ def request_submit(
         requester=by,
         channel=Channel.ONLINE,
     )
-    event = _event(request, Kind.SUBMITTED, by=by)
-    _tell(community_workers(community), request, event)
+    event = record_event(request, Kind.SUBMITTED, by=by)
+    tell(community_workers(community), request, event)
     return request
 
 
@@ -268,7 +270,7 @@ def request_record_offline(
         intake_place=intake_place.strip(),
         recorded_by=by,
     )
-    _event(request, Kind.RECORDED, by=by, note=Channel(channel).label)
+    record_event(request, Kind.RECORDED, by=by, note=Channel(channel).label)
     return request
 
 
@@ -314,8 +316,8 @@ def request_accept(
         "due": due_date.isoformat(),
     }
     note = f"{detail}\n{note.strip()}" if note.strip() else detail
-    event = _event(request, Kind.ACCEPTED, by=by, note=note, from_status=before)
-    _tell(_requester(request) + responsible_people(request), request, event)
+    event = record_event(request, Kind.ACCEPTED, by=by, note=note, from_status=before)
+    tell(requester_of(request) + responsible_people(request), request, event)
     return request
 
 
@@ -329,8 +331,8 @@ def request_reject(*, request: Request, by: User, reason: str) -> Request:
     request.status = Status.REJECTED
     request.closed_at = timezone.now()
     request.save()
-    event = _event(request, Kind.REJECTED, by=by, note=reason.strip(), from_status=before)
-    _tell(_requester(request), request, event)
+    event = record_event(request, Kind.REJECTED, by=by, note=reason.strip(), from_status=before)
+    tell(requester_of(request), request, event)
     return request
 
 
@@ -363,8 +365,8 @@ def request_respond(*, request: Request, by: User, body: str, photos=()) -> Resp
         request.status = Status.RESPONDED
     request.first_response_at = request.first_response_at or response.created_at
     request.save()
-    event = _event(request, Kind.RESPONDED, by=by, note=response.body, from_status=before)
-    _tell(_requester(request), request, event)
+    event = record_event(request, Kind.RESPONDED, by=by, note=response.body, from_status=before)
+    tell(requester_of(request), request, event)
     return response
 
 
@@ -378,8 +380,8 @@ def request_resolve(*, request: Request, by: User, note: str = "") -> Request:
     request.resolved_at = now
     request.first_response_at = request.first_response_at or now
     request.save()
-    event = _event(request, Kind.RESOLVED, by=by, note=note.strip(), from_status=before)
-    _tell(_requester(request), request, event)
+    event = record_event(request, Kind.RESOLVED, by=by, note=note.strip(), from_status=before)
+    tell(requester_of(request), request, event)
     return request
 
 
@@ -408,14 +410,14 @@ def request_evaluate(*, request: Request, by: User, rating: int, comment: str = 
     request.evaluated_at = timezone.now()
     request.save()
     note = _("%(n)d of 5 stars.") % {"n": rating}
-    event = _event(
+    event = record_event(
         request, Kind.EVALUATED, by=by, note=f"{note} {comment}".strip(), from_status=before, rating=rating
     )
     if rating <= 2:
         if request.reopen_count == 0:
             _reopen(request, by=None, note=_("Reopened automatically: the requester was not satisfied."))
         else:
-            _tell(community_workers(request.community), request, event)
+            tell(community_workers(request.community), request, event)
     return request
 
 
@@ -431,8 +433,8 @@ def _reopen(request: Request, *, by, note: str) -> None:
     request.reminded_for = None
     request.urged_for = None
     request.save()
-    event = _event(request, Kind.REOPENED, by=by, note=note, from_status=before)
-    _tell(_requester(request) + responsible_people(request), request, event)
+    event = record_event(request, Kind.REOPENED, by=by, note=note, from_status=before)
+    tell(requester_of(request) + responsible_people(request), request, event)
 
 
 @transaction.atomic
@@ -454,8 +456,8 @@ def request_close(*, request: Request, by: User, note: str = "") -> Request:
     request.status = Status.CLOSED
     request.closed_at = timezone.now()
     request.save()
-    event = _event(request, Kind.CLOSED, by=by, note=note.strip(), from_status=before)
-    _tell(_requester(request), request, event)
+    event = record_event(request, Kind.CLOSED, by=by, note=note.strip(), from_status=before)
+    tell(requester_of(request), request, event)
     return request
 
 
@@ -471,8 +473,10 @@ def request_escalate(*, request: Request, by: User | None, reason: str) -> Reque
     request.escalated_at = timezone.now()
     request.escalation_reason = reason.strip()[:300]
     request.save()
-    event = _event(request, Kind.ESCALATED, by=by, note=request.escalation_reason, from_status=request.status)
-    _tell(street_officers(request.community) + list(community_workers(request.community)), request, event)
+    event = record_event(
+        request, Kind.ESCALATED, by=by, note=request.escalation_reason, from_status=request.status
+    )
+    tell(street_officers(request.community) + list(community_workers(request.community)), request, event)
     return request
 
 
@@ -493,8 +497,8 @@ def request_put_on_agenda(*, request: Request, by: User | None, meeting_title: s
     before = request.status
     request.status = Status.ON_AGENDA
     request.save()
-    event = _event(request, Kind.ON_AGENDA, by=by, note=meeting_title, url=url, from_status=before)
-    _tell(_requester(request), request, event)
+    event = record_event(request, Kind.ON_AGENDA, by=by, note=meeting_title, url=url, from_status=before)
+    tell(requester_of(request), request, event)
     return request
 
 
@@ -514,8 +518,8 @@ def request_take_off_agenda(*, request: Request, by: User | None, meeting_title:
     before = request.status
     request.status = back
     request.save()
-    event = _event(request, Kind.OFF_AGENDA, by=by, note=meeting_title, url=url, from_status=before)
-    _tell(_requester(request), request, event)
+    event = record_event(request, Kind.OFF_AGENDA, by=by, note=meeting_title, url=url, from_status=before)
+    tell(requester_of(request), request, event)
     return request
 
 
@@ -534,10 +538,10 @@ def request_resolve_by_meeting(
     request.resolved_at = now
     request.first_response_at = request.first_response_at or now
     request.save()
-    event = _event(
+    event = record_event(
         request, Kind.RESOLVED_BY_MEETING, by=by, note=resolution_title, url=url, from_status=before
     )
-    _tell(_requester(request), request, event)
+    tell(requester_of(request), request, event)
     return request
 
 
@@ -551,6 +555,6 @@ def request_mark_proposed(request: Request) -> bool:
     request.proposed_at = timezone.now()
     Request.objects.filter(pk=request.pk).update(proposed_at=request.proposed_at)
     note = _("%(n)d supports") % {"n": request.num_vote_up}
-    event = _event(request, Kind.PROPOSED, note=note, from_status=request.status)
-    _tell(community_workers(request.community), request, event)
+    event = record_event(request, Kind.PROPOSED, note=note, from_status=request.status)
+    tell(community_workers(request.community), request, event)
     return True

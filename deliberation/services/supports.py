@@ -9,9 +9,10 @@ concurrent supports are serialised and the count is exact.
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
+
 from ..models import Request, User
 from ..selectors import is_verified_member
-from . import ServiceError
 from .requests import request_mark_proposed
 
 

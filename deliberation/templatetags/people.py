@@ -4,6 +4,7 @@ from django import template
 from django.contrib.auth.models import AnonymousUser
 
 from .. import people
+from ..models import Household, Membership
 
 register = template.Library()
 
@@ -28,3 +29,19 @@ def requester_name(context, request):
 @register.simple_tag(takes_context=True)
 def requester_phone(context, request):
     return people.requester_phone(request, viewer=_viewer(context))
+
+
+@register.simple_tag(takes_context=True)
+def community_people(context, community):
+    """``{% community_people page as people %}``: the community page's figures and the reader's
+    own membership (the page model in ``cms`` does not know deliberation's models)."""
+    user = _viewer(context)
+    return {
+        "household_count": Household.objects.for_community(community).count(),
+        "member_count": Membership.objects.for_community(community).approved().count(),
+        "my_membership": (
+            Membership.objects.filter(community=community, user=user).first()
+            if user.is_authenticated
+            else None
+        ),
+    }

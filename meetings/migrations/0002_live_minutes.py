@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import meetings.models.minutes
+import meetings.models.live
 from django.conf import settings
 from django.db import migrations, models
 
@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('meeting', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='live', serialize=False, to='meetings.meeting')),
                 ('last_seq', models.PositiveBigIntegerField(default=0)),
-                ('checkin_code', models.CharField(default=meetings.models.minutes.new_checkin_code, max_length=12, verbose_name='check-in code')),
+                ('checkin_code', models.CharField(default=meetings.models.live.new_checkin_code, max_length=12, verbose_name='check-in code')),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
                 ('finalised_at', models.DateTimeField(blank=True, null=True)),
                 ('final_hash', models.CharField(blank=True, max_length=64)),

@@ -1,10 +1,11 @@
-"""Meetings models, split by feature so each stays readable.
+"""Meetings models, one module per feature area.
 
-- ``convening``: meetings, participants, agenda (and the time poll, RSVP, feeds).
-- ``minutes``: live minutes, motions, ballots, resolutions and actions.
+- ``convening``: meetings, participants, agenda, the time poll and RSVP.
+- ``live``: the live state and events, minutes, attendance, motions and ballots.
+- ``resolutions``: resolutions with their public notice, follow-up actions and progress.
 """
 
-from .convening import (  # noqa: F401
+from .convening import (
     AgendaItem,
     Meeting,
     Participant,
@@ -14,4 +15,38 @@ from .convening import (  # noqa: F401
     TimeSlot,
     participant_for,
 )
-from .minutes import *  # noqa: F401,F403
+from .live import (
+    Attendance,
+    Ballot,
+    BallotChange,
+    Choice,
+    LiveEvent,
+    LiveState,
+    MinuteEntry,
+    Motion,
+    new_checkin_code,
+)
+from .resolutions import Action, ActionProgress, Resolution
+
+__all__ = [
+    "Action",
+    "ActionProgress",
+    "AgendaItem",
+    "Attendance",
+    "Ballot",
+    "BallotChange",
+    "Choice",
+    "LiveEvent",
+    "LiveState",
+    "Meeting",
+    "MinuteEntry",
+    "Motion",
+    "Participant",
+    "ParticipantRole",
+    "Party",
+    "Resolution",
+    "SlotAnswer",
+    "TimeSlot",
+    "new_checkin_code",
+    "participant_for",
+]

@@ -7,6 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from deliberation.predicates import is_community_worker, is_street_officer_for, is_verified_member
+from deliberation.selectors import owners_linked
+
 
 class Party(models.TextChoices):
     """The four parties of a four-party meeting."""
@@ -49,10 +52,6 @@ class MeetingQuerySet(models.QuerySet):
         - verified members, the street's officers and owners on the roster: every meeting past the draft;
         - anyone else, signed in or not: public meetings past the draft.
         """
-        from deliberation.predicates import is_community_worker, is_street_officer_for, is_verified_member
-
-        from ..predicates import roster_owner_rows
-
         qs = self.for_community(community)
         if not user.is_authenticated:
             return qs.public().exclude(status=Meeting.Status.DRAFT)
@@ -63,7 +62,7 @@ class MeetingQuerySet(models.QuerySet):
             seen = past_draft
         else:
             # Owners on the roster vote on art. 278 motions; asked in the same query.
-            owner = models.Exists(roster_owner_rows(user, models.OuterRef("community_id")))
+            owner = models.Exists(owners_linked(user, models.OuterRef("community_id")))
             seen = past_draft & (models.Q(visibility=Meeting.Visibility.PUBLIC) | models.Q(owner))
         invited = models.Q(pk__in=Participant.objects.filter(user=user).values("meeting_id"))
         return qs.filter(seen | invited)

@@ -4,13 +4,13 @@
 - ``polls``: the time poll (candidate slots, answers, fixing the time).
 - ``rsvp``: participants' accept / tentative / decline answers.
 
-Refusals raise ``ServiceError`` (the same class as the deliberation hall's) with a translated
+Refusals raise ``cms.services.ServiceError`` (the same class as the deliberation hall's) with a translated
 message, so views show it next to the form.
 """
 
 from django.utils.translation import gettext as _
 
-from deliberation.services import ServiceError
+from cms.services import ServiceError
 
 
 class NotFound(ServiceError):

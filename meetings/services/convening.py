@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
 from deliberation.models import User
 from deliberation.people import official_name
 
 from .. import mail
 from ..models import AgendaItem, Meeting, Participant, ParticipantRole, Party, participant_for
-from . import ServiceError
 
 #: Fields whose change reaches the calendars (and so raises SEQUENCE and mails an update).
 CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "place", "online_url")
@@ -30,7 +30,7 @@ REMINDER_BEFORE = timedelta(hours=24)
 logger = logging.getLogger(__name__)
 
 
-def _lock(meeting: Meeting) -> Meeting:
+def lock_meeting(meeting: Meeting) -> Meeting:
     return (
         Meeting.objects.select_for_update(of=("self",))
         .select_related("community", "convener")
@@ -38,7 +38,7 @@ def _lock(meeting: Meeting) -> Meeting:
     )
 
 
-def _require_open(meeting: Meeting) -> None:
+def require_open(meeting: Meeting) -> None:
     if meeting.status == Meeting.Status.CANCELLED:
         raise ServiceError(_("This meeting was cancelled and can no longer be changed."))
     if not meeting.is_open_for_changes:
@@ -59,7 +59,7 @@ def validate_times(
         raise ServiceError(_("The start is in the past. Choose a time to come."), field="starts_at")
 
 
-def _mail_on_commit(
+def mail_on_commit(
     meeting_id: int, kind: str, participant_ids: list[int] | None = None, key: str = ""
 ) -> None:
     def send():
@@ -73,7 +73,7 @@ def _mail_on_commit(
     transaction.on_commit(send, robust=True)
 
 
-def _bump(meeting: Meeting, **changes) -> Meeting:
+def bump(meeting: Meeting, **changes) -> Meeting:
     """Write ``changes`` and raise SEQUENCE in one UPDATE; return the fresh row."""
     Meeting.objects.filter(pk=meeting.pk).update(
         sequence=F("sequence") + 1, updated_at=timezone.now(), **changes
@@ -136,8 +136,8 @@ def meeting_update(*, meeting: Meeting, by: User, **changes) -> Meeting:
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
-    locked = _lock(meeting)
-    _require_open(locked)
+    locked = lock_meeting(meeting)
+    require_open(locked)
     changes = {
         name: value.strip() if isinstance(value, str) else value
         for name, value in changes.items()
@@ -158,8 +158,8 @@ def meeting_update(*, meeting: Meeting, by: User, **changes) -> Meeting:
     if locked.status == Meeting.Status.SCHEDULED and any(name in CALENDAR_FIELDS for name in changes):
         if "starts_at" in changes:
             changes["reminder_sent_at"] = None
-        locked = _bump(locked, **changes)
-        _mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
+        locked = bump(locked, **changes)
+        mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
         return locked
     for name, value in changes.items():
         setattr(locked, name, value)
@@ -176,8 +176,8 @@ def meeting_schedule(
     A draft or polling meeting becomes scheduled and everyone gets METHOD:REQUEST. On a meeting that
     is already scheduled this is a reschedule: SEQUENCE rises and everyone gets the update.
     """
-    locked = _lock(meeting)
-    _require_open(locked)
+    locked = lock_meeting(meeting)
+    require_open(locked)
     starts_at = starts_at or locked.starts_at
     ends_at = ends_at or locked.ends_at
     if starts_at is None:
@@ -189,21 +189,21 @@ def meeting_schedule(
     rescheduled = locked.status == Meeting.Status.SCHEDULED
     if rescheduled and (starts_at, ends_at) == (locked.starts_at, locked.ends_at):
         raise ServiceError(_("The meeting is already scheduled at that time."))
-    locked = _bump(
+    locked = bump(
         locked, starts_at=starts_at, ends_at=ends_at, status=Meeting.Status.SCHEDULED, reminder_sent_at=None
     )
     kind = mail.UPDATE if rescheduled else mail.INVITATION
-    _mail_on_commit(locked.pk, kind, key=f"meeting-{locked.pk}-{kind}-{locked.sequence}")
+    mail_on_commit(locked.pk, kind, key=f"meeting-{locked.pk}-{kind}-{locked.sequence}")
     return locked
 
 
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, by: User, reason: str = "") -> Meeting:
     """Call the meeting off. Calendars that had it get METHOD:CANCEL with a higher SEQUENCE."""
-    locked = _lock(meeting)
-    _require_open(locked)
+    locked = lock_meeting(meeting)
+    require_open(locked)
     was_sent = locked.status in (Meeting.Status.SCHEDULED, Meeting.Status.POLLING)
-    locked = _bump(locked, status=Meeting.Status.CANCELLED, cancel_reason=reason.strip())
+    locked = bump(locked, status=Meeting.Status.CANCELLED, cancel_reason=reason.strip())
     from deliberation.models import Request
 
     _release_requests(
@@ -213,7 +213,7 @@ def meeting_cancel(*, meeting: Meeting, by: User, reason: str = "") -> Meeting:
         keep=AgendaItem.objects.exclude(meeting=locked),
     )
     if was_sent:
-        _mail_on_commit(locked.pk, mail.CANCELLATION, key=f"meeting-{locked.pk}-cancel-{locked.sequence}")
+        mail_on_commit(locked.pk, mail.CANCELLATION, key=f"meeting-{locked.pk}-cancel-{locked.sequence}")
     return locked
 
 
@@ -221,10 +221,10 @@ def meeting_set_status(*, meeting: Meeting, status: str) -> Meeting:
     """For the live minutes: starting and closing a meeting are status changes, so SEQUENCE rises.
     Nothing is mailed; feeds show the new status."""
     with transaction.atomic():
-        locked = _lock(meeting)
+        locked = lock_meeting(meeting)
         if locked.status == status:
             return locked
-        return _bump(locked, status=status)
+        return bump(locked, status=status)
 
 
 @transaction.atomic
@@ -241,8 +241,8 @@ def participant_add(
     language: str = "",
 ) -> Participant:
     """Invite a person: an account, or a name and an email address for someone without one."""
-    locked = _lock(meeting)
-    _require_open(locked)
+    locked = lock_meeting(meeting)
+    require_open(locked)
     if party not in Party.values:
         raise ServiceError(_("Choose one of the four parties."), field="party")
     if role not in ParticipantRole.values:
@@ -274,22 +274,22 @@ def participant_add(
     # Someone added after the invitations went out gets their own copy; the others' calendars
     # need no update for it, so SEQUENCE stays.
     if locked.status == Meeting.Status.SCHEDULED:
-        _mail_on_commit(
+        mail_on_commit(
             locked.pk,
             mail.INVITATION,
             [participant.pk],
             key=f"meeting-{locked.pk}-invitation-{locked.sequence}",
         )
     elif locked.status == Meeting.Status.POLLING:
-        _mail_on_commit(locked.pk, mail.POLL, [participant.pk], key=f"meeting-{locked.pk}-poll")
+        mail_on_commit(locked.pk, mail.POLL, [participant.pk], key=f"meeting-{locked.pk}-poll")
     return participant
 
 
 @transaction.atomic
 def participant_remove(*, participant: Participant, by: User) -> None:
     """Remove a participant. After the invitations, they get a CANCEL for their calendar."""
-    locked = _lock(participant.meeting)
-    _require_open(locked)
+    locked = lock_meeting(participant.meeting)
+    require_open(locked)
     if locked.status in (Meeting.Status.SCHEDULED, Meeting.Status.POLLING):
         remaining = locked.participants.exclude(pk=participant.pk)
         if not remaining.filter(party=participant.party).exists():
@@ -302,7 +302,7 @@ def participant_remove(*, participant: Participant, by: User) -> None:
         return
     # iTIP: the removed attendee gets a CANCEL, everyone else the update without them; both carry
     # the raised SEQUENCE.
-    locked = _bump(locked)
+    locked = bump(locked)
     if participant.address:
         message, _subject, _text = mail.build_message(
             kind=mail.CANCELLATION,
@@ -314,13 +314,13 @@ def participant_remove(*, participant: Participant, by: User) -> None:
         )
         transaction.on_commit(message.send, robust=True)
     participant.delete()
-    _mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
+    mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
 
 
 @transaction.atomic
 def agenda_item_add(*, meeting: Meeting, by: User, title: str, description: str = "") -> AgendaItem:
-    locked = _lock(meeting)
-    _require_open(locked)
+    locked = lock_meeting(meeting)
+    require_open(locked)
     if not title.strip():
         raise ServiceError(_("Give the agenda item a title."), field="title")
     last = locked.agenda_items.order_by("-position").values_list("position", flat=True).first()
@@ -332,8 +332,8 @@ def agenda_item_add(*, meeting: Meeting, by: User, title: str, description: str 
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem, by: User) -> None:
     """Remove an item; its requests go back to where they were unless another agenda holds them."""
-    locked = _lock(item.meeting)
-    _require_open(locked)
+    locked = lock_meeting(item.meeting)
+    require_open(locked)
     requests = list(item.requests.all())
     item.delete()
     _release_requests(meeting=locked, requests=requests, by=by, keep=AgendaItem.objects.all())
@@ -353,8 +353,8 @@ def _release_requests(*, meeting: Meeting, requests, by: User, keep) -> None:
 @transaction.atomic
 def agenda_item_move(*, item: AgendaItem, by: User, offset: int) -> None:
     """Swap an item with its neighbour above (offset -1) or below (+1)."""
-    locked = _lock(item.meeting)
-    _require_open(locked)
+    locked = lock_meeting(item.meeting)
+    require_open(locked)
     items = list(locked.agenda_items.order_by("position", "id"))
     index = next(i for i, other in enumerate(items) if other.pk == item.pk)
     target = index + offset
@@ -386,8 +386,8 @@ def agenda_item_link_requests(*, item: AgendaItem, by: User, requests) -> Agenda
     hall (idempotent there, so linking again is harmless). All or nothing."""
     from deliberation.services.requests import request_put_on_agenda
 
-    locked = _lock(item.meeting)
-    _require_open(locked)
+    locked = lock_meeting(item.meeting)
+    require_open(locked)
     requests = list(requests)
     for request in requests:
         if request.community_id != locked.community_id:

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
 from deliberation.people import official_name
-from deliberation.services import ServiceError
 
 from .. import live
 from ..models import Attendance, LiveEvent, Meeting, MinuteEntry, Participant, Party, participant_for

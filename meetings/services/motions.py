@@ -15,8 +15,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
 from deliberation.models import Household, Owner
-from deliberation.services import ServiceError
 
 from .. import live, voting
 from ..models import (

@@ -12,12 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
 from deliberation.models import User
 
 from .. import mail
 from ..models import Meeting, Participant, Party, SlotAnswer, TimeSlot
-from . import ServiceError
-from .convening import _bump, _lock, _mail_on_commit, _require_open, meeting_schedule, require_all_parties
+from .convening import bump, lock_meeting, mail_on_commit, meeting_schedule, require_all_parties, require_open
 
 
 def _check_slot(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
@@ -34,8 +34,8 @@ def _check_slot(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
 @transaction.atomic
 def poll_open(*, meeting: Meeting, by: User, slots: list[tuple[datetime, datetime]]) -> Meeting:
     """Open the time poll with candidate times and ask every participant to answer."""
-    locked = _lock(meeting)
-    _require_open(locked)
+    locked = lock_meeting(meeting)
+    require_open(locked)
     if locked.status != Meeting.Status.DRAFT:
         raise ServiceError(_("Only a draft meeting can start a time poll."))
     if not slots:
@@ -47,14 +47,14 @@ def poll_open(*, meeting: Meeting, by: User, slots: list[tuple[datetime, datetim
         raise ServiceError(_("The same candidate time is proposed twice."))
     require_all_parties(locked)
     TimeSlot.objects.bulk_create(TimeSlot(meeting=locked, starts_at=s, ends_at=e) for s, e in slots)
-    locked = _bump(locked, status=Meeting.Status.POLLING, starts_at=None, ends_at=None)
-    _mail_on_commit(locked.pk, mail.POLL, key=f"meeting-{locked.pk}-poll")
+    locked = bump(locked, status=Meeting.Status.POLLING, starts_at=None, ends_at=None)
+    mail_on_commit(locked.pk, mail.POLL, key=f"meeting-{locked.pk}-poll")
     return locked
 
 
 @transaction.atomic
 def slot_add(*, meeting: Meeting, by: User, starts_at: datetime, ends_at: datetime) -> TimeSlot:
-    locked = _lock(meeting)
+    locked = lock_meeting(meeting)
     if locked.status != Meeting.Status.POLLING:
         raise ServiceError(_("The time poll is not open."))
     _check_slot(starts_at, ends_at, timezone.now())

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cms.services import ServiceError
+
 from ..models import Meeting, Participant
-from . import ServiceError
 
 ANSWERS = (Participant.PartStat.ACCEPTED, Participant.PartStat.TENTATIVE, Participant.PartStat.DECLINED)
 

@@ -27,11 +27,11 @@ from django.urls.resolvers import RegexPattern, RoutePattern
 from wagtail.models import Page
 
 from cms.models import CommunityPage, StreetOfficePage
-from deliberation.management.commands.seed_demo import ACCOUNTS
+from deliberation.demo.people import ACCOUNTS
 from deliberation.models import Membership, Notification, Request, User
 from deliberation.services.memberships import membership_request
-from meetings import demo as meetings_demo
-from meetings import demo_live
+from meetings.demo import convening as meetings_demo
+from meetings.demo import live as demo_live
 from meetings.models import Meeting
 from meetings.signing import participant_token
 

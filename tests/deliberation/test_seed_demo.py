@@ -2,7 +2,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 
-from deliberation.management.commands.seed_demo import ACCOUNTS, DEMO_PASSWORD
+from deliberation.demo.people import ACCOUNTS, DEMO_PASSWORD
 from deliberation.models import Household, Membership, User
 
 pytestmark = pytest.mark.django_db
@@ -38,8 +38,8 @@ def _drive_the_demo():
     from cms.models import CommunityPage
     from deliberation.models import Request
     from deliberation.services.requests import request_accept, request_resolve
-    from meetings import demo as meetings_demo
-    from meetings import demo_live
+    from meetings.demo import convening as meetings_demo
+    from meetings.demo import live as demo_live
     from meetings.models import Meeting
     from meetings.services import convening, minutes, motions, polls
 

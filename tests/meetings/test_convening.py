@@ -6,8 +6,9 @@ import pytest
 from django.core import mail as django_mail
 from django.utils import timezone
 
+from cms.services import ServiceError
 from meetings.models import Meeting, Participant, Party
-from meetings.services import ServiceError, convening
+from meetings.services import convening
 
 from .convening_fixtures import *  # noqa: F403 (fixtures)
 from .convening_fixtures import add_four_parties, soon

@@ -4,9 +4,10 @@
 import pytest
 from django.utils import timezone
 
+from cms.services import ServiceError
 from deliberation.models import Category, Request, RequestEvent, Role
 from deliberation.services.requests import request_submit
-from meetings.services import ServiceError, convening
+from meetings.services import convening
 from tests.factories import make_member
 
 from .convening_fixtures import *  # noqa: F403 (fixtures)

@@ -5,7 +5,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from meetings import demo
+from meetings.demo import convening as demo
 from meetings.models import Meeting, Participant, Party
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from deliberation.services import ServiceError
+from cms.services import ServiceError
 from meetings.models import LiveEvent, Meeting, MinuteEntry
 from meetings.services import minutes as svc
 

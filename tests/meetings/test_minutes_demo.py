@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from meetings.demo_live import CLOSED_TITLE, HALL_REQUEST_TITLE, LIVE_TITLE
+from meetings.demo.live import CLOSED_TITLE, HALL_REQUEST_TITLE, LIVE_TITLE
 from meetings.models import Meeting, Resolution
 from meetings.services.minutes import minutes_verify
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
+from cms.services import ServiceError
 from deliberation.models import Building
-from deliberation.services import ServiceError
 from meetings.models import Ballot, BallotChange, LiveEvent, MinuteEntry, Motion, Resolution
 from meetings.services import motions as svc
 from tests.factories import HouseholdFactory, OwnerFactory, UserFactory

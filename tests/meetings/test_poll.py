@@ -6,8 +6,9 @@ import pytest
 from django.core import mail as django_mail
 from django.utils import timezone
 
+from cms.services import ServiceError
 from meetings.models import Meeting, SlotAnswer
-from meetings.services import ServiceError, convening, polls
+from meetings.services import convening, polls
 from meetings.signing import participant_token
 
 from .convening_fixtures import *  # noqa: F403 (fixtures)

@@ -7,8 +7,9 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from cms.services import ServiceError
 from meetings.models import Meeting, Participant
-from meetings.services import ServiceError, convening, rsvp
+from meetings.services import convening, rsvp
 from meetings.signing import MAX_AGE, participant_token
 
 from .convening_fixtures import *  # noqa: F403 (fixtures)

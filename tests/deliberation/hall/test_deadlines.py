@@ -206,14 +206,14 @@ def test_a_request_that_fails_is_logged_left_due_and_the_others_still_run(
     with time_machine.travel(at(1), tick=False):
         bad = request_accept(request=submit(title="坏的"), by=worker, due_date=datetime.date(2026, 5, 6))
         good = request_accept(request=submit(title="好的"), by=worker, due_date=datetime.date(2026, 5, 6))
-    real_tell = deadlines._tell
+    real_tell = deadlines.tell
 
     def tell(users, request, event, **kwargs):
         if request.pk == bad.pk:
             raise UnicodeEncodeError("utf-8", "坏", 0, 1, "stored text the template cannot take")
         return real_tell(users, request, event, **kwargs)
 
-    monkeypatch.setattr(deadlines, "_tell", tell)
+    monkeypatch.setattr(deadlines, "tell", tell)
     with time_machine.travel(at(5, 23), tick=False):
         out, err = io.StringIO(), io.StringIO()
         with django_capture_on_commit_callbacks(execute=True):
@@ -225,7 +225,7 @@ def test_a_request_that_fails_is_logged_left_due_and_the_others_still_run(
     assert Request.objects.get(pk=bad.pk).reminded_for is None
     assert events(bad, "reminded") == 0 and events(good, "reminded") == 1
 
-    monkeypatch.setattr(deadlines, "_tell", real_tell)
+    monkeypatch.setattr(deadlines, "tell", real_tell)
     with time_machine.travel(at(5, 23), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
             call_command("process_deadlines", stdout=io.StringIO())

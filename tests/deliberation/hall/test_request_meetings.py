@@ -2,8 +2,8 @@
 
 import pytest
 
+from cms.services import ServiceError
 from deliberation.models import Notification, Request, RequestEvent
-from deliberation.services import ServiceError
 from deliberation.services.requests import (
     request_evaluate,
     request_put_on_agenda,

@@ -5,8 +5,8 @@ from django.db import OperationalError
 from django.utils import translation
 from vote.models import Vote
 
+from cms.services import ServiceError
 from deliberation.models import Request, Role
-from deliberation.services import ServiceError
 from deliberation.services.requests import request_reject
 from deliberation.services.supports import SupportNotRecorded, support_add, support_withdraw
 from tests.factories import make_member

@@ -12,9 +12,9 @@ import rules
 from django.urls import reverse
 from django.utils import timezone
 
+from cms.services import ServiceError
 from deliberation.models import Request, RequestEvent
 from deliberation.rules import TRANSITION_PERMISSIONS
-from deliberation.services import ServiceError
 from deliberation.services import requests as services
 from deliberation.services.deadlines import deadlines_process, evaluation_days
 

@@ -127,7 +127,7 @@ def test_a_submit_failing_after_its_photos_were_stored_leaves_no_file(
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(request_services, "_tell", broken)
+    monkeypatch.setattr(request_services, "tell", broken)
     client.raise_request_exception = False
     client.force_login(resident)
     response = client.post(

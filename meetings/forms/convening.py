@@ -8,7 +8,7 @@ from django.utils.translation import pgettext_lazy
 from cms.fields import ModelIdChoiceField, ModelIdMultipleChoiceField, MultiLineField, SingleLineField
 from deliberation.models import Membership, User
 
-from .models import Meeting, ParticipantRole, Party, SlotAnswer
+from ..models import Meeting, ParticipantRole, Party, SlotAnswer
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
@@ -108,7 +108,9 @@ class PollOpenForm(forms.Form):
 
 class PollFixForm(forms.Form):
     slot = ModelIdChoiceField(
-        label=_("Time"), queryset=None, error_messages={"invalid_choice": _("Choose one of the poll's times.")}
+        label=_("Time"),
+        queryset=None,
+        error_messages={"invalid_choice": _("Choose one of the poll's times.")},
     )
 
     def __init__(self, *args, meeting, **kwargs):

@@ -187,7 +187,9 @@ class Owner(models.Model):
             models.UniqueConstraint(fields=["household", "name"], name="owner_unique_per_household"),
             # One person is at most one of a household's co-owners.
             models.UniqueConstraint(
-                fields=["household", "user"], condition=models.Q(user__isnull=False), name="owner_one_link_per_household"
+                fields=["household", "user"],
+                condition=models.Q(user__isnull=False),
+                name="owner_one_link_per_household",
             ),
         ]
 
@@ -306,14 +308,3 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
-
-
-from .hall_models import (  # noqa: E402,F401  (the deliberation hall, kept in its own module)
-    Category,
-    Channel,
-    Request,
-    RequestEvent,
-    RequestPhoto,
-    Response,
-    ResponsibleParty,
-)

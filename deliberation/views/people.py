@@ -3,16 +3,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cms.models import CommunityPage
+from cms.services import ServiceError
 
-from .forms import (
+from ..exports import xlsx_response
+from ..forms.people import (
     NOT_AN_OWNER,
     ApproveForm,
     JoinCommunityForm,
@@ -22,43 +22,20 @@ from .forms import (
     RoleForm,
     RosterUploadForm,
 )
-from .models import Household, Membership, Notification, Owner, RoleEvent
-from .permissions import permission_required, require_reachable
-from .services import ServiceError
-from .services.memberships import (
+from ..models import Household, Membership, Notification, Owner, RoleEvent
+from ..permissions import permission_required
+from ..services.memberships import (
     membership_approve,
     membership_reject,
     membership_request,
     membership_set_role,
     user_roles,
 )
-from .services.notifications import notification_mark_read
-from .services.owners import owner_link, owner_suggestions, owner_unlink
-from .services.roster import RosterInvalid, roster_export, roster_import, roster_template
-from .services.roster import max_rows as roster_max_rows
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def community_from_url(request, community_id, **_kwargs):
-    """Every ``/communities/<id>/...`` page loads its community here (unpublished: 404 but to its
-    workers)."""
-    return require_reachable(request.user, get_object_or_404(CommunityPage, pk=community_id))
-
-
-def membership_from_url(request, community_id, membership_id, **_kwargs):
-    return require_reachable(
-        request.user,
-        get_object_or_404(
-            Membership.objects.select_related("community", "user"), pk=membership_id, community_id=community_id
-        ),
-    )
-
-
-def _xlsx_response(data: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+from ..services.notifications import notification_mark_read
+from ..services.owners import owner_link, owner_suggestions, owner_unlink
+from ..services.roster import RosterInvalid, roster_export, roster_import, roster_template
+from ..services.roster import max_rows as roster_max_rows
+from .common import community_from_url, membership_from_url
 
 
 @login_required
@@ -116,7 +93,9 @@ def members(request, community_id):
     )
     households = Household.objects.for_community(community).select_related("building")
     owners = list(
-        Owner.objects.filter(household__building__community=community).select_related("household__building", "user")
+        Owner.objects.filter(household__building__community=community).select_related(
+            "household__building", "user"
+        )
     )
     by_household, by_user = {}, {}
     for owner in owners:
@@ -234,7 +213,9 @@ def owner_link_view(request, community_id):
 def owner_unlink_view(request, community_id, owner_id):
     community = request.permission_object
     owner = get_object_or_404(
-        Owner.objects.select_related("household__building"), pk=owner_id, household__building__community=community
+        Owner.objects.select_related("household__building"),
+        pk=owner_id,
+        household__building__community=community,
     )
     try:
         owner_unlink(owner=owner, by=request.user)
@@ -242,7 +223,9 @@ def owner_unlink_view(request, community_id, owner_id):
         messages.error(request, error.message)
     else:
         messages.success(
-            request, _("Owner %(owner)s of %(household)s is no longer linked.") % {"owner": owner.name, "household": owner.household}
+            request,
+            _("Owner %(owner)s of %(household)s is no longer linked.")
+            % {"owner": owner.name, "household": owner.household},
         )
     return _decision_redirect(community)
 
@@ -260,7 +243,9 @@ def roster(request, community_id):
         else:
             messages.success(
                 request,
-                _("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households.")
+                _(
+                    "Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households."
+                )
                 % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
             )
             return redirect("roster", community_id=community.pk)
@@ -288,14 +273,14 @@ def roster(request, community_id):
 
 @permission_required("deliberation.import_roster", community_from_url)
 def roster_template_download(request, community_id):
-    return _xlsx_response(roster_template(), "roster-template.xlsx")
+    return xlsx_response(roster_template(), "roster-template.xlsx")
 
 
 @permission_required("deliberation.export_roster", community_from_url)
 def roster_download(request, community_id):
     community = request.permission_object
     stamp = timezone.localdate().isoformat()
-    return _xlsx_response(roster_export(community=community), f"roster-{community.slug}-{stamp}.xlsx")
+    return xlsx_response(roster_export(community=community), f"roster-{community.slug}-{stamp}.xlsx")
 
 
 @login_required

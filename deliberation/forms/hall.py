@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.fields import ModelIdChoiceField, MultiLineField, SingleLineField
 
-from .models import Category, Channel, Request, ResponsibleParty
-from .services.requests import MAX_PHOTOS
+from ..models import Category, Channel, Request, ResponsibleParty
+from ..services.requests import MAX_PHOTOS
 
 
 class MultipleFileInput(forms.ClearableFileInput):

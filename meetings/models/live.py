@@ -1,11 +1,10 @@
-"""Live minutes, motions, ballots, resolutions and follow-up actions.
+"""Live minutes, attendance, motions and ballots.
 
 Everything a meeting produces while it runs is append-only: events get a per-meeting ``seq`` from
 ``LiveState.last_seq``; minute entries carry a hash chain; ballot changes keep an audit row. The
 rules that write these rows live in ``meetings/services/minutes.py`` and ``motions.py``.
 """
 
-import datetime
 import secrets
 
 from django.conf import settings
@@ -16,8 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from .convening import AgendaItem, Meeting, Participant, Party
 
 __all__ = [
-    "Action",
-    "ActionProgress",
     "Attendance",
     "Ballot",
     "BallotChange",
@@ -26,7 +23,6 @@ __all__ = [
     "LiveState",
     "MinuteEntry",
     "Motion",
-    "Resolution",
 ]
 
 
@@ -231,7 +227,11 @@ class Ballot(models.Model):
         Participant, null=True, blank=True, on_delete=models.CASCADE, related_name="ballots"
     )
     household = models.ForeignKey(
-        "deliberation.Household", null=True, blank=True, on_delete=models.PROTECT, related_name="meeting_ballots"
+        "deliberation.Household",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meeting_ballots",
     )
     # The roster owner the household's ballot was last cast by or for (a co-owner, a proxy giver).
     owner = models.ForeignKey(
@@ -301,75 +301,3 @@ class BallotChange(models.Model):
 
     def __str__(self):
         return f"{self.old_choice or '-'} → {self.new_choice}"
-
-
-class Resolution(models.Model):
-    """决议: a passed motion, published with a public-notice (公示) period."""
-
-    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, related_name="resolution")
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="resolutions")
-    community = models.ForeignKey("cms.CommunityPage", on_delete=models.CASCADE, related_name="resolutions")
-    title = models.CharField(_("title"), max_length=200)
-    text = models.TextField(_("text"))
-    result = models.JSONField(default=dict)
-    published_at = models.DateTimeField(default=timezone.now)
-    notice_days = models.PositiveSmallIntegerField(_("public notice (days)"), default=3)
-
-    class Meta:
-        verbose_name = _("resolution")
-        verbose_name_plural = _("resolutions")
-        ordering = ["-published_at", "-id"]
-
-    def __str__(self):
-        return self.title
-
-    @property
-    def notice_ends_at(self):
-        return self.published_at + datetime.timedelta(days=self.notice_days)
-
-    @property
-    def in_notice(self) -> bool:
-        return timezone.now() < self.notice_ends_at
-
-
-class Action(models.Model):
-    """落实事项: a follow-up of a resolution, owned by one of the four parties."""
-
-    class Status(models.TextChoices):
-        OPEN = "open", _("Not started")
-        IN_PROGRESS = "in_progress", _("In progress")
-        DONE = "done", _("Done")
-
-    resolution = models.ForeignKey(Resolution, on_delete=models.CASCADE, related_name="actions")
-    title = models.CharField(_("action"), max_length=200)
-    owner_party = models.CharField(_("responsible party"), max_length=20, choices=Party.choices)
-    due_date = models.DateField(_("due date"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        verbose_name = _("action")
-        verbose_name_plural = _("actions")
-        ordering = ["resolution_id", "due_date", "id"]
-
-    def __str__(self):
-        return self.title
-
-
-class ActionProgress(models.Model):
-    """A public progress note on an action; the action's status follows the latest note."""
-
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="progress")
-    note = models.TextField(_("progress"))
-    status = models.CharField(_("status"), max_length=20, choices=Action.Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["action_id", "at", "id"]
-
-    def __str__(self):
-        return self.note[:60]

@@ -1,4 +1,4 @@
-"""Load the demo: one street office, two communities, ~200 households, one account per role.
+"""Demo places and people: one street office, two communities, ~200 households, one account per role.
 
 Idempotent: every object is found by its natural key before it is created, so running the
 command twice leaves the same data. The accounts are listed in the README.
@@ -9,18 +9,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
-from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.test.utils import override_settings
 
 from cms.models import CommunityPage, HomePage, NewsPage, StreetOfficePage
-from deliberation import demo as deliberation_demo
-from deliberation.models import Building, Household, Membership, Owner, PropertyCompany, Role, Tenure, User
-from meetings import demo as meetings_demo
+
+from ..models import Building, Household, Membership, Owner, PropertyCompany, Role, Tenure, User
 
 DEMO_PASSWORD = "demo-pass-2026"
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
+)
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华玉兰志强海燕"
 
 # (email, display name, role, community slug or None)
@@ -81,9 +78,17 @@ def _member(user, community, role, household, tenure=Tenure.OWNER):
 
 def seed_places(stdout=None) -> DemoContext:
     home = HomePage.objects.get(depth=2)
-    street = _page(home, StreetOfficePage, "daxuexilu", title="大学西路街道", address="赛罕区大学西路 88 号", phone="0471-0000000")
+    street = _page(
+        home,
+        StreetOfficePage,
+        "daxuexilu",
+        title="大学西路街道",
+        address="赛罕区大学西路 88 号",
+        phone="0471-0000000",
+    )
     company = PropertyCompany.objects.get_or_create(
-        name="宜居物业服务有限公司", defaults={"contact_phone": "0471-1111111", "contact_email": "service@yiju.example"}
+        name="宜居物业服务有限公司",
+        defaults={"contact_phone": "0471-1111111", "contact_email": "service@yiju.example"},
     )[0]
     communities = {}
     for slug, title, threshold in (("xingfu", "幸福社区", 3), ("hexie", "和谐社区", 5)):
@@ -115,14 +120,21 @@ def seed_places(stdout=None) -> DemoContext:
                 for floor in range(1, 6):
                     for door in (1, 2):
                         room = f"{floor}0{door}"
-                        area = Decimal(rng.choice((68, 75, 89, 96, 112, 128))) + Decimal(rng.randint(0, 99)) / 100
+                        area = (
+                            Decimal(rng.choice((68, 75, 89, 96, 112, 128)))
+                            + Decimal(rng.randint(0, 99)) / 100
+                        )
                         household, created = Household.objects.get_or_create(
                             building=building, unit=f"{unit}单元", room=room, defaults={"area": area}
                         )
                         if created:
                             owners = 2 if rng.random() < 0.25 else 1
                             for i in range(owners):
-                                name = rng.choice(SURNAMES) + rng.choice(GIVEN) + ("" if i == 0 else rng.choice(GIVEN))
+                                name = (
+                                    rng.choice(SURNAMES)
+                                    + rng.choice(GIVEN)
+                                    + ("" if i == 0 else rng.choice(GIVEN))
+                                )
                                 Owner.objects.get_or_create(household=household, name=name)
     return DemoContext(street=street, communities=communities, company=company, stdout=stdout)
 
@@ -147,30 +159,3 @@ def seed_accounts(ctx: DemoContext) -> None:
         user = _user(f"neighbour{i}@demo.cn", f"{SURNAMES[i]}{GIVEN[i]}")
         _member(user, xingfu, Role.RESIDENT, households[10 + i])
         ctx.neighbours.append(user)
-
-
-class Command(BaseCommand):
-    help = "Load demo communities, households and one account per role (idempotent)."
-
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--send-mail",
-            action="store_true",
-            help="really send the notices the demo story produces (by default they only go to the inbox)",
-        )
-
-    def handle(self, *args, send_mail=False, **options):
-        # The demo replays months of activity: its notices belong in the demo inboxes, not in
-        # anyone's mailbox (and an unreachable SMTP host must not break the set-up).
-        backend = settings.EMAIL_BACKEND if send_mail else "django.core.mail.backends.dummy.EmailBackend"
-        with override_settings(EMAIL_BACKEND=backend), transaction.atomic():
-            ctx = seed_places(self.stdout)
-            seed_accounts(ctx)
-            deliberation_demo.seed(ctx)
-            meetings_demo.seed(ctx)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Demo ready: {Household.objects.count()} households, {User.objects.count()} accounts "
-                f"(password {DEMO_PASSWORD})."
-            )
-        )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.fields import ModelIdChoiceField, MultiLineField, SingleLineField
 
-from .models import Action, AgendaItem, Choice, MinuteEntry, Motion, Party
+from ..models import AgendaItem, Choice, MinuteEntry, Motion, Party
 
 
 class ClientIdMixin(forms.Form):
@@ -99,16 +99,3 @@ class CheckInForm(forms.Form):
 
 class CheckInCodeForm(ClientIdMixin):
     code = SingleLineField(label=_("Check-in code"), max_length=12)
-
-
-class ActionForm(forms.Form):
-    title = SingleLineField(label=_("Action"), max_length=200)
-    owner_party = forms.ChoiceField(label=_("Responsible party"), choices=Party.choices)
-    due_date = forms.DateField(
-        label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-
-class ProgressForm(forms.Form):
-    note = MultiLineField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}))
-    status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)

@@ -1,27 +1,20 @@
-"""Meeting pages, signed-link answers and calendar feeds. Each view checks permission and calls a service."""
-
-from functools import wraps
+"""Convening a meeting: its page, participants, agenda, time poll, invitations, RSVP and
+signed-link answers. Each view checks permission and calls a service."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from deliberation.models import User, new_feed_token
-from deliberation.permissions import permission_required, require_reachable
+from cms.services import ServiceError
+from deliberation.permissions import permission_required
 from deliberation.services.notifications import absolute_url
-from deliberation.views import community_from_url
+from deliberation.views.common import community_from_url
 
-from . import ical, mail
-from .forms import (
+from .. import mail
+from ..forms.convening import (
     AgendaFromRequestsForm,
     AgendaItemForm,
     CancelForm,
@@ -32,34 +25,11 @@ from .forms import (
     ScheduleForm,
     parse_poll_answers,
 )
-from .models import AgendaItem, Meeting, Participant, Party, SlotAnswer, participant_for
-from .services import ServiceError, convening, polls, rsvp
-from .signing import LinkExpired, LinkInvalid, participant_from_token
-from .templatetags.meetings_tags import webcal
-
-CALENDAR = "text/calendar; charset=utf-8"
-
-
-def meeting_from_url(request, meeting_id, **_kwargs):
-    return require_reachable(
-        request.user, get_object_or_404(Meeting.objects.select_related("community", "convener"), pk=meeting_id)
-    )
-
-
-def viewable(view):
-    """Like ``permission_required("meetings.view_meeting")``, but a public meeting needs no login."""
-
-    @wraps(view)
-    def wrapped(request, meeting_id, **kwargs):
-        meeting = meeting_from_url(request, meeting_id)
-        if not request.user.has_perm("meetings.view_meeting", meeting):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            raise PermissionDenied(_("This meeting is for members of the community only."))
-        request.permission_object = meeting
-        return view(request, meeting_id, **kwargs)
-
-    return wrapped
+from ..models import AgendaItem, Meeting, Participant, Party, SlotAnswer, participant_for
+from ..services import convening, polls, rsvp
+from ..signing import LinkExpired, LinkInvalid, participant_from_token
+from ..templatetags.meetings_tags import webcal
+from .common import meeting_from_url, members_only, public_or_login
 
 
 def _detail(meeting):
@@ -140,7 +110,7 @@ def _parties(meeting):
     ], participants
 
 
-@viewable
+@public_or_login("meetings.view_meeting", meeting_from_url, message=members_only)
 def meeting_detail(request, meeting_id):
     meeting = request.permission_object
     parties, _participants = _parties(meeting)
@@ -188,18 +158,6 @@ def _answers_of(poll, participant) -> dict:
 
 def _webcal(path: str) -> str:
     return webcal(absolute_url(path))
-
-
-@viewable
-def meeting_ics(request, meeting_id):
-    """ "Add to calendar": the meeting as a published event (no METHOD), not an invitation."""
-    meeting = request.permission_object
-    if meeting.starts_at is None:
-        raise Http404(_("This meeting has no fixed time yet."))
-    data = _feed_bytes([meeting], name=meeting.title)
-    response = HttpResponse(data, content_type=CALENDAR)
-    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
-    return response
 
 
 @require_POST
@@ -438,67 +396,3 @@ def meeting_respond(request, token):
             ],
         },
     )
-
-
-# Feeds ------------------------------------------------------------------------------------------
-
-
-def _feed_bytes(meetings, *, name: str, with_attendees: bool = False) -> bytes:
-    """Public calendars list no attendees and name the organiser without an address: addresses
-    are for the participants only (a person's private feed, ``with_attendees``)."""
-    entries = [
-        ical.FeedEntry(
-            meeting=m,
-            participants=list(m.participants.all()) if with_attendees else [],
-            agenda=list(m.agenda_items.all()),
-            url=mail.meeting_url(m),
-        )
-        for m in meetings
-    ]
-    return ical.feed(
-        entries,
-        name=name,
-        organizer_of=mail.organizer_of if with_attendees else mail.public_organizer_of,
-        dtstamp=timezone.now(),
-        labels=mail.ical_labels(),
-    )
-
-
-def _feed_queryset(qs):
-    return (
-        qs.with_time()
-        .select_related("convener", "community")
-        .prefetch_related(
-            Prefetch("participants", queryset=Participant.objects.select_related("user")), "agenda_items"
-        )
-        .order_by("starts_at")
-    )
-
-
-def feed_user(request, token):
-    """A private feed of one person's meetings. The token is the only key: regenerating it revokes
-    the old address at once."""
-    user = User.objects.filter(feed_token=token, is_active=True).first()
-    if user is None:
-        raise Http404(_("No such calendar."))
-    meetings = _feed_queryset(Meeting.objects.filter(participants__user=user).distinct())
-    data = _feed_bytes(meetings, name=_("My meetings"), with_attendees=True)
-    return HttpResponse(data, content_type=CALENDAR)
-
-
-def feed_community(request, community_id):
-    community = community_from_url(request, community_id)
-    # What an anonymous visitor may see (Meeting.objects.visible_to): the public meetings past the draft.
-    meetings = _feed_queryset(Meeting.objects.visible_to(AnonymousUser(), community))
-    data = _feed_bytes(meetings, name=_("Meetings of %(community)s") % {"community": community.title})
-    return HttpResponse(data, content_type=CALENDAR)
-
-
-@require_POST
-@login_required
-def feed_regenerate(request):
-    user = request.user
-    user.feed_token = new_feed_token()
-    user.save(update_fields=["feed_token"])
-    messages.success(request, _("Your calendar has a new address. The old one no longer works."))
-    return redirect("profile")

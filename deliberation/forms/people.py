@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from cms.converters import is_id
 from cms.fields import ModelIdChoiceField, SingleLineField
 
-from .models import COMMUNITY_ROLES, Household, Membership, Owner, Tenure
+from ..models import COMMUNITY_ROLES, Household, Membership, Owner, Tenure
 
 #: The approval form's answer "this person is none of the household's owners".
 NOT_AN_OWNER = "none"

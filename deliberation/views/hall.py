@@ -12,23 +12,23 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import hall_forms as forms
-from .models import Request
-from .permissions import permission_required, require_perm, require_reachable
-from .rules import TRANSITION_PERMISSIONS
-from .selectors import request_for_detail, request_list, work_queue
-from .services import AlreadySubmitted, ServiceError
-from .services import requests as services
-from .services.statistics import community_statistics, statistics_csv, statistics_xlsx, street_statistics
-from .services.supports import support_add, support_withdraw
-from .views import XLSX, community_from_url
+from cms.services import ServiceError
+
+from ..forms import hall as forms
+from ..models import Request
+from ..permissions import permission_required, require_perm, require_reachable
+from ..rules import TRANSITION_PERMISSIONS
+from ..selectors import request_for_detail, request_list, work_queue
+from ..services import AlreadySubmitted
+from ..services import requests as services
+from ..services.supports import support_add, support_withdraw
+from .common import community_from_url
 
 PAGE_SIZE = 20
 
@@ -341,64 +341,3 @@ def work(request):
     """待办: the company's queue, the community's open requests, the street's escalations."""
     sections = work_queue(user=request.user)
     return render(request, "deliberation/work.html", {"sections": sections})
-
-
-# --- statistics (公开) ---------------------------------------------------------------------------
-
-
-def _street_from_url(street_id):
-    from cms.models import StreetOfficePage
-
-    return get_object_or_404(StreetOfficePage.objects.live(), pk=street_id)
-
-
-def _statistics_response(
-    request, *, scope, result, filename: str, fmt: str, back_url: str, street_url: str = ""
-):
-    if fmt == "csv":
-        response = HttpResponse(statistics_csv(result), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    if fmt == "xlsx":
-        response = HttpResponse(statistics_xlsx(result), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-        return response
-    return render(
-        request,
-        "deliberation/statistics.html",
-        {
-            "scope": scope,
-            "stats": result,
-            "back_url": back_url,
-            "street_url": street_url,
-            "is_street": bool(result.communities),
-        },
-    )
-
-
-def community_statistics_view(request, community_id, fmt="html"):
-    """Public: every resident may see how their community handles requests."""
-    community = community_from_url(request, community_id)
-    return _statistics_response(
-        request,
-        scope=community,
-        result=community_statistics(community=community),
-        filename=f"statistics-community-{community.pk}",
-        fmt=fmt,
-        back_url=reverse("hall", kwargs={"community_id": community.pk}),
-        street_url=reverse("street_statistics", kwargs={"street_id": community.get_parent().pk})
-        if fmt == "html"
-        else "",
-    )
-
-
-def street_statistics_view(request, street_id, fmt="html"):
-    street = _street_from_url(street_id)
-    return _statistics_response(
-        request,
-        scope=street,
-        result=street_statistics(street=street),
-        filename=f"statistics-street-{street.pk}",
-        fmt=fmt,
-        back_url=street.url,
-    )

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from .models import Meeting, ParticipantRole, Party
-from .services import convening, polls
+from ..models import Meeting, ParticipantRole, Party
+from ..services import convening, polls
 
 SCHEDULED_TITLE = "十二月四方会议：电梯更换与停车秩序"
 POLLING_TITLE = "2027年一季度四方会议"
@@ -98,7 +98,3 @@ def seed(ctx) -> None:
         )
         _participants(polling, ctx)
         polls.poll_open(meeting=polling, by=worker, slots=[_at(20, 19), _at(22, 15), _at(24, 19)])
-
-    from . import demo_live  # a finished meeting with verified minutes, and one in progress
-
-    demo_live.seed(ctx)

@@ -12,9 +12,9 @@ import datetime
 
 from django.utils import timezone
 
-from .models import Category, Channel, Request, RequestEvent, Response
-from .services.deadlines import deadlines_process
-from .services.requests import (
+from ..models import Category, Channel, Request, RequestEvent, Response
+from ..services.deadlines import deadlines_process
+from ..services.requests import (
     request_accept,
     request_close,
     request_escalate,
@@ -27,7 +27,7 @@ from .services.requests import (
     request_respond,
     request_submit,
 )
-from .services.supports import support_add
+from ..services.supports import support_add
 
 TIME_FIELDS = {
     "submitted": "created_at",

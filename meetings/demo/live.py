@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from deliberation.models import Owner, Request
 
-from .models import AgendaItem, Meeting, Motion, Participant, ParticipantRole, Party
-from .services import convening, minutes, motions
+from ..models import AgendaItem, Meeting, Motion, Participant, ParticipantRole, Party
+from ..services import convening, minutes, motions
 
 CLOSED_TITLE = "十一月四方会议：门禁系统与电梯维修资金"
 LIVE_TITLE = "楼道堆物整治专题会（进行中）"

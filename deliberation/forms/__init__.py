@@ -1,0 +1,1 @@
+"""Deliberation's forms, one module per area: ``people`` and ``hall``."""

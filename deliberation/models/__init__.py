@@ -1,0 +1,54 @@
+"""Deliberation models, one module per feature area.
+
+- ``people``: accounts, property companies, buildings, households, owners, memberships, roles
+  and the inbox. A community itself is a Wagtail page (``cms.CommunityPage``).
+- ``hall``: the deliberation hall's requests (诉求), categories, responses, photos and timeline.
+"""
+
+from .hall import (
+    Category,
+    Channel,
+    Request,
+    RequestEvent,
+    RequestPhoto,
+    Response,
+    ResponsibleParty,
+)
+from .people import (
+    COMMUNITY_ROLES,
+    Building,
+    EmailOnlyUserManager,
+    Household,
+    Membership,
+    Notification,
+    Owner,
+    PropertyCompany,
+    Role,
+    RoleEvent,
+    Tenure,
+    User,
+    new_feed_token,
+)
+
+__all__ = [
+    "Building",
+    "Category",
+    "Channel",
+    "COMMUNITY_ROLES",
+    "EmailOnlyUserManager",
+    "Household",
+    "Membership",
+    "new_feed_token",
+    "Notification",
+    "Owner",
+    "PropertyCompany",
+    "Request",
+    "RequestEvent",
+    "RequestPhoto",
+    "Response",
+    "ResponsibleParty",
+    "Role",
+    "RoleEvent",
+    "Tenure",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Meetings' forms, one module per area: ``convening``, ``live`` and ``resolutions``."""
