@@ -86,6 +86,20 @@ class Meeting(models.Model):
         PUBLIC = "public", _("Public")
         MEMBERS = "members", _("Members of the community only")
 
+    # The states each change of a meeting may start from: the only place that lists them. The
+    # services refuse any other state (``allows``) and the pages show a button only where allowed.
+    TRANSITIONS = {
+        # convening work: edit, participants, agenda, invitations, cancelling
+        "change": frozenset({Status.DRAFT, Status.POLLING, Status.SCHEDULED}),
+        "open_poll": frozenset({Status.DRAFT}),
+        "fix_poll": frozenset({Status.POLLING}),
+        "start": frozenset({Status.DRAFT, Status.POLLING, Status.SCHEDULED}),
+        # before and during the meeting: self check-in, closing the minutes
+        "prepare_live": frozenset({Status.DRAFT, Status.POLLING, Status.SCHEDULED, Status.IN_PROGRESS}),
+        # during the meeting: minutes, attendance, motions, ballots
+        "write_live": frozenset({Status.IN_PROGRESS}),
+    }
+
     community = models.ForeignKey("cms.CommunityPage", on_delete=models.CASCADE, related_name="meetings")
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.FOUR_PARTY)
@@ -128,10 +142,13 @@ class Meeting(models.Model):
     def __str__(self):
         return self.title
 
+    def allows(self, transition: str) -> bool:
+        return self.status in self.TRANSITIONS[transition]
+
     @property
     def is_open_for_changes(self) -> bool:
         """Convening work (edits, participants, agenda) stops once the meeting has started or ended."""
-        return self.status in (self.Status.DRAFT, self.Status.POLLING, self.Status.SCHEDULED)
+        return self.allows("change")
 
     @property
     def location_text(self) -> str:

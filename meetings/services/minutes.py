@@ -142,12 +142,15 @@ def begin_write(meeting, *, by, client_type, client_id="", started=True):
 
 
 def ensure_open(meeting, state, *, started=True) -> None:
+    """Refuse, with the reason, a live write the meeting's state does not allow (``Meeting.TRANSITIONS``:
+    ``write_live`` once started, else ``prepare_live``)."""
+    if not state.is_finalised and meeting.allows("write_live" if started else "prepare_live"):
+        return
     if state.is_finalised or meeting.status == Meeting.Status.CLOSED:
         raise ServiceError(_("The minutes are finalised; nothing can be added or changed."))
     if meeting.status == Meeting.Status.CANCELLED:
         raise ServiceError(_("The meeting was cancelled."))
-    if started and meeting.status != Meeting.Status.IN_PROGRESS:
-        raise ServiceError(_("The meeting has not started yet."))
+    raise ServiceError(_("The meeting has not started yet."))
 
 
 def append_entry(
@@ -167,7 +170,9 @@ def append_entry(
         agenda_item_id=agenda_item_id,
         author=by if getattr(by, "is_authenticated", False) else None,
         # Broadcast to every viewer and kept in the chain: a name or a role, never an address.
-        author_name=official_name(by, community=meeting.community) if getattr(by, "is_authenticated", False) else "",
+        author_name=official_name(by, community=meeting.community)
+        if getattr(by, "is_authenticated", False)
+        else "",
         created_at=timezone.now(),
         prev_hash=last.hash if last else "",
     )
@@ -192,9 +197,10 @@ def meeting_start(*, meeting, by, confirm=False) -> LiveEvent:
     ``StartNeedsConfirmation`` unless ``confirm`` is given."""
     state = live.lock(meeting)
     meeting.refresh_from_db(fields=["status", "starts_at"])
-    if meeting.status == Meeting.Status.IN_PROGRESS:
-        raise ServiceError(_("The meeting is already in progress."))
-    ensure_open(meeting, state, started=False)
+    if state.is_finalised or not meeting.allows("start"):
+        if not state.is_finalised and meeting.status == Meeting.Status.IN_PROGRESS:
+            raise ServiceError(_("The meeting is already in progress."))
+        ensure_open(meeting, state, started=False)  # says why: finalised or cancelled
     now = timezone.now()
     if not confirm and meeting.starts_at is not None and abs(now - meeting.starts_at) > START_CONFIRM_AFTER:
         raise StartNeedsConfirmation(

@@ -36,7 +36,7 @@ def poll_open(*, meeting: Meeting, by: User, slots: list[tuple[datetime, datetim
     """Open the time poll with candidate times and ask every participant to answer."""
     locked = lock_meeting(meeting)
     require_open(locked)
-    if locked.status != Meeting.Status.DRAFT:
+    if not locked.allows("open_poll"):
         raise ServiceError(_("Only a draft meeting can start a time poll."))
     if not slots:
         raise ServiceError(_("Propose at least one candidate time."))
@@ -67,7 +67,7 @@ def slot_add(*, meeting: Meeting, by: User, starts_at: datetime, ends_at: dateti
 def poll_answer(*, participant: Participant, answers: dict[int, str]) -> int:
     """Record a participant's yes / if need be / no per slot. Returns the number of answers saved."""
     meeting = Meeting.objects.select_for_update(of=("self",)).get(pk=participant.meeting_id)
-    if meeting.status != Meeting.Status.POLLING:
+    if not meeting.allows("fix_poll"):
         raise ServiceError(_("The time poll is closed; the time has been fixed or the meeting called off."))
     slots = {slot.pk: slot for slot in meeting.slots.all()}
     for slot_id, answer in answers.items():
@@ -87,7 +87,7 @@ def poll_fix(*, meeting: Meeting, slot: TimeSlot, by: User) -> Meeting:
     """The convener picks a slot: the time is fixed and the invitations go out."""
     if slot.meeting_id != meeting.pk:
         raise ServiceError(_("That candidate time is not part of this poll."))
-    if meeting.status != Meeting.Status.POLLING:
+    if not meeting.allows("fix_poll"):
         raise ServiceError(_("The time poll is not open."))
     return meeting_schedule(meeting=meeting, by=by, starts_at=slot.starts_at, ends_at=slot.ends_at)
 
