@@ -15,6 +15,8 @@ docs/permissions.md ("Names, e-mail and phone"). In short:
 
 from django.utils.translation import gettext_lazy
 
+from .models import Membership, Role
+
 #: What the public sees instead of a requester's name: "一位居民".
 A_RESIDENT = gettext_lazy("a resident")
 
@@ -33,8 +35,6 @@ def contact_name(person) -> str:
 
 def role_label(person, community=None) -> str:
     """What someone who chose no name is called: their role where they act, else "a resident"."""
-    from .models import Membership, Role
-
     if community is not None:
         role = (
             Membership.objects.approved()

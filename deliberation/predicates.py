@@ -7,6 +7,8 @@ cached per request by rules' own predicate cache where it matters; queries are s
 
 import rules
 
+from cms.models import CommunityPage
+
 from .models import Membership, Role
 from .selectors import membership_role
 
@@ -14,8 +16,6 @@ from .selectors import membership_role
 def community_of(obj):
     if obj is None:
         return None
-    from cms.models import CommunityPage
-
     if isinstance(obj, CommunityPage):
         return obj
     return getattr(obj, "community", None)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 
 from cms.converters import is_id
+from cms.models import CommunityPage
 
 from .models import Membership, Owner, Request, RequestPhoto, Response, Role, User
 
@@ -128,8 +129,6 @@ WORK_QUEUE_LIMIT = 100
 
 def work_queue(*, user) -> dict:
     """What each role has to act on: the company's, the community's, the street's requests."""
-    from cms.models import CommunityPage
-
     sections = {}
     if user.property_company_id:
         sections["company"] = (

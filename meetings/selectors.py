@@ -3,7 +3,7 @@ first; the WebSocket then applies events after ``last_seq``)."""
 
 from django.utils.translation import gettext as _
 
-from .models import Attendance, Ballot, LiveEvent, LiveState, MinuteEntry, Motion, Party, Resolution
+from .models import Attendance, Ballot, LiveEvent, LiveState, Meeting, MinuteEntry, Motion, Party, Resolution
 from .services.minutes import minutes_verify, quorum
 from .services.motions import motion_tally
 
@@ -85,8 +85,6 @@ def resolutions_for(community, user):
     """The community's resolutions ``user`` may see (``meetings.view_resolution``), newest first,
     as one queryset: the meetings they may see are filtered in the database, not resolution by
     resolution, so a page costs the same few queries for 2 meetings as for 200."""
-    from .models import Meeting
-
     meetings = Meeting.objects.visible_to(user, community)
     return (
         Resolution.objects.filter(community=community, meeting__in=meetings.values("pk"))

@@ -7,6 +7,8 @@ UID is inside the signature, so a link never works for another meeting even if i
 
 from django.core import signing
 
+from .models import Participant
+
 SALT = "meetings.participant-link"
 #: Links stay valid for 60 days: long enough for a poll and the meeting, short enough to expire.
 MAX_AGE = 60 * 24 * 3600
@@ -25,8 +27,6 @@ def participant_token(participant) -> str:
 
 
 def participant_from_token(token: str, *, max_age: int = MAX_AGE):
-    from .models import Participant
-
     try:
         data = signing.loads(token, salt=SALT, max_age=max_age)
     except signing.SignatureExpired as error:

@@ -5,7 +5,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ..models import Notification, User
 
@@ -54,8 +54,6 @@ def notify(*, user: User, template: str, context: dict, url: str = "", key: str 
 
 
 def notification_mark_read(*, user: User, notification_id: int | None = None) -> int:
-    from django.utils import timezone
-
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)

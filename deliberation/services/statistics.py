@@ -25,6 +25,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from cms.models import CommunityPage
+
 from ..exports import safe_cell
 from ..models import Category, Request, RequestEvent
 
@@ -307,8 +309,6 @@ def community_statistics(*, community, today=None) -> Statistics:
 
 
 def street_statistics(*, street, today=None) -> Statistics:
-    from cms.models import CommunityPage
-
     communities = dict(CommunityPage.objects.child_of(street).values_list("pk", "title"))
     return statistics_for(
         queryset=Request.objects.filter(community_id__in=list(communities)),

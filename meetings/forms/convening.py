@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cms.fields import ModelIdChoiceField, ModelIdMultipleChoiceField, MultiLineField, SingleLineField
-from deliberation.models import Membership, User
+from deliberation.models import Membership, Request, User
 
 from ..models import Meeting, ParticipantRole, Party, SlotAnswer
 
@@ -130,8 +130,6 @@ class AgendaFromRequestsForm(forms.Form):
     )
 
     def __init__(self, *args, meeting, **kwargs):
-        from deliberation.models import Request
-
         super().__init__(*args, **kwargs)
         self.fields["request"].queryset = Request.objects.for_community(meeting.community).order_by("pk")
 

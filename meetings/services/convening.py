@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.services import ServiceError
-from deliberation.models import User
+from deliberation.models import Request, User
 from deliberation.people import official_name
+from deliberation.services.requests import request_put_on_agenda, request_take_off_agenda
 
 from .. import mail
 from ..models import AgendaItem, Meeting, Participant, ParticipantRole, Party, participant_for
@@ -204,8 +205,6 @@ def meeting_cancel(*, meeting: Meeting, by: User, reason: str = "") -> Meeting:
     require_open(locked)
     was_sent = locked.status in (Meeting.Status.SCHEDULED, Meeting.Status.POLLING)
     locked = bump(locked, status=Meeting.Status.CANCELLED, cancel_reason=reason.strip())
-    from deliberation.models import Request
-
     _release_requests(
         meeting=locked,
         requests=Request.objects.filter(agenda_items__meeting=locked).distinct(),
@@ -341,8 +340,6 @@ def agenda_item_remove(*, item: AgendaItem, by: User) -> None:
 
 def _release_requests(*, meeting: Meeting, requests, by: User, keep) -> None:
     """Take requests off "on the agenda" when no live agenda item in ``keep`` still links them."""
-    from deliberation.services.requests import request_take_off_agenda
-
     url = reverse("meeting_detail", kwargs={"meeting_id": meeting.pk})
     live_items = keep.exclude(meeting__status=Meeting.Status.CANCELLED)
     for request in requests:
@@ -369,8 +366,6 @@ def agenda_item_move(*, item: AgendaItem, by: User, offset: int) -> None:
 def suggested_requests(meeting: Meeting, *, limit: int = 30):
     """Open requests of the meeting's community that are not on its agenda yet: those proposed for
     the four-party meeting (past the support threshold) first, then the most supported."""
-    from deliberation.models import Request
-
     linked = AgendaItem.requests.through.objects.filter(agendaitem__meeting=meeting).values("request_id")
     return (
         Request.objects.for_community(meeting.community)
@@ -384,8 +379,6 @@ def suggested_requests(meeting: Meeting, *, limit: int = 30):
 def agenda_item_link_requests(*, item: AgendaItem, by: User, requests) -> AgendaItem:
     """Link requests to an agenda item. Each moves to "on the agenda" with a timeline event in the
     hall (idempotent there, so linking again is harmless). All or nothing."""
-    from deliberation.services.requests import request_put_on_agenda
-
     locked = lock_meeting(item.meeting)
     require_open(locked)
     requests = list(requests)

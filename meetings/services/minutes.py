@@ -20,7 +20,16 @@ from cms.services import ServiceError
 from deliberation.people import official_name
 
 from .. import live
-from ..models import Attendance, LiveEvent, Meeting, MinuteEntry, Participant, Party, participant_for
+from ..models import (
+    Attendance,
+    LiveEvent,
+    LiveState,
+    Meeting,
+    MinuteEntry,
+    Participant,
+    Party,
+    participant_for,
+)
 from ..timefmt import format_datetime
 from . import NotFound
 
@@ -111,8 +120,6 @@ class Verification:
 def minutes_verify(*, meeting) -> Verification:
     """Recompute the chain from the stored entries; it holds only if every hash matches and the
     last one equals the hash sealed when the minutes were finalised (so a deleted tail shows)."""
-    from ..models import LiveState
-
     state = LiveState.objects.filter(pk=meeting.pk).first()
     finalised = bool(state and state.is_finalised)
     prev, checked = "", 0
@@ -375,8 +382,6 @@ def _checkin_attempt_failed(keys) -> None:
 
 
 def live_state(meeting):
-    from ..models import LiveState
-
     state, _created = LiveState.objects.get_or_create(meeting_id=meeting.pk)
     return state
 

@@ -12,11 +12,13 @@ them to the meeting, so the socket and the HTTP views call the same function the
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cms.services import ServiceError
 from deliberation.models import Household, Owner
+from deliberation.services.requests import request_resolve_by_meeting
 
 from .. import live, voting
 from ..models import (
@@ -276,8 +278,6 @@ def resolution_resolve_requests(*, resolution, by) -> list:
     """The hall's requests on the motion's agenda item move to "resolved by a meeting": each gets
     a timeline event linking to the resolution and its requester is told. A request that is no
     longer open (already resolved, rejected, closed) keeps its state."""
-    from deliberation.services.requests import request_resolve_by_meeting
-
     item = resolution.motion.agenda_item
     if item is None:
         return []
@@ -293,8 +293,6 @@ def resolution_resolve_requests(*, resolution, by) -> list:
 
 
 def resolution_url(resolution) -> str:
-    from django.urls import reverse
-
     return reverse("resolution_detail", args=[resolution.pk])
 
 

@@ -15,7 +15,8 @@ from deliberation.models import Owner
 from deliberation.permissions import permission_required
 
 from ..forms import live as forms
-from ..models import Meeting, MinuteEntry, Motion, Party
+from ..models import Action as ActionModel
+from ..models import Choice, Meeting, MinuteEntry, Motion, Party
 from ..selectors import live_state, minutes_context, motions_with_tallies
 from ..services import minutes as minutes_services
 from ..services import motions as motion_services
@@ -25,9 +26,6 @@ from .common import meeting_from_url, not_public, public_or_login, run_service
 
 def labels() -> dict:
     """Display names for the codes events carry, in the viewer's language (for live.js)."""
-    from ..models import Action as ActionModel
-    from ..models import Choice
-
     return {
         "kinds": dict(MinuteEntry.Kind.choices),
         "parties": dict(Party.choices),
