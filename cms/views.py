@@ -3,6 +3,8 @@ from django.http import HttpResponseRedirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from deliberation.services.accounts import user_set_language
+
 
 @require_POST
 def set_language(request):
@@ -21,9 +23,8 @@ def set_language(request):
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
-        if request.user.is_authenticated and request.user.language != language:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
+        if request.user.is_authenticated:
+            user_set_language(user=request.user, language=language)
     return response
 
 

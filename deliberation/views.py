@@ -25,6 +25,7 @@ from .forms import (
 from .models import Household, Membership, Notification, Owner, RoleEvent
 from .permissions import permission_required, require_reachable
 from .services import ServiceError
+from .services.accounts import profile_update
 from .services.memberships import (
     membership_approve,
     membership_reject,
@@ -66,13 +67,13 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            user = request.user
-            user.display_name = form.cleaned_data["display_name"]
-            user.phone = form.cleaned_data["phone"]
-            user.language = form.cleaned_data["language"]
-            user.save(update_fields=["display_name", "phone", "language"])
-            messages.success(request, _("Your profile is saved."))
-            return redirect("profile")
+            try:
+                profile_update(user=request.user, **form.cleaned_data)
+            except ServiceError as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("profile")
     else:
         form = ProfileForm(
             initial={

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from deliberation.models import User, new_feed_token
+from deliberation.models import User
 from deliberation.permissions import permission_required, require_reachable
 from deliberation.services.notifications import absolute_url
 from deliberation.views import community_from_url
@@ -33,7 +33,7 @@ from .forms import (
     parse_poll_answers,
 )
 from .models import AgendaItem, Meeting, Participant, Party, SlotAnswer, participant_for
-from .services import ServiceError, convening, polls, rsvp
+from .services import ServiceError, convening, feeds, polls, rsvp
 from .signing import LinkExpired, LinkInvalid, participant_from_token
 from .templatetags.meetings_tags import webcal
 
@@ -497,8 +497,6 @@ def feed_community(request, community_id):
 @require_POST
 @login_required
 def feed_regenerate(request):
-    user = request.user
-    user.feed_token = new_feed_token()
-    user.save(update_fields=["feed_token"])
+    feeds.feed_token_regenerate(user=request.user)
     messages.success(request, _("Your calendar has a new address. The old one no longer works."))
     return redirect("profile")
