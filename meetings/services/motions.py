@@ -19,6 +19,7 @@ from deliberation.models import Household, Owner
 from deliberation.services import ServiceError
 
 from .. import live, voting
+from ..tally import tally_html
 from ..models import (
     Action,
     ActionProgress,
@@ -85,7 +86,7 @@ def motion_tally(motion) -> voting.Result:
 
 
 def motion_payload(motion, result: voting.Result | None = None) -> dict:
-    result = result or motion_tally(motion)
+    result = (result or motion_tally(motion)).as_dict()
     return {
         "id": motion.pk,
         "text": motion.text,
@@ -95,7 +96,8 @@ def motion_payload(motion, result: voting.Result | None = None) -> dict:
         "agenda_item": motion.agenda_item_id,
         "agenda_title": motion.agenda_item.title if motion.agenda_item_id else "",
         "version": motion.ballot_version,
-        "result": result.as_dict(),
+        "result": result,
+        "tally_html": tally_html(result, closed=motion.status == Motion.Status.CLOSED),
     }
 
 
