@@ -5,14 +5,14 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from cms import views as cms_views
+from deliberation.views import people as people_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
-    path("language/", cms_views.set_language, name="set_language"),
+    path("language/", people_views.set_language, name="set_language"),
     path("", include("deliberation.urls")),
     path("", include("meetings.urls")),
 ]

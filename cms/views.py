@@ -1,33 +1,7 @@
-from django.conf import settings
-from django.http import HttpResponseRedirect
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+"""The site's own views: the 403 page."""
 
-
-@require_POST
-def set_language(request):
-    """Remember the chosen language in a cookie, and on the account for mail."""
-    language = request.POST.get("language", "")
-    supported = {code for code, _name in settings.LANGUAGES}
-    target = request.POST.get("next") or request.headers.get("referer") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        target = "/"
-    response = HttpResponseRedirect(target)
-    if language in supported:
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            language,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
-        if request.user.is_authenticated and request.user.language != language:
-            request.user.language = language
-            request.user.save(update_fields=["language"])
-    return response
+from django.shortcuts import render
 
 
 def permission_denied(request, exception=None):
-    from django.shortcuts import render
-
     return render(request, "403.html", {"reason": str(exception or "")}, status=403)

@@ -33,6 +33,11 @@ def is_verified_member(*, user, community) -> bool:
     return membership_role(user=user, community=community) is not None
 
 
+def verified_members(community):
+    """Everyone verified in ``community``, whatever their role (the people a meeting can invite)."""
+    return User.objects.filter(memberships__in=Membership.objects.approved().filter(community=community))
+
+
 def community_members(community, *, role: str):
     """The active people verified in ``community`` with ``role``: the ones a notice goes to."""
     return User.objects.filter(

@@ -19,8 +19,7 @@ class SignupForm(forms.Form):
     )
 
     def signup(self, request, user):
-        user.display_name = self.cleaned_data["display_name"]
-        user.save(update_fields=["display_name"])
+        """Required by allauth; the account adapter has already written the name (``adapters.py``)."""
 
 
 class JoinCommunityForm(forms.Form):

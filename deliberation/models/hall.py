@@ -2,7 +2,8 @@
 
 Every change of a request goes through ``deliberation.services.requests``; the models only hold
 the state and make it cheap to read. The timeline (``RequestEvent``) is append-only: a row is
-never updated, so what happened to a request can always be told again exactly.
+never updated (a database trigger refuses it, ``cms/append_only.py``), so what happened to a
+request can always be told again exactly.
 """
 
 from django.conf import settings
@@ -315,7 +316,8 @@ class RequestPhoto(models.Model):
 
 
 class RequestEvent(models.Model):
-    """One line of a request's timeline: who, when, what, why. Rows are only ever inserted."""
+    """One line of a request's timeline: who, when, what, why. Rows are only ever inserted: the
+    database refuses updates (migration 0011, ``cms/append_only.py``)."""
 
     class Kind(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")
@@ -365,9 +367,3 @@ class RequestEvent(models.Model):
 
     def __str__(self):
         return f"{self.request_id}: {self.kind}"
-
-    def save(self, *args, **kwargs):
-        # The timeline is append-only; refusing updates here keeps every path honest.
-        if self.pk is not None:
-            raise ValueError("Request events are immutable.")
-        super().save(*args, **kwargs)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from cms.services import ServiceError
 
+from .. import clock
 from ..models import (
     Category,
     Channel,
@@ -64,6 +65,7 @@ def record_event(
         note=note,
         url=url,
         rating=rating,
+        at=clock.now(),
     )
 
 
@@ -178,6 +180,7 @@ def _create(
                 description=description.strip(),
                 location=location.strip(),
                 intake_token=intake_token,
+                created_at=clock.now(),
                 **fields,
             )
     except IntegrityError:
@@ -299,7 +302,7 @@ def request_accept(
         company = request.community.property_company
         if company is None:
             raise ServiceError(_("This community has no property company."), field="party")
-    today = timezone.localdate()
+    today = clock.today()
     due_date = due_date or today + datetime.timedelta(days=category.sla_days)
     if due_date < today:
         raise ServiceError(_("The due date cannot be in the past."), field="due_date")
@@ -309,7 +312,7 @@ def request_accept(
     request.responsible_party = party
     request.assigned_company = company
     request.due_date = due_date
-    request.accepted_at = timezone.now()
+    request.accepted_at = clock.now()
     request.save()
     detail = _("%(party)s, due %(due)s") % {
         "party": ResponsibleParty(party).label,
@@ -329,7 +332,7 @@ def request_reject(*, request: Request, by: User, reason: str) -> Request:
         raise ServiceError(_("Give the reason for rejecting."), field="reason")
     before = request.status
     request.status = Status.REJECTED
-    request.closed_at = timezone.now()
+    request.closed_at = clock.now()
     request.save()
     event = record_event(request, Kind.REJECTED, by=by, note=reason.strip(), from_status=before)
     tell(requester_of(request), request, event)
@@ -357,7 +360,7 @@ def request_respond(*, request: Request, by: User, body: str, photos=()) -> Resp
     if len(body) > Response._meta.get_field("body").max_length:
         raise ServiceError(_("The response is too long."), field="body")
     response = Response.objects.create(
-        request=request, by=by, party=acting_party(request, by), body=body.strip()
+        request=request, by=by, party=acting_party(request, by), body=body.strip(), created_at=clock.now()
     )
     _attach_photos(request, photos, response=response)
     before = request.status
@@ -375,7 +378,7 @@ def request_resolve(*, request: Request, by: User, note: str = "") -> Request:
     request = _locked(request)
     _require(request, "resolve", _("Only an accepted, open request can be marked resolved."))
     before = request.status
-    now = timezone.now()
+    now = clock.now()
     request.status = Status.RESOLVED
     request.resolved_at = now
     request.first_response_at = request.first_response_at or now
@@ -407,7 +410,7 @@ def request_evaluate(*, request: Request, by: User, rating: int, comment: str = 
     request.status = Status.EVALUATED
     request.rating = rating
     request.evaluation_comment = comment.strip()
-    request.evaluated_at = timezone.now()
+    request.evaluated_at = clock.now()
     request.save()
     note = _("%(n)d of 5 stars.") % {"n": rating}
     event = record_event(
@@ -429,7 +432,7 @@ def _reopen(request: Request, *, by, note: str) -> None:
     request.rating = None
     request.evaluated_at = None
     request.closed_at = None
-    request.due_date = timezone.localdate() + datetime.timedelta(days=request.category.sla_days)
+    request.due_date = clock.today() + datetime.timedelta(days=request.category.sla_days)
     request.reminded_for = None
     request.urged_for = None
     request.save()
@@ -454,7 +457,7 @@ def request_close(*, request: Request, by: User, note: str = "") -> Request:
     _require(request, "close", _("Only an evaluated request can be closed."))
     before = request.status
     request.status = Status.CLOSED
-    request.closed_at = timezone.now()
+    request.closed_at = clock.now()
     request.save()
     event = record_event(request, Kind.CLOSED, by=by, note=note.strip(), from_status=before)
     tell(requester_of(request), request, event)
@@ -470,7 +473,7 @@ def request_escalate(*, request: Request, by: User | None, reason: str) -> Reque
         raise ServiceError(_("This request has already been escalated."))
     if not reason.strip():
         raise ServiceError(_("Give the reason for escalating."), field="reason")
-    request.escalated_at = timezone.now()
+    request.escalated_at = clock.now()
     request.escalation_reason = reason.strip()[:300]
     request.save()
     event = record_event(
@@ -533,7 +536,7 @@ def request_resolve_by_meeting(
         return request
     _require(request, "resolve_by_meeting", _("Only an open request can be resolved by a meeting."))
     before = request.status
-    now = timezone.now()
+    now = clock.now()
     request.status = Status.RESOLVED_BY_MEETING
     request.resolved_at = now
     request.first_response_at = request.first_response_at or now
@@ -552,7 +555,7 @@ def request_mark_proposed(request: Request) -> bool:
     """Inside a transaction holding the row lock: mark as proposed once the threshold is reached."""
     if request.proposed_at is not None or request.num_vote_up < request.community.support_threshold:
         return False
-    request.proposed_at = timezone.now()
+    request.proposed_at = clock.now()
     Request.objects.filter(pk=request.pk).update(proposed_at=request.proposed_at)
     note = _("%(n)d supports") % {"n": request.num_vote_up}
     event = record_event(request, Kind.PROPOSED, note=note, from_status=request.status)

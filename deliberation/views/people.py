@@ -1,11 +1,14 @@
 """Membership, roster, profile and inbox pages. Each view checks permission and calls a service."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +27,7 @@ from ..forms.people import (
 )
 from ..models import Household, Membership, Notification, Owner, RoleEvent
 from ..permissions import permission_required
+from ..services.accounts import profile_update, user_set_language
 from ..services.memberships import (
     membership_approve,
     membership_reject,
@@ -43,13 +47,13 @@ def profile(request):
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            user = request.user
-            user.display_name = form.cleaned_data["display_name"]
-            user.phone = form.cleaned_data["phone"]
-            user.language = form.cleaned_data["language"]
-            user.save(update_fields=["display_name", "phone", "language"])
-            messages.success(request, _("Your profile is saved."))
-            return redirect("profile")
+            try:
+                profile_update(user=request.user, **form.cleaned_data)
+            except ServiceError as error:
+                form.add_error(error.field, error.message)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("profile")
     else:
         form = ProfileForm(
             initial={
@@ -297,3 +301,25 @@ def notification_open(request, notification_id):
     notice = get_object_or_404(Notification, pk=notification_id, user=request.user)
     notification_mark_read(user=request.user, notification_id=notice.pk)
     return redirect(notice.url or "inbox")
+
+
+@require_POST
+def set_language(request):
+    """Remember the chosen language in a cookie, and on the account for mail."""
+    language = request.POST.get("language", "")
+    supported = {code for code, _name in settings.LANGUAGES}
+    target = request.POST.get("next") or request.headers.get("referer") or "/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    if language in supported:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+        if request.user.is_authenticated:
+            user_set_language(user=request.user, language=language)
+    return response

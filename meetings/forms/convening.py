@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from cms.fields import ModelIdChoiceField, ModelIdMultipleChoiceField, MultiLineField, SingleLineField
-from deliberation.models import Membership, Request, User
+from deliberation.models import Request, User
+from deliberation.selectors import verified_members
 
 from ..models import Meeting, ParticipantRole, Party, SlotAnswer
 
@@ -61,9 +62,7 @@ class ParticipantForm(forms.Form):
     def __init__(self, *args, community=None, **kwargs):
         super().__init__(*args, **kwargs)
         if community is not None:
-            members = User.objects.filter(
-                memberships__community=community, memberships__status=Membership.Status.APPROVED
-            )
+            members = verified_members(community)
             staff = (
                 User.objects.filter(property_company_id=community.property_company_id)
                 if (community.property_company_id)

@@ -136,14 +136,16 @@ def minutes_verify(*, meeting) -> Verification:
 # --- Writes ----------------------------------------------------------------------------------
 
 
-def begin_write(meeting, *, by, client_type, client_id="", started=True):
+def begin_write(meeting, *, by, client_type="", client_id="", started=True, fields=("status",)):
     """The opening every live write shares: lock the meeting's live row, answer a retried
-    ``client_id`` with its stored event, re-read the status under the lock, refuse a closed (or,
-    with ``started``, a not yet started) meeting. Returns ``(state, stored_event_or_None)``."""
+    ``client_id`` with its stored event, re-read the status (and ``fields``) under the lock,
+    refuse a closed (or, with ``started``, a not yet started) meeting. Returns
+    ``(state, stored_event_or_None)``. Starting and closing the meeting open the same way, with
+    no ``client_id`` to retry."""
     state = live.lock(meeting)
     if event := live.stored(meeting, actor=by, client_type=client_type, client_id=client_id):
         return state, event
-    meeting.refresh_from_db(fields=["status"])
+    meeting.refresh_from_db(fields=list(fields))
     ensure_open(meeting, state, started=started)
     return state, None
 
@@ -202,12 +204,9 @@ def meeting_start(*, meeting, by, confirm=False) -> LiveEvent:
 
     More than ``START_CONFIRM_AFTER`` before or after the scheduled start, this raises
     ``StartNeedsConfirmation`` unless ``confirm`` is given."""
-    state = live.lock(meeting)
-    meeting.refresh_from_db(fields=["status", "starts_at"])
-    if state.is_finalised or not meeting.allows("start"):
-        if not state.is_finalised and meeting.status == Meeting.Status.IN_PROGRESS:
-            raise ServiceError(_("The meeting is already in progress."))
-        ensure_open(meeting, state, started=False)  # says why: finalised or cancelled
+    state, _stored = begin_write(meeting, by=by, started=False, fields=("status", "starts_at"))
+    if not meeting.allows("start"):  # begin_write let through ``prepare_live``: all but in progress
+        raise ServiceError(_("The meeting is already in progress."))
     now = timezone.now()
     if not confirm and meeting.starts_at is not None and abs(now - meeting.starts_at) > START_CONFIRM_AFTER:
         raise StartNeedsConfirmation(
@@ -389,9 +388,7 @@ def live_state(meeting):
 @transaction.atomic
 def meeting_close(*, meeting, by) -> LiveEvent:
     """Close the meeting and seal the minutes: after this nothing can be added or changed."""
-    state = live.lock(meeting)
-    meeting.refresh_from_db(fields=["status"])
-    ensure_open(meeting, state, started=False)
+    state, _stored = begin_write(meeting, by=by, started=False)
     if meeting.motions.filter(status="open").exists():
         raise ServiceError(_("Close the open motions first."))
     last = MinuteEntry.objects.filter(meeting=meeting).order_by("-position").first()

@@ -35,6 +35,7 @@ from ..models import (
     Resolution,
     participant_for,
 )
+from ..tally import tally_html
 from . import NotFound
 from .minutes import append_entry, begin_write
 
@@ -87,7 +88,7 @@ def motion_tally(motion) -> voting.Result:
 
 
 def motion_payload(motion, result: voting.Result | None = None) -> dict:
-    result = result or motion_tally(motion)
+    result = (result or motion_tally(motion)).as_dict()
     return {
         "id": motion.pk,
         "text": motion.text,
@@ -97,7 +98,8 @@ def motion_payload(motion, result: voting.Result | None = None) -> dict:
         "agenda_item": motion.agenda_item_id,
         "agenda_title": motion.agenda_item.title if motion.agenda_item_id else "",
         "version": motion.ballot_version,
-        "result": result.as_dict(),
+        "result": result,
+        "tally_html": tally_html(result, closed=motion.status == Motion.Status.CLOSED),
     }
 
 
@@ -385,19 +387,22 @@ def ballot_cast(
     (``live.publish_soon``) for every caller alike; ``publish=False`` leaves it to the caller
     (a test that publishes by hand).
     """
-    if motion is None:
-        motion = motion_in(meeting, motion_id)
-    if owner is None and owner_id is not None:
-        owner = owner_by_id(owner_id)
-    participant, parts = _voter_for(motion, by, owner)
-    return _store_ballot(
-        motion=motion,
+
+    def voter(motion, owner):
+        participant, parts = _voter_for(motion, by, owner)
+        return participant, parts, ""
+
+    return _ballot(
+        "ballot.cast",
+        voter,
         by=by,
         choice=choice,
-        participant=participant,
-        parts=parts,
+        meeting=meeting,
+        motion_id=motion_id,
+        owner_id=owner_id,
+        motion=motion,
+        owner=owner,
         client_id=client_id,
-        client_type="ballot.cast",
         publish=publish,
     )
 
@@ -419,32 +424,60 @@ def ballot_record_proxy(
     """书面委托: the secretary records an owner's written proxy ballot, naming who holds it. It is
     the ballot of the owner's household (of all the parts of that owner, art. 9). Rows are named
     as in ``ballot_cast``; the tally is published the same way."""
+
+    def voter(motion, owner):
+        if owner is None:
+            owner = owner_by_id(owner_id)
+        if motion.rule != Motion.Rule.CIVIL_CODE_278:
+            raise ServiceError(_("Written proxies are for owners' votes (art. 278)."))
+        if owner.household.building.community_id != motion.meeting.community_id:
+            raise ServiceError(_("This owner is not on the community's roster."))
+        holder = (proxy_holder or "").strip()
+        if not holder:
+            raise ServiceError(_("Name the person holding the written proxy."), field="proxy_holder")
+        parts = _owner_parts(motion, owner=owner)
+        # The owner's own ballot outranks any paper carried for them: a proxy never overwrites it.
+        if Ballot.objects.filter(
+            motion=motion, household_id__in=[household_id for household_id, _owner in parts], proxy_holder=""
+        ).exists():
+            raise ServiceError(_("This owner has cast their own ballot; a written proxy cannot replace it."))
+        return None, parts, holder[:60]
+
+    return _ballot(
+        "ballot.proxy",
+        voter,
+        by=by,
+        choice=choice,
+        meeting=meeting,
+        motion_id=motion_id,
+        owner_id=owner_id,
+        motion=motion,
+        owner=owner,
+        client_id=client_id,
+        publish=publish,
+    )
+
+
+def _ballot(
+    client_type, voter, *, by, choice, meeting, motion_id, owner_id, motion, owner, client_id, publish
+):
+    """What the two ballot services share: the rows looked up within the meeting (or given),
+    ``voter(motion, owner)`` naming whose ballot it is (participant, parts, proxy holder), and
+    the ballot stored under the write's ``client_type``."""
     if motion is None:
         motion = motion_in(meeting, motion_id)
-    if owner is None:
+    if owner is None and owner_id is not None:
         owner = owner_by_id(owner_id)
-    if motion.rule != Motion.Rule.CIVIL_CODE_278:
-        raise ServiceError(_("Written proxies are for owners' votes (art. 278)."))
-    if owner.household.building.community_id != motion.meeting.community_id:
-        raise ServiceError(_("This owner is not on the community's roster."))
-    proxy_holder = (proxy_holder or "").strip()
-    if not proxy_holder:
-        raise ServiceError(_("Name the person holding the written proxy."), field="proxy_holder")
-    parts = _owner_parts(motion, owner=owner)
-    # The owner's own ballot outranks any paper carried for them: a proxy never overwrites it.
-    if Ballot.objects.filter(
-        motion=motion, household_id__in=[household_id for household_id, _owner in parts], proxy_holder=""
-    ).exists():
-        raise ServiceError(_("This owner has cast their own ballot; a written proxy cannot replace it."))
+    participant, parts, proxy_holder = voter(motion, owner)
     return _store_ballot(
         motion=motion,
         by=by,
         choice=choice,
-        participant=None,
+        participant=participant,
         parts=parts,
-        proxy_holder=proxy_holder[:60],
+        proxy_holder=proxy_holder,
         client_id=client_id,
-        client_type="ballot.proxy",
+        client_type=client_type,
         publish=publish,
     )
 

@@ -33,3 +33,12 @@ def entry_kind_label(code):
         return MinuteEntry.Kind(code).label
     except ValueError:
         return code
+
+
+@register.filter
+def by_party(parties):
+    """A result's per-party figures in the parties' order (a JSON column keeps no key order)."""
+    parties = parties or {}
+    return [(code, parties[code]) for code in Party.values if code in parties] + [
+        (code, figures) for code, figures in parties.items() if code not in Party.values
+    ]

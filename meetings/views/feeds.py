@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from deliberation.models import User, new_feed_token
+from deliberation.models import User
 from deliberation.views.common import community_from_url
 
 from .. import ical, mail
 from ..models import Meeting, Participant
+from ..services import feeds
 from .common import meeting_from_url, members_only, public_or_login
 
 CALENDAR = "text/calendar; charset=utf-8"
@@ -74,9 +75,7 @@ def feed_community(request, community_id):
 @require_POST
 @login_required
 def feed_regenerate(request):
-    user = request.user
-    user.feed_token = new_feed_token()
-    user.save(update_fields=["feed_token"])
+    feeds.feed_token_regenerate(user=request.user)
     messages.success(request, _("Your calendar has a new address. The old one no longer works."))
     return redirect("profile")
 

@@ -269,59 +269,12 @@
     });
   }
 
-  function tallyNodes(result, closed) {
-    var f = result.figures, nodes = [];
-    if (result.rule === "civil_code_278") {
-      var light = el("p", { className: "turnout-light quorum", "data-ok": f.turnout_ok ? "true" : "false" });
-      light.appendChild(el("span", { "aria-hidden": "true" }, f.turnout_ok ? "●" : "○"));
-      light.appendChild(document.createTextNode(" " + (f.turnout_ok ? T.turnout_ok : T.turnout_missing)));
-      nodes.push(light);
-      var table = el("table", { className: "tally-table" });
-      var head = el("tr");
-      [" ", T.area, T.heads].forEach(function (h) { head.appendChild(el("th", { scope: "col" }, h)); });
-      table.appendChild(el("thead")).appendChild(head);
-      var body = el("tbody");
-      [
-        ["participating", T.taking_part, f.participating_area + " / " + f.total_area + " (" + f.turnout_area_pct + "%)",
-          f.participating_heads + " / " + f.total_heads + " (" + f.turnout_heads_pct + "%)"],
-        ["for", T["for"], f.area["for"] + " (" + f.for_area_pct + "%)", f.heads["for"] + " (" + f.for_heads_pct + "%)"],
-        ["against", T.against, f.area.against, f.heads.against],
-        ["abstain", T.abstain, f.area.abstain, f.heads.abstain]
-      ].forEach(function (row) {
-        var tr = el("tr", { "data-figure": row[0] });
-        tr.appendChild(el("th", { scope: "row" }, row[1]));
-        tr.appendChild(el("td", {}, row[2]));
-        tr.appendChild(el("td", {}, row[3]));
-        body.appendChild(tr);
-      });
-      table.appendChild(body);
-      var wrap = el("div", { className: "table-scroll" });
-      wrap.appendChild(table);
-      nodes.push(wrap);
-    } else {
-      var p = el("p", { className: "tally-counts" });
-      [["for", T["for"] + " " + f["for"]], ["against", T.against + " " + f.against], ["abstain", T.abstain + " " + f.abstain],
-        ["cast", T.cast + " " + f.cast + (f.eligible !== undefined ? " / " + f.eligible + " " + T.eligible : "")]]
-        .forEach(function (part, i) {
-          if (i) p.appendChild(document.createTextNode(" · "));
-          p.appendChild(el("span", { "data-figure": part[0] }, part[1]));
-        });
-      nodes.push(p);
-      if (result.rule === "four_party_consensus") {
-        var ul = el("ul", { className: "list tally-parties" });
-        Object.keys(f.parties).forEach(function (party) {
-          var q = f.parties[party];
-          ul.appendChild(el("li", { "data-party": party }, (L.parties[party] || party) + ": " + T["for"] + " " + q["for"] +
-            " · " + T.against + " " + q.against + " · " + T.abstain + " " + q.abstain));
-        });
-        nodes.push(ul);
-      }
-    }
-    var outcome = el("p", { className: "tally-outcome", "data-passed": result.passed ? "true" : "false" });
-    var word = closed ? (result.passed ? "✔ " + T.passed : "✘ " + T.not_passed) : (result.passed ? T.would_pass : T.would_fail);
-    outcome.appendChild(el("strong", { className: result.passed ? "ok" : "bad" }, word));
-    nodes.push(outcome);
-    return nodes;
+  // The tally is drawn by the server's template (meetings/includes/tally.html), as on the page:
+  // the event carries it rendered in each language, and the page shows the viewer's.
+  function showTally(article, data) {
+    var html = data.tally_html && (data.tally_html[root.dataset.language] || data.tally_html[Object.keys(data.tally_html)[0]]);
+    if (html === undefined) return; // an event stored before tallies were rendered: keep what is shown
+    article.querySelector(".tally").innerHTML = html;
   }
 
   function upsertMotion(data, event) {
@@ -346,9 +299,7 @@
     }
     var closed = data.status === "closed";
     article.dataset.status = data.status;
-    var tally = article.querySelector(".tally");
-    tally.textContent = "";
-    tallyNodes(data.result, closed).forEach(function (n) { tally.appendChild(n); });
+    showTally(article, data);
     if (closed) {
       article.querySelector(".motion-status").textContent = T.closed;
       // The voter keeps seeing their own vote; only the ways to change things go.

@@ -36,6 +36,7 @@ from deliberation.services.requests import (
 from deliberation.services.statistics import FIGURES
 from meetings.services.convening import agenda_items_from_requests, meeting_create
 from tests.factories import make_member
+from tests.tampering import tampering
 
 pytestmark = pytest.mark.django_db
 
@@ -407,8 +408,10 @@ def test_the_migration_recovers_past_evaluations_from_their_notes(submit, worker
     request_evaluate(request=other, by=other.requester, rating=3)
     evaluated = RequestEvent.objects.filter(kind=RequestEvent.Kind.EVALUATED)
     assert [e.note.split(" ")[0] for e in evaluated.order_by("id")] == ["2", "5", "3"]
-    RequestEvent.objects.filter(pk=evaluated.get(request=other).pk).update(note="（已回访）")
-    evaluated.update(rating=None)
-
-    backfill.backfill_ratings(apps, None)
+    # The rows as they were before migration 0008, and its backfill, which ran before the
+    # timeline became append-only (0011).
+    with tampering(RequestEvent):
+        RequestEvent.objects.filter(pk=evaluated.get(request=other).pk).update(note="（已回访）")
+        evaluated.update(rating=None)
+        backfill.backfill_ratings(apps, None)
     assert list(evaluated.order_by("id").values_list("rating", flat=True)) == [2, 5, 3]

@@ -1,0 +1,48 @@
+"""A person's own account: the name and language given at sign-up, the profile, the language.
+
+Sign-up itself is allauth's; ``AccountAdapter.save_user`` hands the new user to
+``account_fill_signup`` before allauth saves it, so the name is written once.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..models import User
+from . import ServiceError
+
+PROFILE_FIELDS = ["display_name", "phone", "language"]
+
+
+def _supported(language: str) -> bool:
+    return language in {code for code, _name in settings.LANGUAGES}
+
+
+def account_fill_signup(user: User, *, display_name: str, language: str | None) -> User:
+    """The new (unsaved) user's name and mail language: the one the visitor was using."""
+    user.display_name = display_name.strip()
+    if language and _supported(language):
+        user.language = language
+    return user
+
+
+@transaction.atomic
+def profile_update(*, user: User, display_name: str, phone: str, language: str) -> User:
+    if not display_name.strip():
+        raise ServiceError(_("Give your name."), field="display_name")
+    if not _supported(language):
+        raise ServiceError(_("Choose a language."), field="language")
+    user.display_name = display_name.strip()
+    user.phone = phone.strip()
+    user.language = language
+    user.save(update_fields=PROFILE_FIELDS)
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> bool:
+    """Remember the chosen language on the account (for mail); ``False`` if it was not changed."""
+    if not _supported(language) or user.language == language:
+        return False
+    user.language = language
+    user.save(update_fields=["language"])
+    return True
