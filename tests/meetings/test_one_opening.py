@@ -5,7 +5,7 @@ import pytest
 
 from deliberation.models import Membership, Role
 from deliberation.selectors import verified_members
-from meetings.forms import ParticipantForm
+from meetings.forms.convening import ParticipantForm
 from meetings.models import Meeting, Motion
 from meetings.services import minutes, motions
 from tests.factories import UserFactory, make_member
