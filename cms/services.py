@@ -13,3 +13,7 @@ class ServiceError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class NotFound(ServiceError):
+    """An id the caller sent names nothing in the object it is scoped to: views answer 404."""

@@ -1,4 +1,5 @@
-"""Membership, roster, profile and inbox pages. Each view checks permission and calls a service."""
+"""Membership, roster, profile and inbox pages. Each view is a ``cms.views`` pattern: a
+permission on the community (or the membership), one service, a message and a redirect."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,9 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cms.services import ServiceError
+from cms.views import PermissionView, ServiceActionView, ServiceFormView
 
 from ..exports import xlsx_response
 from ..forms.people import (
@@ -26,7 +29,6 @@ from ..forms.people import (
     RosterUploadForm,
 )
 from ..models import Household, Membership, Notification, Owner, RoleEvent
-from ..permissions import permission_required
 from ..services.accounts import profile_update, user_set_language
 from ..services.memberships import (
     membership_approve,
@@ -70,221 +72,281 @@ def profile(request):
     )
 
 
-@permission_required(
-    "deliberation.request_membership",
-    community_from_url,
-    message=lambda: _("You have already asked to join this community."),
-)
-def community_join(request, community_id):
-    community = request.permission_object
-    form = JoinCommunityForm(request.POST or None, community=community)
-    if request.method == "POST" and form.is_valid():
-        try:
-            membership_request(user=request.user, community=community, **form.cleaned_data)
-        except ServiceError as error:
-            form.add_error(error.field, error.message)
-        else:
-            messages.success(request, _("Your request was sent. A community worker will verify it."))
-            return redirect("profile")
-    return render(request, "deliberation/community_join.html", {"community": community, "form": form})
+class CommunityMixin:
+    """For a ``PermissionView`` under ``/communities/<community_id>/``: the permission object is the community."""
+
+    def get_object(self):
+        return community_from_url(self.request, **self.kwargs)
+
+    @property
+    def community(self):
+        return self.object
 
 
-@permission_required("deliberation.view_members", community_from_url)
-def members(request, community_id):
-    community = request.permission_object
-    memberships = Membership.objects.for_community(community).select_related(
-        "user", "household__building", "decided_by"
-    )
-    households = Household.objects.for_community(community).select_related("building")
-    owners = list(
-        Owner.objects.filter(household__building__community=community).select_related(
-            "household__building", "user"
+class CommunityJoin(CommunityMixin, ServiceFormView):
+    permission_required = "deliberation.request_membership"
+    permission_denied_message = gettext_lazy("You have already asked to join this community.")
+    template_name = "deliberation/community_join.html"
+    form_class = JoinCommunityForm
+    success_message = gettext_lazy("Your request was sent. A community worker will verify it.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "community": self.community}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(community=self.community, **kwargs)
+
+    def perform(self, form):
+        return membership_request(user=self.request.user, community=self.community, **form.cleaned_data)
+
+    def get_success_url(self):
+        return reverse("profile")
+
+
+community_join = CommunityJoin.as_view()
+
+
+class Members(CommunityMixin, PermissionView):
+    permission_required = "deliberation.view_members"
+
+    def get(self, request, community_id):
+        community = self.object
+        memberships = Membership.objects.for_community(community).select_related(
+            "user", "household__building", "decided_by"
         )
-    )
-    by_household, by_user = {}, {}
-    for owner in owners:
-        by_household.setdefault(owner.household_id, []).append(owner)
-        if owner.user_id:
-            by_user.setdefault(owner.user_id, []).append(owner)
-    pending = [m for m in memberships if m.status == Membership.Status.PENDING]
-    approved = [m for m in memberships if m.status == Membership.Status.APPROVED]
-    for m in pending:
-        # The claimed household's owners, the ones matching the person's name or phone first.
-        m.household_owners = by_household.get(m.household_id, [])
-        m.suggested = owner_suggestions(user=m.user, owners=m.household_owners)
-    can_link = request.user.has_perm("deliberation.link_owner", community)
-    for m in approved:
-        m.linked_owners = by_user.get(m.user_id, [])
-        m.suggested = owner_suggestions(user=m.user, owners=owners) if can_link else []
-    return render(
-        request,
-        "deliberation/members.html",
-        {
-            "community": community,
-            "pending": pending,
-            "approved": approved,
-            "rejected": [m for m in memberships if m.status == Membership.Status.REJECTED][:50],
-            "households": households,
-            "can_decide": request.user.has_perm("deliberation.decide_membership", community),
-            "can_link": can_link,
-            "unlinked_owners": [o for o in owners if o.user_id is None],
-            "not_an_owner": NOT_AN_OWNER,
-            "role_form": RoleForm(),
-            "events": RoleEvent.objects.filter(community=community)
-            .select_related("user", "by")
-            .order_by("-at")[:30],
-        },
-    )
-
-
-def _decision_redirect(community):
-    return redirect(reverse("members", kwargs={"community_id": community.pk}))
-
-
-@require_POST
-@permission_required("deliberation.decide_membership", membership_from_url)
-def membership_decide(request, community_id, membership_id, action):
-    membership = request.permission_object
-    try:
-        if action == "approve":
-            form = ApproveForm(request.POST, community=membership.community)
-            if not form.is_valid():
-                if "owner" in form.errors:
-                    raise ServiceError(form.errors["owner"][0])
-                raise ServiceError(_("Pick a household from the roster."))
-            if form.cleaned_data["owner"]["owner"] is not None and not request.user.has_perm(
-                "deliberation.link_owner", membership.community
-            ):
-                raise ServiceError(_("Only the community's workers link owners to accounts."))
-            membership_approve(
-                membership=membership,
-                by=request.user,
-                household=form.cleaned_data["household"],
-                **form.cleaned_data["owner"],
+        households = Household.objects.for_community(community).select_related("building")
+        owners = list(
+            Owner.objects.filter(household__building__community=community).select_related(
+                "household__building", "user"
             )
-            messages.success(request, _("%(name)s is verified.") % {"name": membership.user})
-        else:
-            form = RejectForm(request.POST)
-            if not form.is_valid():
-                raise ServiceError("; ".join(form.errors["reason"]))
-            membership_reject(membership=membership, by=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("The request of %(name)s was rejected.") % {"name": membership.user})
-    except ServiceError as error:
-        messages.error(request, error.message)
-    return _decision_redirect(membership.community)
-
-
-@require_POST
-@permission_required("deliberation.change_role", membership_from_url)
-def membership_role(request, community_id, membership_id):
-    membership = request.permission_object
-    form = RoleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose one of the listed roles."))
-    else:
-        try:
-            membership_set_role(membership=membership, role=form.cleaned_data["role"], by=request.user)
-            messages.success(request, _("The role of %(name)s was changed.") % {"name": membership.user})
-        except ServiceError as error:
-            messages.error(request, error.message)
-    return _decision_redirect(membership.community)
-
-
-@require_POST
-@permission_required("deliberation.link_owner", community_from_url)
-def owner_link_view(request, community_id):
-    community = request.permission_object
-    form = OwnerLinkForm(request.POST, community=community)
-    if not form.is_valid():
-        messages.error(request, _("Choose a verified member and an owner on this community's roster."))
-    else:
-        membership, owner = form.cleaned_data["membership"], form.cleaned_data["owner"]
-        try:
-            owner_link(owner=owner, user=membership.user, by=request.user)
-        except ServiceError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(
-                request,
-                _("%(name)s is linked to owner %(owner)s of %(household)s.")
-                % {"name": membership.user, "owner": owner.name, "household": owner.household},
-            )
-    return _decision_redirect(community)
-
-
-@require_POST
-@permission_required("deliberation.link_owner", community_from_url)
-def owner_unlink_view(request, community_id, owner_id):
-    community = request.permission_object
-    owner = get_object_or_404(
-        Owner.objects.select_related("household__building"),
-        pk=owner_id,
-        household__building__community=community,
-    )
-    try:
-        owner_unlink(owner=owner, by=request.user)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
+        )
+        by_household, by_user = {}, {}
+        for owner in owners:
+            by_household.setdefault(owner.household_id, []).append(owner)
+            if owner.user_id:
+                by_user.setdefault(owner.user_id, []).append(owner)
+        pending = [m for m in memberships if m.status == Membership.Status.PENDING]
+        approved = [m for m in memberships if m.status == Membership.Status.APPROVED]
+        for m in pending:
+            # The claimed household's owners, the ones matching the person's name or phone first.
+            m.household_owners = by_household.get(m.household_id, [])
+            m.suggested = owner_suggestions(user=m.user, owners=m.household_owners)
+        can_link = request.user.has_perm("deliberation.link_owner", community)
+        for m in approved:
+            m.linked_owners = by_user.get(m.user_id, [])
+            m.suggested = owner_suggestions(user=m.user, owners=owners) if can_link else []
+        return render(
             request,
-            _("Owner %(owner)s of %(household)s is no longer linked.")
-            % {"owner": owner.name, "household": owner.household},
+            "deliberation/members.html",
+            {
+                "community": community,
+                "pending": pending,
+                "approved": approved,
+                "rejected": [m for m in memberships if m.status == Membership.Status.REJECTED][:50],
+                "households": households,
+                "can_decide": request.user.has_perm("deliberation.decide_membership", community),
+                "can_link": can_link,
+                "unlinked_owners": [o for o in owners if o.user_id is None],
+                "not_an_owner": NOT_AN_OWNER,
+                "role_form": RoleForm(),
+                "events": RoleEvent.objects.filter(community=community)
+                .select_related("user", "by")
+                .order_by("-at")[:30],
+            },
         )
-    return _decision_redirect(community)
 
 
-@permission_required("deliberation.import_roster", community_from_url)
-def roster(request, community_id):
-    community = request.permission_object
-    form = RosterUploadForm(request.POST or None, request.FILES or None)
-    result = invalid = None
-    if request.method == "POST" and form.is_valid():
+members = Members.as_view()
+
+
+class MembersAction(ServiceActionView):
+    """A worker's decision on the members page; every outcome goes back there."""
+
+    def get_success_url(self):
+        return reverse("members", kwargs={"community_id": self.kwargs["community_id"]})
+
+
+class MembershipMixin:
+    def get_object(self):
+        return membership_from_url(self.request, **self.kwargs)
+
+    @property
+    def membership(self):
+        return self.object
+
+
+class MembershipDecide(MembershipMixin, MembersAction):
+    permission_required = "deliberation.decide_membership"
+
+    @property
+    def approving(self) -> bool:
+        return self.kwargs["action"] == "approve"
+
+    def get_form(self):
+        if self.approving:
+            return ApproveForm(self.request.POST, community=self.membership.community)
+        return RejectForm(self.request.POST)
+
+    def get_invalid_message(self, form):
+        if not self.approving:
+            return "; ".join(form.errors["reason"])
+        if "owner" in form.errors:
+            return form.errors["owner"][0]
+        return _("Pick a household from the roster.")
+
+    def perform(self, form):
+        membership, data = self.membership, form.cleaned_data
+        if not self.approving:
+            return membership_reject(membership=membership, by=self.request.user, reason=data["reason"])
+        if data["owner"]["owner"] is not None and not self.request.user.has_perm(
+            "deliberation.link_owner", membership.community
+        ):
+            raise ServiceError(_("Only the community's workers link owners to accounts."))
+        return membership_approve(
+            membership=membership, by=self.request.user, household=data["household"], **data["owner"]
+        )
+
+    def get_success_message(self, result):
+        if self.approving:
+            return _("%(name)s is verified.") % {"name": self.membership.user}
+        return _("The request of %(name)s was rejected.") % {"name": self.membership.user}
+
+
+membership_decide = MembershipDecide.as_view()
+
+
+class MembershipRole(MembershipMixin, MembersAction):
+    permission_required = "deliberation.change_role"
+    form_class = RoleForm
+    invalid_message = gettext_lazy("Choose one of the listed roles.")
+
+    def perform(self, form):
+        return membership_set_role(
+            membership=self.membership, role=form.cleaned_data["role"], by=self.request.user
+        )
+
+    def get_success_message(self, result):
+        return _("The role of %(name)s was changed.") % {"name": self.membership.user}
+
+
+membership_role = MembershipRole.as_view()
+
+
+class OwnerLink(CommunityMixin, MembersAction):
+    permission_required = "deliberation.link_owner"
+    form_class = OwnerLinkForm
+    invalid_message = gettext_lazy("Choose a verified member and an owner on this community's roster.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "community": self.community}
+
+    def perform(self, form):
+        membership, owner = form.cleaned_data["membership"], form.cleaned_data["owner"]
+        owner_link(owner=owner, user=membership.user, by=self.request.user)
+        return membership, owner
+
+    def get_success_message(self, result):
+        membership, owner = result
+        return _("%(name)s is linked to owner %(owner)s of %(household)s.") % {
+            "name": membership.user,
+            "owner": owner.name,
+            "household": owner.household,
+        }
+
+
+owner_link_view = OwnerLink.as_view()
+
+
+class OwnerUnlink(CommunityMixin, MembersAction):
+    permission_required = "deliberation.link_owner"
+
+    def perform(self, form):
+        owner = get_object_or_404(
+            Owner.objects.select_related("household__building"),
+            pk=self.kwargs["owner_id"],
+            household__building__community=self.community,
+        )
+        owner_unlink(owner=owner, by=self.request.user)
+        return owner
+
+    def get_success_message(self, owner):
+        return _("Owner %(owner)s of %(household)s is no longer linked.") % {
+            "owner": owner.name,
+            "household": owner.household,
+        }
+
+
+owner_unlink_view = OwnerUnlink.as_view()
+
+
+class Roster(CommunityMixin, ServiceFormView):
+    """Import the roster; a file with bad rows is shown again with the rows it refused."""
+
+    permission_required = "deliberation.import_roster"
+    template_name = "deliberation/roster.html"
+    form_class = RosterUploadForm
+
+    def perform(self, form):
+        return roster_import(community=self.community, data=form.cleaned_data["file"].read())
+
+    def form_valid(self, form):
         try:
-            result = roster_import(community=community, data=form.cleaned_data["file"].read())
+            return super().form_valid(form)
         except RosterInvalid as refused:
-            invalid = refused
-        else:
-            messages.success(
-                request,
-                _(
-                    "Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households."
-                )
-                % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-            )
-            return redirect("roster", community_id=community.pk)
-    households = (
-        Household.objects.for_community(community)
-        .select_related("building")
-        .prefetch_related(Prefetch("owners"))
-        .order_by("building__name", "unit", "room")
-    )
-    return render(
-        request,
-        "deliberation/roster.html",
-        {
-            "community": community,
-            "form": form,
-            "errors": invalid.shown() if invalid else None,
-            "error_total": invalid.total if invalid else 0,
-            "errors_more": invalid.total - len(invalid.shown()) if invalid else 0,
-            "max_rows": roster_max_rows(),
-            "households": households[:200],
-            "household_count": households.count(),
-        },
-    )
+            return self.render_to_response(self.get_context_data(form=form, invalid=refused))
+
+    def get_success_message(self, result):
+        return _(
+            "Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households."
+        ) % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
+
+    def get_success_url(self):
+        return reverse("roster", kwargs={"community_id": self.community.pk})
+
+    def get_context_data(self, invalid=None, **kwargs):
+        community = self.community
+        households = (
+            Household.objects.for_community(community)
+            .select_related("building")
+            .prefetch_related(Prefetch("owners"))
+            .order_by("building__name", "unit", "room")
+        )
+        return super().get_context_data(
+            community=community,
+            errors=invalid.shown() if invalid else None,
+            error_total=invalid.total if invalid else 0,
+            errors_more=invalid.total - len(invalid.shown()) if invalid else 0,
+            max_rows=roster_max_rows(),
+            households=households[:200],
+            household_count=households.count(),
+            **kwargs,
+        )
 
 
-@permission_required("deliberation.import_roster", community_from_url)
-def roster_template_download(request, community_id):
-    return xlsx_response(roster_template(), "roster-template.xlsx")
+roster = Roster.as_view()
 
 
-@permission_required("deliberation.export_roster", community_from_url)
-def roster_download(request, community_id):
-    community = request.permission_object
-    stamp = timezone.localdate().isoformat()
-    return xlsx_response(roster_export(community=community), f"roster-{community.slug}-{stamp}.xlsx")
+class RosterTemplateDownload(CommunityMixin, PermissionView):
+    permission_required = "deliberation.import_roster"
+
+    def get(self, request, community_id):
+        return xlsx_response(roster_template(), "roster-template.xlsx")
+
+
+roster_template_download = RosterTemplateDownload.as_view()
+
+
+class RosterDownload(CommunityMixin, PermissionView):
+    permission_required = "deliberation.export_roster"
+
+    def get(self, request, community_id):
+        stamp = timezone.localdate().isoformat()
+        return xlsx_response(
+            roster_export(community=self.community), f"roster-{self.community.slug}-{stamp}.xlsx"
+        )
+
+
+roster_download = RosterDownload.as_view()
 
 
 @login_required

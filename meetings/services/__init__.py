@@ -10,10 +10,10 @@ message, so views show it next to the form.
 
 from django.utils.translation import gettext as _
 
-from cms.services import ServiceError
+from cms.services import NotFound as ScopedNotFound
 
 
-class NotFound(ServiceError):
+class NotFound(ScopedNotFound):
     """An id the caller sent names nothing in this meeting: views answer 404, the socket
     ``not_found``. Lookups by id live in the services, so both paths scope them the same way."""
 

@@ -1,15 +1,16 @@
 """Convening a meeting: its page, participants, agenda, time poll, invitations, RSVP and
-signed-link answers. Each view checks permission and calls a service."""
+signed-link answers. Each view is a ``cms.views`` pattern: a permission on the meeting (or the
+community), one service, a message and the way back to the meeting's page."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
 from cms.services import ServiceError
-from deliberation.permissions import permission_required
+from cms.views import PermissionView, ServiceActionView, ServiceFormView
 from deliberation.services.notifications import absolute_url
 from deliberation.views.common import community_from_url
 
@@ -29,23 +30,15 @@ from ..models import AgendaItem, Meeting, Participant, Party, SlotAnswer, partic
 from ..services import convening, polls, rsvp
 from ..signing import LinkExpired, LinkInvalid, participant_from_token
 from ..templatetags.meetings_tags import webcal
-from .common import meeting_from_url, members_only, public_or_login
+from .common import MEMBERS_ONLY, MeetingMixin
+
+
+def _detail_url(meeting) -> str:
+    return reverse("meeting_detail", kwargs={"meeting_id": meeting.pk})
 
 
 def _detail(meeting):
-    return redirect("meeting_detail", meeting_id=meeting.pk)
-
-
-def _own_participant(request, meeting) -> Participant:
-    """Superusers pass every rules check, but only a participant can answer for themselves."""
-    participant = participant_for(meeting, request.user)
-    if participant is None:
-        raise PermissionDenied(_("Only the meeting's participants answer for themselves."))
-    return participant
-
-
-def _error(request, error: ServiceError):
-    messages.error(request, error.message)
+    return redirect(_detail_url(meeting))
 
 
 def meeting_list(request, community_id):
@@ -64,42 +57,51 @@ def meeting_list(request, community_id):
     )
 
 
-@permission_required("meetings.convene_meeting", community_from_url)
-def meeting_create(request, community_id):
-    community = request.permission_object
-    form = MeetingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting = convening.meeting_create(community=community, by=request.user, **form.cleaned_data)
-        except ServiceError as error:
-            form.add_error(error.field, error.message)
-        else:
-            messages.success(
-                request, _("The meeting is saved as a draft. Now add participants of all four parties.")
-            )
-            return _detail(meeting)
-    return render(
-        request, "meetings/meeting_form.html", {"community": community, "form": form, "meeting": None}
+class MeetingCreate(ServiceFormView):
+    permission_required = "meetings.convene_meeting"
+    template_name = "meetings/meeting_form.html"
+    form_class = MeetingForm
+    success_message = gettext_lazy(
+        "The meeting is saved as a draft. Now add participants of all four parties."
     )
 
+    def get_object(self):
+        return community_from_url(self.request, **self.kwargs)
 
-@permission_required("meetings.change_meeting", meeting_from_url)
-def meeting_edit(request, meeting_id):
-    meeting = request.permission_object
-    form = MeetingForm.for_meeting(meeting, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            convening.meeting_update(meeting=meeting, by=request.user, **form.cleaned_data)
-        except ServiceError as error:
-            form.add_error(error.field, error.message)
-        else:
-            messages.success(request, _("The meeting is saved."))
-            return _detail(meeting)
-    return render(
-        request,
-        "meetings/meeting_form.html",
-        {"community": meeting.community, "form": form, "meeting": meeting},
-    )
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(community=self.object, meeting=None, **kwargs)
+
+    def perform(self, form):
+        return convening.meeting_create(community=self.object, by=self.request.user, **form.cleaned_data)
+
+    def done(self, meeting):
+        return _detail(meeting)
+
+
+meeting_create = MeetingCreate.as_view()
+
+
+class MeetingEdit(MeetingMixin, ServiceFormView):
+    permission_required = "meetings.change_meeting"
+    template_name = "meetings/meeting_form.html"
+    success_message = gettext_lazy("The meeting is saved.")
+
+    def get_form(self, form_class=None):
+        return MeetingForm.for_meeting(
+            self.meeting, self.request.POST if self.request.method == "POST" else None
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(community=self.meeting.community, meeting=self.meeting, **kwargs)
+
+    def perform(self, form):
+        return convening.meeting_update(meeting=self.meeting, by=self.request.user, **form.cleaned_data)
+
+    def get_success_url(self):
+        return _detail_url(self.meeting)
+
+
+meeting_edit = MeetingEdit.as_view()
 
 
 def _parties(meeting):
@@ -110,44 +112,55 @@ def _parties(meeting):
     ], participants
 
 
-@public_or_login("meetings.view_meeting", meeting_from_url, message=members_only)
-def meeting_detail(request, meeting_id):
-    meeting = request.permission_object
-    parties, _participants = _parties(meeting)
-    me = participant_for(meeting, request.user)
-    can_change = request.user.has_perm("meetings.change_meeting", meeting)
-    poll = polls.poll_table(meeting) if meeting.status == Meeting.Status.POLLING else None
-    context = {
-        "meeting": meeting,
-        "community": meeting.community,
-        "parties": parties,
-        "missing_parties": [row["party"] for row in parties if not row["participants"]],
-        "agenda": list(meeting.agenda_items.prefetch_related("requests")),
-        "me": me,
-        "can_change": can_change and meeting.is_open_for_changes,
-        "can_cancel": request.user.has_perm("meetings.cancel_meeting", meeting)
-        and meeting.is_open_for_changes,
-        "when": mail.format_when(meeting.starts_at, meeting.ends_at),
-        "poll": poll,
-        "my_answers": _answers_of(poll, me),
-        "answer_choices": SlotAnswer.Answer.choices,
-        "agenda_actions": [("up", _("Up")), ("down", _("Down")), ("remove", _("Remove"))],
-        "live_url": f"/meetings/{meeting.pk}/live/",
-        "webcal_community": _webcal(reverse("feed_community", kwargs={"community_id": meeting.community_id})),
-        "webcal_mine": _webcal(reverse("feed_user", kwargs={"token": request.user.feed_token}))
-        if request.user.is_authenticated
-        else "",
-    }
-    if context["can_change"]:
-        context.update(
-            participant_form=ParticipantForm(community=meeting.community),
-            agenda_form=AgendaItemForm(),
-            schedule_form=ScheduleForm(initial={"starts_at": meeting.starts_at, "ends_at": meeting.ends_at}),
-            poll_form=PollOpenForm() if meeting.status == Meeting.Status.DRAFT else None,
-            cancel_form=CancelForm(),
-            suggested_requests=list(convening.suggested_requests(meeting)),
-        )
-    return render(request, "meetings/meeting_detail.html", context)
+class MeetingDetail(MeetingMixin, PermissionView):
+    permission_required = "meetings.view_meeting"
+    permission_denied_message = MEMBERS_ONLY
+    allow_anonymous = True
+
+    def get(self, request, meeting_id):
+        meeting = self.meeting
+        parties, _participants = _parties(meeting)
+        me = participant_for(meeting, request.user)
+        can_change = request.user.has_perm("meetings.change_meeting", meeting)
+        poll = polls.poll_table(meeting) if meeting.status == Meeting.Status.POLLING else None
+        context = {
+            "meeting": meeting,
+            "community": meeting.community,
+            "parties": parties,
+            "missing_parties": [row["party"] for row in parties if not row["participants"]],
+            "agenda": list(meeting.agenda_items.prefetch_related("requests")),
+            "me": me,
+            "can_change": can_change and meeting.is_open_for_changes,
+            "can_cancel": request.user.has_perm("meetings.cancel_meeting", meeting)
+            and meeting.is_open_for_changes,
+            "when": mail.format_when(meeting.starts_at, meeting.ends_at),
+            "poll": poll,
+            "my_answers": _answers_of(poll, me),
+            "answer_choices": SlotAnswer.Answer.choices,
+            "agenda_actions": [("up", _("Up")), ("down", _("Down")), ("remove", _("Remove"))],
+            "live_url": f"/meetings/{meeting.pk}/live/",
+            "webcal_community": _webcal(
+                reverse("feed_community", kwargs={"community_id": meeting.community_id})
+            ),
+            "webcal_mine": _webcal(reverse("feed_user", kwargs={"token": request.user.feed_token}))
+            if request.user.is_authenticated
+            else "",
+        }
+        if context["can_change"]:
+            context.update(
+                participant_form=ParticipantForm(community=meeting.community),
+                agenda_form=AgendaItemForm(),
+                schedule_form=ScheduleForm(
+                    initial={"starts_at": meeting.starts_at, "ends_at": meeting.ends_at}
+                ),
+                poll_form=PollOpenForm() if meeting.status == Meeting.Status.DRAFT else None,
+                cancel_form=CancelForm(),
+                suggested_requests=list(convening.suggested_requests(meeting)),
+            )
+        return render(request, "meetings/meeting_detail.html", context)
+
+
+meeting_detail = MeetingDetail.as_view()
 
 
 def _answers_of(poll, participant) -> dict:
@@ -160,23 +173,31 @@ def _webcal(path: str) -> str:
     return webcal(absolute_url(path))
 
 
-@require_POST
-@permission_required("meetings.change_meeting", meeting_from_url)
-def participant_add(request, meeting_id):
-    meeting = request.permission_object
-    form = ParticipantForm(request.POST, community=meeting.community)
-    if not form.is_valid():
-        messages.error(
-            request,
-            _("Check the participant's details: %(errors)s")
-            % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
-        )
-        return _detail(meeting)
-    data = form.cleaned_data
-    try:
-        participant = convening.participant_add(
-            meeting=meeting,
-            by=request.user,
+class MeetingAction(MeetingMixin, ServiceActionView):
+    """A convener's change to the meeting, posted from its page; every outcome goes back there."""
+
+    permission_required = "meetings.change_meeting"
+
+    def get_success_url(self):
+        return _detail_url(self.meeting)
+
+
+class ParticipantAdd(MeetingAction):
+    form_class = ParticipantForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "community": self.meeting.community}
+
+    def get_invalid_message(self, form):
+        return _("Check the participant's details: %(errors)s") % {
+            "errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        }
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return convening.participant_add(
+            meeting=self.meeting,
+            by=self.request.user,
             user=data["member"],
             name=data["name"],
             email=data["email"],
@@ -185,172 +206,177 @@ def participant_add(request, meeting_id):
             votes=data["votes"],
             language=data["language"],
         )
-    except ServiceError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("%(name)s was added.") % {"name": participant.name})
-    return _detail(meeting)
+
+    def get_success_message(self, participant):
+        return _("%(name)s was added.") % {"name": participant.name}
 
 
-@require_POST
-@permission_required("meetings.change_meeting", meeting_from_url)
-def participant_remove(request, meeting_id, participant_id):
-    meeting = request.permission_object
-    participant = get_object_or_404(Participant, pk=participant_id, meeting=meeting)
-    try:
-        convening.participant_remove(participant=participant, by=request.user)
-    except ServiceError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("%(name)s was removed.") % {"name": participant.name})
-    return _detail(meeting)
+participant_add = ParticipantAdd.as_view()
 
 
-@require_POST
-@permission_required("meetings.change_meeting", meeting_from_url)
-def agenda_add(request, meeting_id):
-    meeting = request.permission_object
-    form = AgendaItemForm(request.POST)
-    if form.is_valid():
-        try:
-            convening.agenda_item_add(meeting=meeting, by=request.user, **form.cleaned_data)
-        except ServiceError as error:
-            _error(request, error)
-    else:
-        messages.error(request, _("Give the agenda item a title."))
-    return _detail(meeting)
+class ParticipantRemove(MeetingAction):
+    def perform(self, form):
+        self.participant = get_object_or_404(
+            Participant, pk=self.kwargs["participant_id"], meeting=self.meeting
+        )
+        convening.participant_remove(participant=self.participant, by=self.request.user)
+
+    def get_success_message(self, result):
+        return _("%(name)s was removed.") % {"name": self.participant.name}
 
 
-@require_POST
-@permission_required("meetings.change_meeting", meeting_from_url)
-def agenda_from_requests(request, meeting_id):
+participant_remove = ParticipantRemove.as_view()
+
+
+class AgendaAdd(MeetingAction):
+    form_class = AgendaItemForm
+    invalid_message = gettext_lazy("Give the agenda item a title.")
+
+    def perform(self, form):
+        return convening.agenda_item_add(meeting=self.meeting, by=self.request.user, **form.cleaned_data)
+
+
+agenda_add = AgendaAdd.as_view()
+
+
+class AgendaFromRequests(MeetingAction):
     """Put the ticked requests on the agenda, one item each; they move to "on the agenda"."""
-    meeting = request.permission_object
-    form = AgendaFromRequestsForm(request.POST, meeting=meeting)
-    if not form.is_valid():
-        messages.error(request, form.errors["request"][0])
-        return _detail(meeting)
-    try:
-        convening.agenda_items_from_requests(
-            meeting=meeting, by=request.user, requests=list(form.cleaned_data["request"])
+
+    form_class = AgendaFromRequestsForm
+    success_message = gettext_lazy("The requests are on the agenda; their requesters were told.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "meeting": self.meeting}
+
+    def get_invalid_message(self, form):
+        return form.errors["request"][0]
+
+    def perform(self, form):
+        return convening.agenda_items_from_requests(
+            meeting=self.meeting, by=self.request.user, requests=list(form.cleaned_data["request"])
         )
-    except ServiceError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("The requests are on the agenda; their requesters were told."))
-    return _detail(meeting)
 
 
-@require_POST
-@permission_required("meetings.change_meeting", meeting_from_url)
-def agenda_change(request, meeting_id, item_id, action):
-    meeting = request.permission_object
-    item = get_object_or_404(AgendaItem, pk=item_id, meeting=meeting)
-    try:
-        if action == "remove":
-            convening.agenda_item_remove(item=item, by=request.user)
-        else:
-            convening.agenda_item_move(item=item, by=request.user, offset=-1 if action == "up" else 1)
-    except ServiceError as error:
-        _error(request, error)
-    return _detail(meeting)
+agenda_from_requests = AgendaFromRequests.as_view()
 
 
-@require_POST
-@permission_required("meetings.change_meeting", meeting_from_url)
-def meeting_schedule(request, meeting_id):
+class AgendaChange(MeetingAction):
+    def perform(self, form):
+        item = get_object_or_404(AgendaItem, pk=self.kwargs["item_id"], meeting=self.meeting)
+        if self.kwargs["action"] == "remove":
+            return convening.agenda_item_remove(item=item, by=self.request.user)
+        offset = -1 if self.kwargs["action"] == "up" else 1
+        return convening.agenda_item_move(item=item, by=self.request.user, offset=offset)
+
+
+agenda_change = AgendaChange.as_view()
+
+
+class MeetingSchedule(MeetingAction):
     """Fix the time and send the invitations (or, on a scheduled meeting, the update)."""
-    meeting = request.permission_object
-    form = ScheduleForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a start and an end."))
-        return _detail(meeting)
-    try:
-        convening.meeting_schedule(meeting=meeting, by=request.user, **form.cleaned_data)
-    except ServiceError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("The invitations are sent."))
-    return _detail(meeting)
+
+    form_class = ScheduleForm
+    invalid_message = gettext_lazy("Give a start and an end.")
+    success_message = gettext_lazy("The invitations are sent.")
+
+    def perform(self, form):
+        return convening.meeting_schedule(meeting=self.meeting, by=self.request.user, **form.cleaned_data)
 
 
-@require_POST
-@permission_required("meetings.change_meeting", meeting_from_url)
-def poll_open(request, meeting_id):
-    meeting = request.permission_object
-    form = PollOpenForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Check the candidate times."))
-        return _detail(meeting)
-    try:
-        polls.poll_open(meeting=meeting, by=request.user, slots=form.slots())
-    except ServiceError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("The time poll is open; every participant was asked to answer."))
-    return _detail(meeting)
+meeting_schedule = MeetingSchedule.as_view()
 
 
-@require_POST
-@permission_required("meetings.change_meeting", meeting_from_url)
-def poll_fix(request, meeting_id):
-    meeting = request.permission_object
-    form = PollFixForm(request.POST, meeting=meeting)
-    if not form.is_valid():
-        messages.error(request, form.errors["slot"][0])
-        return _detail(meeting)
-    try:
-        polls.poll_fix(meeting=meeting, slot=form.cleaned_data["slot"], by=request.user)
-    except ServiceError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("The time is fixed and the invitations are sent."))
-    return _detail(meeting)
+class PollOpen(MeetingAction):
+    form_class = PollOpenForm
+    invalid_message = gettext_lazy("Check the candidate times.")
+    success_message = gettext_lazy("The time poll is open; every participant was asked to answer.")
+
+    def perform(self, form):
+        return polls.poll_open(meeting=self.meeting, by=self.request.user, slots=form.slots())
 
 
-@require_POST
-@permission_required("meetings.answer_poll", meeting_from_url)
-def poll_answer(request, meeting_id):
-    meeting = request.permission_object
-    participant = _own_participant(request, meeting)
-    try:
-        polls.poll_answer(
-            participant=participant, answers=parse_poll_answers(request.POST, meeting.slots.all())
+poll_open = PollOpen.as_view()
+
+
+class PollFix(MeetingAction):
+    form_class = PollFixForm
+    success_message = gettext_lazy("The time is fixed and the invitations are sent.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "meeting": self.meeting}
+
+    def get_invalid_message(self, form):
+        return form.errors["slot"][0]
+
+    def perform(self, form):
+        return polls.poll_fix(meeting=self.meeting, slot=form.cleaned_data["slot"], by=self.request.user)
+
+
+poll_fix = PollFix.as_view()
+
+
+class OwnAnswer(MeetingAction):
+    """A participant answers for themselves. Superusers pass every rules check, but only a
+    participant can answer for themselves."""
+
+    def participant(self) -> Participant:
+        participant = participant_for(self.meeting, self.request.user)
+        if participant is None:
+            raise PermissionDenied(_("Only the meeting's participants answer for themselves."))
+        return participant
+
+
+class PollAnswer(OwnAnswer):
+    permission_required = "meetings.answer_poll"
+    success_message = gettext_lazy("Your answers are saved.")
+
+    def perform(self, form):
+        participant = self.participant()
+        answers = parse_poll_answers(self.request.POST, self.meeting.slots.all())
+        return polls.poll_answer(participant=participant, answers=answers)
+
+
+poll_answer = PollAnswer.as_view()
+
+
+class MeetingRsvp(OwnAnswer):
+    permission_required = "meetings.rsvp_meeting"
+    success_message = gettext_lazy("Your answer is saved.")
+
+    def perform(self, form):
+        participant = self.participant()
+        return rsvp.participant_rsvp(participant=participant, partstat=self.request.POST.get("partstat", ""))
+
+
+meeting_rsvp = MeetingRsvp.as_view()
+
+
+class MeetingCancel(MeetingMixin, ServiceFormView):
+    """The cancel page asks for a reason; cancelled or refused, the convener is back on the
+    meeting's page with a message."""
+
+    permission_required = "meetings.cancel_meeting"
+    template_name = "meetings/meeting_cancel.html"
+    form_class = CancelForm
+    success_message = gettext_lazy("The meeting is cancelled; participants were told.")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(meeting=self.meeting, **kwargs)
+
+    def perform(self, form):
+        return convening.meeting_cancel(
+            meeting=self.meeting, by=self.request.user, reason=form.cleaned_data["reason"]
         )
-    except ServiceError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("Your answers are saved."))
-    return _detail(meeting)
+
+    def refused(self, error, form):
+        messages.error(self.request, error.message)
+        return self.done(None)
+
+    def get_success_url(self):
+        return _detail_url(self.meeting)
 
 
-@require_POST
-@permission_required("meetings.rsvp_meeting", meeting_from_url)
-def meeting_rsvp(request, meeting_id):
-    meeting = request.permission_object
-    participant = _own_participant(request, meeting)
-    try:
-        rsvp.participant_rsvp(participant=participant, partstat=request.POST.get("partstat", ""))
-    except ServiceError as error:
-        _error(request, error)
-    else:
-        messages.success(request, _("Your answer is saved."))
-    return _detail(meeting)
-
-
-@permission_required("meetings.cancel_meeting", meeting_from_url)
-def meeting_cancel(request, meeting_id):
-    meeting = request.permission_object
-    form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            convening.meeting_cancel(meeting=meeting, by=request.user, reason=form.cleaned_data["reason"])
-        except ServiceError as error:
-            _error(request, error)
-        else:
-            messages.success(request, _("The meeting is cancelled; participants were told."))
-        return _detail(meeting)
-    return render(request, "meetings/meeting_cancel.html", {"meeting": meeting, "form": form})
+meeting_cancel = MeetingCancel.as_view()
 
 
 def meeting_respond(request, token):
@@ -376,7 +402,7 @@ def meeting_respond(request, token):
                 rsvp.participant_rsvp(participant=participant, partstat=request.POST.get("partstat", ""))
                 messages.success(request, _("Your answer is saved."))
         except ServiceError as error:
-            _error(request, error)
+            messages.error(request, error.message)
         return redirect(request.path)
     poll = polls.poll_table(meeting) if meeting.status == Meeting.Status.POLLING else None
     return render(

@@ -10,13 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cms.views import PermissionView
 from deliberation.models import User
 from deliberation.views.common import community_from_url
 
 from .. import ical, mail
 from ..models import Meeting, Participant
 from ..services import feeds
-from .common import meeting_from_url, members_only, public_or_login
+from .common import MEMBERS_ONLY, MeetingMixin
 
 CALENDAR = "text/calendar; charset=utf-8"
 
@@ -80,13 +81,21 @@ def feed_regenerate(request):
     return redirect("profile")
 
 
-@public_or_login("meetings.view_meeting", meeting_from_url, message=members_only)
-def meeting_ics(request, meeting_id):
+class MeetingIcs(MeetingMixin, PermissionView):
     """ "Add to calendar": the meeting as a published event (no METHOD), not an invitation."""
-    meeting = request.permission_object
-    if meeting.starts_at is None:
-        raise Http404(_("This meeting has no fixed time yet."))
-    data = _feed_bytes([meeting], name=meeting.title)
-    response = HttpResponse(data, content_type=CALENDAR)
-    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
-    return response
+
+    permission_required = "meetings.view_meeting"
+    permission_denied_message = MEMBERS_ONLY
+    allow_anonymous = True
+
+    def get(self, request, meeting_id):
+        meeting = self.meeting
+        if meeting.starts_at is None:
+            raise Http404(_("This meeting has no fixed time yet."))
+        data = _feed_bytes([meeting], name=meeting.title)
+        response = HttpResponse(data, content_type=CALENDAR)
+        response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+        return response
+
+
+meeting_ics = MeetingIcs.as_view()

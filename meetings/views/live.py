@@ -1,27 +1,28 @@
 """The live meeting page, its console and the printed minutes.
 
-Every console form posts to a small view that checks the permission and calls the same service
-as the WebSocket consumer, so the page works without JavaScript.
+Every console form posts to a small ``LiveAction`` (``cms.views.ServiceActionView``) that checks
+the permission and calls the same service as the WebSocket consumer, with the same arguments, so
+the page works without JavaScript.
 """
 
-from django.contrib import messages
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext_lazy
 
-from cms.services import ServiceError
+from cms.views import PermissionView, ServiceActionView
 from deliberation.models import Owner
-from deliberation.permissions import permission_required
 
 from ..forms import live as forms
 from ..models import Action as ActionModel
 from ..models import Choice, Meeting, MinuteEntry, Motion, Party
 from ..selectors import live_state, minutes_context, motions_with_tallies
+from ..services import NotFound
 from ..services import minutes as minutes_services
 from ..services import motions as motion_services
 from ..voting import CHOICES
-from .common import meeting_from_url, not_public, public_or_login, run_service
+from .common import NOT_PUBLIC, MeetingMixin
 
 
 def labels() -> dict:
@@ -60,233 +61,279 @@ def labels() -> dict:
     }
 
 
-@public_or_login("meetings.view_live", meeting_from_url, message=not_public)
-def meeting_live(request, meeting_id):
-    meeting = request.permission_object
-    user = request.user
-    state = live_state(meeting)
-    context = minutes_context(meeting)
-    can_keep = user.has_perm("meetings.keep_minutes", meeting)
-    can_chair = user.has_perm("meetings.chair_meeting", meeting)
-    motions = motions_with_tallies(meeting, user)
-    owners = []
-    if can_keep and any(m.is_open and m.rule == Motion.Rule.CIVIL_CODE_278 for m in motions):
-        owners = Owner.objects.filter(household__building__community=meeting.community).select_related(
-            "household__building"
+class MeetingLive(MeetingMixin, PermissionView):
+    permission_required = "meetings.view_live"
+    permission_denied_message = NOT_PUBLIC
+    allow_anonymous = True
+
+    def get(self, request, meeting_id):
+        meeting = self.meeting
+        user = request.user
+        state = live_state(meeting)
+        context = minutes_context(meeting)
+        can_keep = user.has_perm("meetings.keep_minutes", meeting)
+        can_chair = user.has_perm("meetings.chair_meeting", meeting)
+        motions = motions_with_tallies(meeting, user)
+        owners = []
+        if can_keep and any(m.is_open and m.rule == Motion.Rule.CIVIL_CODE_278 for m in motions):
+            owners = Owner.objects.filter(household__building__community=meeting.community).select_related(
+                "household__building"
+            )
+        context.update(
+            {
+                "meeting": meeting,
+                "state": state,
+                "agenda": list(meeting.agenda_items.all()),
+                "motions": motions,
+                "can_keep": can_keep,
+                "can_chair": can_chair,
+                "can_vote": user.has_perm("meetings.cast_ballot", meeting),
+                "vote_rules": [
+                    rule
+                    for rule in Motion.Rule.values
+                    if user.has_perm("meetings.cast_ballot", Motion(meeting=meeting, rule=rule))
+                ],
+                "can_check_in_self": user.has_perm("meetings.check_in_self", meeting),
+                "running": meeting.status == Meeting.Status.IN_PROGRESS and not state.is_finalised,
+                "entry_form": forms.MinuteEntryForm(),
+                "motion_form": forms.MotionForm(meeting=meeting, current_item_id=state.current_item_id),
+                "checkin_form": forms.CheckInCodeForm(),
+                "proxy_form": forms.ProxyForm(owners=owners) if owners else None,
+                "choices": CHOICES,
+                "labels": labels(),
+                "client_id": forms.ClientIdMixin().initial["client_id"],
+            }
         )
-    context.update(
-        {
-            "meeting": meeting,
-            "state": state,
-            "agenda": list(meeting.agenda_items.all()),
-            "motions": motions,
-            "can_keep": can_keep,
-            "can_chair": can_chair,
-            "can_vote": user.has_perm("meetings.cast_ballot", meeting),
-            "vote_rules": [
-                rule
-                for rule in Motion.Rule.values
-                if user.has_perm("meetings.cast_ballot", Motion(meeting=meeting, rule=rule))
-            ],
-            "can_check_in_self": user.has_perm("meetings.check_in_self", meeting),
-            "running": meeting.status == Meeting.Status.IN_PROGRESS and not state.is_finalised,
-            "entry_form": forms.MinuteEntryForm(),
-            "motion_form": forms.MotionForm(meeting=meeting, current_item_id=state.current_item_id),
-            "checkin_form": forms.CheckInCodeForm(),
-            "proxy_form": forms.ProxyForm(owners=owners) if owners else None,
-            "choices": CHOICES,
-            "labels": labels(),
-            "client_id": forms.ClientIdMixin().initial["client_id"],
-        }
-    )
-    return render(request, "meetings/live.html", context)
+        return render(request, "meetings/live.html", context)
 
 
-def _back(meeting, anchor=""):
-    return redirect(reverse("meeting_live", args=[meeting.pk]) + anchor)
+meeting_live = MeetingLive.as_view()
 
 
-@require_POST
-@permission_required("meetings.chair_meeting", meeting_from_url)
-def live_start(request, meeting_id):
+class LiveAction(MeetingMixin, ServiceActionView):
+    """A console form of the live page; every outcome goes back to the page, at ``anchor``."""
+
+    anchor = ""
+
+    def get_success_url(self):
+        return reverse("meeting_live", args=[self.meeting.pk]) + self.anchor
+
+    def client_id(self) -> str:
+        return self.request.POST.get("client_id", "")[:64]
+
+    def motion_or_404(self):
+        """A form that does not validate is still a 404 for a motion of another meeting."""
+        try:
+            motion_services.motion_in(meeting=self.meeting, motion_id=self.kwargs["motion_id"])
+        except NotFound:
+            raise Http404 from None
+
+
+class LiveStart(LiveAction):
     """Start the meeting; far from its scheduled time the chair first answers the service's question."""
-    meeting = request.permission_object
-    try:
-        minutes_services.meeting_start(
-            meeting=meeting, by=request.user, confirm=request.POST.get("confirm") == "yes"
+
+    permission_required = "meetings.chair_meeting"
+    success_message = gettext_lazy("The meeting has started.")
+
+    def perform(self, form):
+        return minutes_services.meeting_start(
+            meeting=self.meeting, by=self.request.user, confirm=self.request.POST.get("confirm") == "yes"
         )
-    except minutes_services.StartNeedsConfirmation as question:
-        return render(
-            request, "meetings/meeting_start_confirm.html", {"meeting": meeting, "question": question.message}
+
+    def refused(self, error, form):
+        if isinstance(error, minutes_services.StartNeedsConfirmation):
+            return render(
+                self.request,
+                "meetings/meeting_start_confirm.html",
+                {"meeting": self.meeting, "question": error.message},
+            )
+        return super().refused(error, form)
+
+
+live_start = LiveStart.as_view()
+
+
+class LiveClose(LiveAction):
+    permission_required = "meetings.chair_meeting"
+    success_message = gettext_lazy("The meeting is closed and the minutes are final.")
+
+    def perform(self, form):
+        return minutes_services.meeting_close(meeting=self.meeting, by=self.request.user)
+
+
+live_close = LiveClose.as_view()
+
+
+class LiveEntryAdd(LiveAction):
+    permission_required = "meetings.keep_minutes"
+    anchor = "#minutes"
+    form_class = forms.MinuteEntryForm
+    invalid_message = gettext_lazy("Write the entry's text.")
+
+    def perform(self, form):
+        return minutes_services.minute_add(meeting=self.meeting, by=self.request.user, **form.cleaned_data)
+
+
+live_entry_add = LiveEntryAdd.as_view()
+
+
+class LiveAgendaNext(LiveAction):
+    permission_required = "meetings.keep_minutes"
+    anchor = "#agenda"
+
+    def perform(self, form):
+        return minutes_services.agenda_advance(
+            meeting=self.meeting, by=self.request.user, client_id=self.client_id()
         )
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("The meeting has started."))
-    return _back(meeting)
 
 
-@require_POST
-@permission_required("meetings.chair_meeting", meeting_from_url)
-def live_close(request, meeting_id):
-    meeting = request.permission_object
-    if run_service(request, minutes_services.meeting_close, meeting=meeting, by=request.user):
-        messages.success(request, _("The meeting is closed and the minutes are final."))
-    return _back(meeting)
+live_agenda_next = LiveAgendaNext.as_view()
 
 
-@require_POST
-@permission_required("meetings.keep_minutes", meeting_from_url)
-def live_entry_add(request, meeting_id):
-    meeting = request.permission_object
-    form = forms.MinuteEntryForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Write the entry's text."))
-    else:
-        run_service(
-            request, minutes_services.minute_add, meeting=meeting, by=request.user, **form.cleaned_data
+class LiveCheckIn(LiveAction):
+    permission_required = "meetings.keep_minutes"
+    anchor = "#attendance"
+    form_class = forms.CheckInForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "meeting": self.meeting}
+
+    def get_invalid_message(self, form):
+        return form.errors["participant"][0]
+
+    def perform(self, form):
+        return minutes_services.attendance_check_in(
+            meeting=self.meeting, participant_id=form.cleaned_data["participant"].pk, by=self.request.user
         )
-    return _back(meeting, "#minutes")
 
 
-@require_POST
-@permission_required("meetings.keep_minutes", meeting_from_url)
-def live_agenda_next(request, meeting_id):
-    meeting = request.permission_object
-    run_service(
-        request,
-        minutes_services.agenda_advance,
-        meeting=meeting,
-        by=request.user,
-        client_id=request.POST.get("client_id", "")[:64],
-    )
-    return _back(meeting, "#agenda")
+live_check_in = LiveCheckIn.as_view()
 
 
-@require_POST
-@permission_required("meetings.keep_minutes", meeting_from_url)
-def live_check_in(request, meeting_id):
-    meeting = request.permission_object
-    form = forms.CheckInForm(request.POST, meeting=meeting)
-    if not form.is_valid():
-        messages.error(request, form.errors["participant"][0])
-    else:
-        run_service(
-            request,
-            minutes_services.attendance_check_in,
-            meeting=meeting,
-            participant_id=form.cleaned_data["participant"].pk,
-            by=request.user,
+class LiveCheckInSelf(LiveAction):
+    permission_required = "meetings.check_in_self"
+    permission_denied_message = gettext_lazy("Only invited participants can check in.")
+    anchor = "#attendance"
+    form_class = forms.CheckInCodeForm
+    success_message = gettext_lazy("You are checked in.")
+
+    def form_invalid(self, form):
+        return HttpResponseRedirect(self.get_success_url())
+
+    def perform(self, form):
+        return minutes_services.attendance_self_check_in(
+            meeting=self.meeting, user=self.request.user, **form.cleaned_data
         )
-    return _back(meeting, "#attendance")
 
 
-@require_POST
-@permission_required(
-    "meetings.check_in_self", meeting_from_url, message=lambda: _("Only invited participants can check in.")
-)
-def live_check_in_self(request, meeting_id):
-    meeting = request.permission_object
-    form = forms.CheckInCodeForm(request.POST)
-    if form.is_valid() and run_service(
-        request,
-        minutes_services.attendance_self_check_in,
-        meeting=meeting,
-        user=request.user,
-        **form.cleaned_data,
-    ):
-        messages.success(request, _("You are checked in."))
-    return _back(meeting, "#attendance")
+live_check_in_self = LiveCheckInSelf.as_view()
 
 
-@require_POST
-@permission_required("meetings.chair_meeting", meeting_from_url)
-def live_motion_open(request, meeting_id):
-    meeting = request.permission_object
-    form = forms.MotionForm(request.POST, meeting=meeting)
-    if not form.is_valid():
-        messages.error(request, _("Write the motion, choose its rule and the agenda item it decides."))
-    else:
-        data = form.cleaned_data
+class LiveMotionOpen(LiveAction):
+    permission_required = "meetings.chair_meeting"
+    anchor = "#motions"
+    form_class = forms.MotionForm
+    invalid_message = gettext_lazy("Write the motion, choose its rule and the agenda item it decides.")
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "meeting": self.meeting}
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
         item = data.pop("agenda_item")
-        run_service(
-            request,
-            motion_services.motion_open,
-            meeting=meeting,
-            by=request.user,
+        return motion_services.motion_open(
+            meeting=self.meeting,
+            by=self.request.user,
             agenda_item_id=item.pk if item is not None else None,
             **data,
         )
-    return _back(meeting, "#motions")
 
 
-@require_POST
-@permission_required("meetings.chair_meeting", meeting_from_url)
-def live_motion_close(request, meeting_id, motion_id):
-    meeting = request.permission_object
-    run_service(
-        request,
-        motion_services.motion_close,
-        meeting=meeting,
-        motion_id=motion_id,
-        by=request.user,
-        client_id=request.POST.get("client_id", "")[:64],
-    )
-    return _back(meeting, "#motions")
+live_motion_open = LiveMotionOpen.as_view()
 
 
-@require_POST
-@permission_required(
-    "meetings.cast_ballot", meeting_from_url, message=lambda: _("You do not vote in this meeting.")
-)
-def live_ballot_cast(request, meeting_id, motion_id):
-    meeting = request.permission_object
-    form = forms.BallotForm(request.POST)
-    if not form.is_valid():  # still a 404 for a motion of another meeting
-        run_service(request, motion_services.motion_in, meeting=meeting, motion_id=motion_id)
-    elif run_service(
-        request,
-        motion_services.ballot_cast,
-        meeting=meeting,
-        motion_id=motion_id,
-        by=request.user,
-        **form.cleaned_data,
-    ):
-        messages.success(request, _("Your vote was recorded."))
-    return _back(meeting, "#motions")
+class LiveMotionClose(LiveAction):
+    permission_required = "meetings.chair_meeting"
+    anchor = "#motions"
+
+    def perform(self, form):
+        return motion_services.motion_close(
+            meeting=self.meeting,
+            motion_id=self.kwargs["motion_id"],
+            by=self.request.user,
+            client_id=self.client_id(),
+        )
 
 
-@require_POST
-@permission_required("meetings.keep_minutes", meeting_from_url)
-def live_ballot_proxy(request, meeting_id, motion_id):
-    meeting = request.permission_object
-    owners = Owner.objects.filter(household__building__community=meeting.community).select_related(
-        "household__building"
-    )
-    form = forms.ProxyForm(request.POST, owners=owners)
-    if not form.is_valid():
-        run_service(
-            request, motion_services.motion_in, meeting=meeting, motion_id=motion_id
-        )  # 404 if foreign
-        messages.error(request, _("Choose the owner, the vote and the proxy holder."))
-    else:
-        data = form.cleaned_data
-        if run_service(
-            request,
-            motion_services.ballot_record_proxy,
-            meeting=meeting,
-            motion_id=motion_id,
-            by=request.user,
+live_motion_close = LiveMotionClose.as_view()
+
+
+class LiveBallotCast(LiveAction):
+    """The same service as the socket's ballot, with the same arguments."""
+
+    permission_required = "meetings.cast_ballot"
+    permission_denied_message = gettext_lazy("You do not vote in this meeting.")
+    anchor = "#motions"
+    form_class = forms.BallotForm
+    success_message = gettext_lazy("Your vote was recorded.")
+
+    def form_invalid(self, form):
+        self.motion_or_404()
+        return HttpResponseRedirect(self.get_success_url())
+
+    def perform(self, form):
+        return motion_services.ballot_cast(
+            meeting=self.meeting,
+            motion_id=self.kwargs["motion_id"],
+            by=self.request.user,
+            **form.cleaned_data,
+        )
+
+
+live_ballot_cast = LiveBallotCast.as_view()
+
+
+class LiveBallotProxy(LiveAction):
+    permission_required = "meetings.keep_minutes"
+    anchor = "#motions"
+    form_class = forms.ProxyForm
+    invalid_message = gettext_lazy("Choose the owner, the vote and the proxy holder.")
+    success_message = gettext_lazy("The written proxy ballot was recorded.")
+
+    def get_form_kwargs(self):
+        owners = Owner.objects.filter(household__building__community=self.meeting.community).select_related(
+            "household__building"
+        )
+        return {**super().get_form_kwargs(), "owners": owners}
+
+    def form_invalid(self, form):
+        self.motion_or_404()
+        return super().form_invalid(form)
+
+    def perform(self, form):
+        data = dict(form.cleaned_data)
+        return motion_services.ballot_record_proxy(
+            meeting=self.meeting,
+            motion_id=self.kwargs["motion_id"],
+            by=self.request.user,
             owner_id=data.pop("owner"),
             **data,
-        ):
-            messages.success(request, _("The written proxy ballot was recorded."))
-    return _back(meeting, "#motions")
+        )
 
 
-@public_or_login("meetings.view_live", meeting_from_url, message=not_public)
-def minutes_print(request, meeting_id):
-    meeting = request.permission_object
-    context = minutes_context(meeting)
-    context.update({"meeting": meeting, "motions": motions_with_tallies(meeting)})
-    return render(request, "meetings/minutes_print.html", context)
+live_ballot_proxy = LiveBallotProxy.as_view()
+
+
+class MinutesPrint(MeetingMixin, PermissionView):
+    permission_required = "meetings.view_live"
+    permission_denied_message = NOT_PUBLIC
+    allow_anonymous = True
+
+    def get(self, request, meeting_id):
+        meeting = self.meeting
+        context = minutes_context(meeting)
+        context.update({"meeting": meeting, "motions": motions_with_tallies(meeting)})
+        return render(request, "meetings/minutes_print.html", context)
+
+
+minutes_print = MinutesPrint.as_view()
