@@ -16,7 +16,7 @@ TABLE = {
     "deliberation.link_owner": "0 0 0 0 0 0 1 0 1",
     "deliberation.import_roster": "0 0 0 0 0 0 1 0 1",
     "deliberation.export_roster": "0 0 0 0 0 0 1 1 1",
-    # a published community; unpublished: tests/deliberation/test_unpublished_community.py
+    # a published community; unpublished: tests/deliberation/people/test_unpublished_community.py
     "deliberation.reach_community": "1 1 1 1 1 1 1 1 1",
 }
 
