@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.db import connection
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+BASE_DIR = Path(__file__).resolve().parents[3]
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/3"
 
 
