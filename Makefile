@@ -34,12 +34,14 @@ lint: install
 test-packages:
 	@scripts/test-env.sh packages
 
-# pytest runs with a redis-server of its own on a free port (unless REDIS_URL is set), stopped after.
+# pytest runs with a redis-server of its own on a free port (unless REDIS_URL is set), stopped after,
+# on PYTEST_WORKERS pytest-xdist workers (one test database each; the seeded-demo tests stay on one).
+PYTEST_WORKERS ?= auto
 test: test-packages install
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
-	@PY=$(PY) scripts/test-env.sh run $(PY) -m pytest --durations=15 $(PYTEST_ARGS)
+	@PY=$(PY) scripts/test-env.sh run $(PY) -m pytest --durations=15 -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 messages: install
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=bench --ignore=tests

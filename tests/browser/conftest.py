@@ -9,6 +9,7 @@ transactional database (the server must see committed rows) with
 serialized rollback, because the Wagtail page tree comes from a data migration that a flush would erase.
 """
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -21,8 +22,6 @@ from django.conf import settings
 from django.db import connections
 from django.test import Client
 from playwright.sync_api import sync_playwright
-from pytest_django.plugin import blocking_manager_key
-from wagtail.models import Page
 
 from cms.models import CommunityPage, StreetOfficePage
 from deliberation.models import Building, Role
@@ -52,48 +51,59 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """Put the migrated data (page tree, site, permissions) back after the flush.
+class _SessionBrowser:
+    """The system Chromium (never a downloaded one), launched once per test session.
 
-    Django restores serialized data only at the start of the next serialized test; a later
-    transactional test elsewhere in the suite would otherwise find an empty database.
+    Playwright's sync API runs its event loop in a greenlet of this thread and marks that loop as
+    running here after each call. While it is marked, Django refuses ORM calls from a synchronous
+    test (so they are allowed during a browser test), keeps a separate connection object for that
+    "async" context, and pytest-asyncio could not run its own loop. So the mark is set only for
+    the length of a browser test: the next test of the session (a browser test or not) starts
+    with no loop running, and pytest-django flushes and restores the database with its own
+    connection after the connections of the "async" context are closed.
     """
-    result = yield
-    if nextitem is None:
-        return result  # the test database is gone already
-    following = nextitem.get_closest_marker("django_db")
-    if following is not None and following.kwargs.get("serialized_rollback"):
-        return result  # the next test restores it itself
-    with item.config.stash[blocking_manager_key].unblock():
-        for alias in connections:
-            contents = getattr(connections[alias], "_test_serialized_contents", None)
-            if contents and not Page.objects.using(alias).exists():
-                connections[alias].creation.deserialize_db_from_string(contents)
-    return result
+
+    def __init__(self):
+        self.playwright = sync_playwright().start()
+        self.loop = asyncio.get_running_loop()
+        self.browser = self.playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        self.pause()
+
+    def resume(self):
+        asyncio._set_running_loop(self.loop)
+
+    def pause(self):
+        asyncio._set_running_loop(None)
+
+    def stop(self):
+        self.resume()
+        self.browser.close()
+        self.playwright.stop()
+        asyncio._set_running_loop(None)
+
+
+@pytest.fixture(scope="session")
+def _session_browser():
+    browser = _SessionBrowser()
+    yield browser
+    browser.stop()
 
 
 @pytest.fixture
-def chromium():
-    """The system Chromium (never a downloaded one), one per test.
-
-    Playwright's sync API keeps an event loop running in this thread while it lives. Django then
-    refuses ORM calls from the (synchronous) test, so they are allowed meanwhile; and Django keeps
-    a separate connection object for that "async" context, so Playwright must stop before
-    pytest-django flushes and restores the database with its own connection: hence not shared
-    between tests (a launch costs about half a second).
-    """
+def chromium(_session_browser):
+    """The session's Chromium, for one test (see ``_SessionBrowser``)."""
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    _session_browser.resume()
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            yield browser
-            # Close the connections Django opened for this "async" context, or PostgreSQL
-            # refuses to drop the test database at the end (other sessions are using it).
-            connections.close_all()
-            browser.close()
+        yield _session_browser.browser
     finally:
+        # Close the connections Django opened for this "async" context, or PostgreSQL
+        # refuses to drop the test database at the end (other sessions are using it).
+        connections.close_all()
+        for context in _session_browser.browser.contexts:
+            context.close()
+        _session_browser.pause()
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:

@@ -13,7 +13,7 @@ import re
 from django.db import connection
 
 from deliberation.models import User
-from tests.meetings.live_servers import workers_redis_url
+from tests.meetings.live.live_servers import workers_redis_url
 
 from . import journeys
 from .helpers import BROWSER, DESKTOP, shot

@@ -14,8 +14,7 @@ from deliberation.services.memberships import membership_request
 from deliberation.services.requests import request_accept, request_submit
 from meetings.models import BallotChange, LiveEvent, Meeting, MinuteEntry, Motion
 from meetings.services import minutes, motions
-from tests.factories import UserFactory, make_member
-from tests.meetings.live_factories import four_parties, make_meeting
+from tests.factories import UserFactory, four_parties, make_meeting, make_member
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,6 @@ from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
-from django.core.management import call_command
 from django.core.signals import got_request_exception
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -227,22 +226,19 @@ def hostile_payloads(fields: dict) -> list[dict]:
 
 
 @pytest.fixture
-def demo(settings):
+def crawled(seeded_demo, settings):
+    """The seeded demo (tests/conftest.py) with its community and street."""
     settings.ALLOWED_HOSTS = ["*"]
-    seeded_in = time.monotonic()
-    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     return {
         "community": CommunityPage.objects.get(slug="xingfu"),
         "street": StreetOfficePage.objects.get(slug="daxuexilu"),
-        "seeded_in": seeded_in,
     }
 
 
-def test_no_url_and_no_form_answers_5xx_to_anyone(demo):
+def test_no_url_and_no_form_answers_5xx_to_anyone(crawled):
     assert Meeting.objects.filter(title=meetings_demo.SCHEDULED_TITLE).exists()
     assert Meeting.objects.filter(title=demo_live.LIVE_TITLE).exists()
     started = time.monotonic()
-    print(f"crawler: demo seeded in {started - demo['seeded_in']:.1f} s")
     patterns = list(leaf_patterns())
     page_urls = [page.url for page in Page.objects.live().specific() if page.url]
     outsider = User.objects.create_user(username="outsider@demo.cn", email="outsider@demo.cn", password="x")
@@ -252,13 +248,13 @@ def test_no_url_and_no_form_answers_5xx_to_anyone(demo):
     )
     membership_request(
         user=applicant,
-        community=demo["community"],
+        community=crawled["community"],
         building="1号楼",
         unit="1单元",
         room="101",
         tenure="owner",
     )
-    sets = real_values(demo)
+    sets = real_values(crawled)
     people = {"anonymous": None, "outsider": outsider}
     people.update({email: User.objects.get(email=email) for email, *_rest in ACCOUNTS})
     secretary = Meeting.objects.get(title=demo_live.LIVE_TITLE).participants.get(role="secretary").user

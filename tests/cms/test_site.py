@@ -54,7 +54,9 @@ def test_system_checks_pass():
     call_command("check")
 
 
-@pytest.mark.parametrize("url", ["/admin/snippets/deliberation/propertycompany/", "/admin/snippets/deliberation/building/"])
+@pytest.mark.parametrize(
+    "url", ["/admin/snippets/deliberation/propertycompany/", "/admin/snippets/deliberation/building/"]
+)
 def test_admin_manages_companies_and_buildings(client, django_user_model, community, url):
     admin = django_user_model.objects.create_superuser(email="admin2@example.org", password="x-pass-123")
     client.force_login(admin)

@@ -1,33 +1,11 @@
-"""Fixtures and hooks for the meetings tests."""
+"""Fixtures for the meetings tests (the teardown hook for transactional tests is in tests/conftest.py)."""
 
 import pytest
-from django.db import connections
-from pytest_django.plugin import blocking_manager_key
 
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item, nextitem):
-    """Put the migrated data (page tree, site) back after a transactional test's flush.
-
-    The live-minutes WebSocket and multi-worker tests are transactional with serialized
-    rollback; Django restores the serialized data only at the start of the next serialized test,
-    so a later transactional test elsewhere in the suite would otherwise find an empty database.
-    """
-    result = yield
-    marker = item.get_closest_marker("django_db")
-    if nextitem is None or marker is None or not marker.kwargs.get("transaction"):
-        return result
-    following = nextitem.get_closest_marker("django_db")
-    if following is not None and following.kwargs.get("serialized_rollback"):
-        return result  # the next test restores it itself
-    from wagtail.models import Page
-
-    with item.config.stash[blocking_manager_key].unblock():
-        for alias in connections:
-            contents = getattr(connections[alias], "_test_serialized_contents", None)
-            if contents and not Page.objects.using(alias).exists():
-                connections[alias].creation.deserialize_db_from_string(contents)
-    return result
+from deliberation.models import Role
+from meetings.models import Meeting, Participant
+from meetings.services import convening
+from tests.factories import add_four_parties, four_parties, make_meeting, make_member, soon
 
 
 @pytest.fixture(autouse=True)
@@ -47,3 +25,69 @@ def _fresh_channel_layer():
     reset()
     yield
     reset()
+
+
+# --- The live meeting most live and resolution tests start from ----------------------------
+
+
+@pytest.fixture
+def meeting(community):
+    """A public meeting of ``community`` in progress, with two agenda items."""
+    return make_meeting(community)
+
+
+@pytest.fixture
+def people(meeting):
+    """``four_parties``: a chair, a secretary and one voting member of every party, all present."""
+    return four_parties(meeting)
+
+
+# --- Convening, through the services ------------------------------------------------------
+
+
+@pytest.fixture
+def convener(community):
+    return make_member(community, role=Role.WORKER, display_name="陈社工", email="convener@example.org")
+
+
+@pytest.fixture
+def draft(community, convener):
+    starts, ends = soon()
+    return convening.meeting_create(
+        community=community,
+        by=convener,
+        title="四方会议：电梯维修",
+        place="党群服务中心三楼",
+        starts_at=starts,
+        ends_at=ends,
+    )
+
+
+@pytest.fixture
+def ready(draft, community, convener):
+    """A draft with a time, a place and all four parties: ready to invite."""
+    add_four_parties(draft, community, convener)
+    convening.agenda_item_add(meeting=draft, by=convener, title="3号楼电梯更换")
+    convening.agenda_item_add(meeting=draft, by=convener, title="小区停车收费")
+    return Meeting.objects.get(pk=draft.pk)
+
+
+@pytest.fixture
+def scheduled(ready, convener, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        return convening.meeting_schedule(meeting=ready, by=convener)
+
+
+@pytest.fixture
+def email_only(ready):
+    return Participant.objects.get(meeting=ready, user__isnull=True)
+
+
+@pytest.fixture
+def english_service_messages():
+    """Service errors are asserted in English; mails still follow each recipient's language.
+    (Used by the convening and feed modules: ``pytestmark = pytest.mark.usefixtures(...)``.)"""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

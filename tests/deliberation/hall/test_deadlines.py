@@ -197,6 +197,8 @@ def test_overdue_means_the_same_in_the_hall_the_statistics_and_the_urges(
     escalated = set(Request.objects.filter(escalated_at__isnull=False).values_list("title", flat=True))
     assert escalated == {"late_responded", "late_on_agenda"}  # three days past 5 May
     assert Request.objects.overdue(datetime.date(2026, 5, 8)).count() == 3
+
+
 def test_a_request_that_fails_is_logged_left_due_and_the_others_still_run(
     submit, worker, property_staff, monkeypatch, caplog, django_capture_on_commit_callbacks
 ):

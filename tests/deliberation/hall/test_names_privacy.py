@@ -25,8 +25,7 @@ from meetings.models import Meeting, Motion, Resolution
 from meetings.services import motions
 from meetings.services.convening import agenda_item_link_requests
 from meetings.services.minutes import meeting_close, meeting_start, minute_add
-from tests.factories import PropertyCompanyFactory, UserFactory, make_member
-from tests.meetings.live_factories import four_parties, make_meeting
+from tests.factories import PropertyCompanyFactory, UserFactory, four_parties, make_meeting, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -64,19 +63,37 @@ def requests_(community, category, people, django_capture_on_commit_callbacks):
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         hidden = request_submit(
-            community=community, by=people["zhang"], title="厨房水管漏水", description="需要上门维修", category=category
+            community=community,
+            by=people["zhang"],
+            title="厨房水管漏水",
+            description="需要上门维修",
+            category=category,
         )
         nameless = request_submit(
-            community=community, by=people["noname"], title="阳台门关不上", description="需要上门", category=category,
+            community=community,
+            by=people["noname"],
+            title="阳台门关不上",
+            description="需要上门",
+            category=category,
             show_name=True,
         )
         shown = request_submit(
-            community=community, by=people["li"], title="楼道灯不亮", description="三楼楼道灯", category=category,
+            community=community,
+            by=people["li"],
+            title="楼道灯不亮",
+            description="三楼楼道灯",
+            category=category,
             show_name=True,
         )
         offline = request_record_offline(
-            community=community, by=people["worker"], channel="phone", title="暖气不热", description="家里暖气不热",
-            category=category, requester_name=SUN["name"], requester_phone=SUN["phone"],
+            community=community,
+            by=people["worker"],
+            channel="phone",
+            title="暖气不热",
+            description="家里暖气不热",
+            category=category,
+            requester_name=SUN["name"],
+            requester_phone=SUN["phone"],
         )
         hidden = _handled(hidden, people, evaluate_by=people["zhang"])
         nameless = _handled(nameless, people, evaluate_by=people["noname"])
@@ -152,7 +169,14 @@ def test_the_assigned_staff_see_an_offline_requesters_phone_and_nobody_else_outs
         assert SUN["name"] in body and f'href="tel:{SUN["phone"]}"' in body, role
 
 
-SECRETS = [ZHANG["display_name"], ZHANG["email"], ZHANG["phone"], NONAME["email"], NONAME["phone"], SUN["phone"]]
+SECRETS = [
+    ZHANG["display_name"],
+    ZHANG["email"],
+    ZHANG["phone"],
+    NONAME["email"],
+    NONAME["phone"],
+    SUN["phone"],
+]
 
 
 def assert_no_secret(text, where):
@@ -185,7 +209,9 @@ def test_mails_to_other_people_never_carry_the_requester(people, requests_):
     others = [m for m in mail.outbox if not set(m.to) & requesters]
     assert others, "workers and the company were told"
     for message in others:
-        text = message.subject + message.body + "".join(str(c) for c, _ in getattr(message, "alternatives", []))
+        text = (
+            message.subject + message.body + "".join(str(c) for c, _ in getattr(message, "alternatives", []))
+        )
         assert_no_secret(text, message.to)
         assert LI["email"] not in text
 
@@ -195,10 +221,18 @@ def test_meeting_pages_name_no_requester_and_no_address(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         hidden = request_submit(
-            community=community, by=people["zhang"], title="电梯经常停运", description="3号楼电梯", category=category
+            community=community,
+            by=people["zhang"],
+            title="电梯经常停运",
+            description="3号楼电梯",
+            category=category,
         )
         nameless = request_submit(
-            community=community, by=people["noname"], title="垃圾站异味", description="夏天很臭", category=category,
+            community=community,
+            by=people["noname"],
+            title="垃圾站异味",
+            description="夏天很臭",
+            category=category,
             show_name=True,
         )
     meeting = make_meeting(community, status=Meeting.Status.SCHEDULED)

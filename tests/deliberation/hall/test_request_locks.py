@@ -128,15 +128,12 @@ def test_the_old_joined_lock_would_have_queued_the_other_community(two_requests,
 
         def accept_joined_as_before():
             with transaction.atomic():
-                Request.objects.select_for_update().select_related("community", "category").get(
-                    pk=second.pk
-                )
+                Request.objects.select_for_update().select_related("community", "category").get(pk=second.pk)
                 request_accept(request=Request.objects.get(pk=second.pk), by=other_worker)
 
         finished, thread = in_thread(accept_joined_as_before, 1)
         assert not finished
     thread.join(HOLD)
-
 
 
 def test_changing_a_meeting_does_not_hold_its_convener_or_community(community, worker):
@@ -145,7 +142,7 @@ def test_changing_a_meeting_does_not_hold_its_convener_or_community(community, w
     from deliberation.models import User
     from meetings.models import Meeting
     from meetings.services.convening import agenda_item_add
-    from tests.meetings.live_factories import make_meeting
+    from tests.factories import make_meeting
 
     meeting = make_meeting(community, convener=worker, status=Meeting.Status.SCHEDULED)
     with Holder(lambda: agenda_item_add(meeting=meeting, by=worker, title="加装电梯")):

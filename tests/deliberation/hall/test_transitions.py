@@ -49,8 +49,12 @@ def reach(submit, users_by_role):
     build = {
         Status.SUBMITTED: lambda: submit(by=requester),
         Status.ACCEPTED: accepted,
-        Status.REJECTED: lambda: services.request_reject(request=submit(by=requester), by=worker, reason="不属实"),
-        Status.RESPONDED: lambda: services.request_respond(request=accepted(), by=worker, body="已安排").request,
+        Status.REJECTED: lambda: services.request_reject(
+            request=submit(by=requester), by=worker, reason="不属实"
+        ),
+        Status.RESPONDED: lambda: (
+            services.request_respond(request=accepted(), by=worker, body="已安排").request
+        ),
         Status.RESOLVED: resolved,
         Status.EVALUATED: evaluated,
         Status.CLOSED: lambda: services.request_close(request=evaluated(), by=worker),
@@ -171,7 +175,9 @@ def test_buttons_show_exactly_when_the_table_allows(client, state, reach, users_
 
 
 @pytest.mark.parametrize("state", STATES)
-def test_posting_a_transition_the_table_forbids_is_refused_with_the_reason(client, state, reach, users_by_role):
+def test_posting_a_transition_the_table_forbids_is_refused_with_the_reason(
+    client, state, reach, users_by_role
+):
     """Over HTTP: what the button does not offer, the service refuses (403, nothing written)."""
     data = {
         "accept": {"party": "", "due_date": "", "note": ""},

@@ -1,0 +1,55 @@
+"""One test per permission, each covering every role (see docs/permissions.md)."""
+
+import pytest
+
+from tests.conftest import ROLES, as_user
+
+pytestmark = pytest.mark.django_db
+
+# role → allowed? in the order of tests.conftest.ROLES:
+# anonymous, outsider, resident, representative, committee, property, worker, street, admin
+TABLE = {
+    "deliberation.request_membership": "0 1 0 0 0 1 0 1 1",
+    "deliberation.view_members": "0 0 0 0 0 0 1 1 1",
+    "deliberation.decide_membership": "0 0 0 0 0 0 1 0 1",
+    "deliberation.change_role": "0 0 0 0 0 0 1 0 1",
+    "deliberation.link_owner": "0 0 0 0 0 0 1 0 1",
+    "deliberation.import_roster": "0 0 0 0 0 0 1 0 1",
+    "deliberation.export_roster": "0 0 0 0 0 0 1 1 1",
+    # a published community; unpublished: tests/deliberation/people/test_unpublished_community.py
+    "deliberation.reach_community": "1 1 1 1 1 1 1 1 1",
+}
+
+
+def expected(perm):
+    return dict(zip(ROLES, (flag == "1" for flag in TABLE[perm].split()), strict=True))
+
+
+@pytest.mark.parametrize("perm", sorted(TABLE))
+def test_permission_for_every_role(perm, users_by_role, community):
+    got = {role: as_user(user).has_perm(perm, community) for role, user in users_by_role.items()}
+    assert got == expected(perm)
+
+
+@pytest.mark.parametrize(
+    "perm", ["deliberation.view_members", "deliberation.decide_membership", "deliberation.link_owner"]
+)
+def test_workers_and_officers_of_other_places_have_no_say(perm, community, other_community):
+    from deliberation.models import Role
+    from tests.factories import UserFactory, make_member, make_street
+
+    other_worker = make_member(other_community, role=Role.WORKER)
+    other_street_officer = UserFactory(street_office=make_street(title="另一街道"))
+    assert not other_worker.has_perm(perm, community)
+    assert not other_street_officer.has_perm(perm, community)
+
+
+def test_table_lists_every_registered_deliberation_permission():
+    import rules
+
+    from tests.deliberation.hall.test_hall_rules import (
+        HALL_PERMISSIONS,  # request permissions, tested per request there
+    )
+
+    registered = {name for name in rules.permissions.permissions if name.startswith("deliberation.")}
+    assert registered == set(TABLE) | HALL_PERMISSIONS
