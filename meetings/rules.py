@@ -1,4 +1,4 @@
-"""Who may do what with meetings. tests/meetings/test_convening_rules.py checks each permission
+"""Who may do what with meetings. tests/meetings/convening/test_convening_rules.py checks each permission
 against every role.
 
 Convening (create, edit, invite, cancel) is the community workers' job. Who sees a meeting in which
