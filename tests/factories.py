@@ -7,6 +7,8 @@ from factory.django import DjangoModelFactory
 
 from cms.models import CommunityPage, HomePage, StreetOfficePage
 from deliberation.models import Building, Household, Membership, Owner, PropertyCompany, Role, Tenure, User
+from deliberation.services.pages import hall_page_ensure
+from meetings.services.pages import meeting_index_ensure
 
 
 class UserFactory(DjangoModelFactory):
@@ -53,6 +55,8 @@ def make_community(street=None, title="幸福社区", company=None, threshold=3,
         support_threshold=threshold,
     )
     street.add_child(instance=community)
+    hall_page_ensure(community)  # as the admin's after_create_page hooks do
+    meeting_index_ensure(community)
     return community
 
 
@@ -100,5 +104,3 @@ def make_member(community, role=Role.RESIDENT, user=None, household=None, tenure
         tenure=tenure,
     )
     return user
-
-

@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from cms.models import CommunityPage, HomePage, NewsPage, StreetOfficePage
 
 from ..models import Building, Household, Membership, Owner, PropertyCompany, Role, Tenure, User
+from ..services.pages import hall_page_ensure
 
 DEMO_PASSWORD = "demo-pass-2026"
 SURNAMES = (
@@ -105,6 +106,7 @@ def seed_places(stdout=None) -> DemoContext:
             intro=f"<p>{title}居民议事厅：有事好商量，众人的事情由众人商量。</p>",
         )
         communities[slug] = community
+        hall_page_ensure(community)
         _page(
             community,
             NewsPage,
