@@ -43,9 +43,7 @@ A11Y_PAGES = [
         needs=("hall_request",),
     ),
     PageCase("request-public", lambda world, r: request_url(r), needs=("hall_request",)),
-    PageCase(
-        "submit-form", lambda world: hall_url(world.community, "request_new"), login_as="resident"
-    ),
+    PageCase("submit-form", lambda world: hall_url(world.community, "request_new"), login_as="resident"),
     PageCase("meeting", lambda world, m: f"/meetings/{m.pk}/", login_as="worker", needs=("polling_meeting",)),
     PageCase(
         "live", lambda world, lm: f"/meetings/{lm[0].pk}/live/", login_as="worker", needs=("live_meeting",)
