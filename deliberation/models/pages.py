@@ -66,21 +66,21 @@ class HallPage(RoutablePageMixin, Page):
         from ..views import hall as views
 
         self._serve(request)
-        return views.hall(request, self.community_id)
+        return views.hall(request, community_id=self.community_id)
 
     @path("new/", name="request_new")
     def new(self, request):
         from ..views import hall as views
 
         self._serve(request)
-        return views.request_new(request, self.community_id)
+        return views.request_new(request, community_id=self.community_id)
 
     @path("record/", name="request_record")
     def record(self, request):
         from ..views import hall as views
 
         self._serve(request)
-        return views.request_record(request, self.community_id)
+        return views.request_record(request, community_id=self.community_id)
 
     def _own(self, ref):
         """A request's ref belongs to one community: under another community's hall it is a 404."""
@@ -95,7 +95,7 @@ class HallPage(RoutablePageMixin, Page):
 
         self._own(ref)
         self._serve(request)
-        return views.request_detail(request, ref)
+        return views.request_detail(request, ref=ref)
 
     @re_path(rf"^requests/(?P<ref>{KEY})/(?P<action>{SUPPORT_ACTIONS})/$", name="request_support")
     def support(self, request, ref, action):
@@ -103,7 +103,7 @@ class HallPage(RoutablePageMixin, Page):
 
         self._own(ref)
         self._serve(request)
-        return views.request_support(request, ref, action)
+        return views.request_support(request, ref=ref, action=action)
 
     @re_path(rf"^requests/(?P<ref>{KEY})/(?P<action>{TRANSITION_ACTIONS})/$", name="request_action")
     def action(self, request, ref, action):
@@ -111,4 +111,4 @@ class HallPage(RoutablePageMixin, Page):
 
         self._own(ref)
         self._serve(request)
-        return views.request_action(request, ref, action)
+        return views.request_action(request, ref=ref, action=action)

@@ -47,11 +47,11 @@ class MeetingIndexPage(RoutablePageMixin, Page):
         from ..views import convening as views
 
         self._serve(request)
-        return views.meeting_list(request, self.community_id)
+        return views.meeting_list(request, community_id=self.community_id)
 
     @path("new/", name="meeting_create")
     def create(self, request):
         from ..views import convening as views
 
         self._serve(request)
-        return views.meeting_create(request, self.community_id)
+        return views.meeting_create(request, community_id=self.community_id)
