@@ -3,7 +3,7 @@ from django.urls import path, re_path
 from cms.converters import ID_REGEX as ID  # also registers <id:...> and <key:...>
 from cms.converters import KEY_REGEX as KEY
 
-from .models.pages import TRANSITION_ACTIONS
+from .models.pages import SUPPORT_ACTIONS, TRANSITION_ACTIONS
 from .views import hall, moved, people, statistics
 
 urlpatterns = [
@@ -49,7 +49,7 @@ urlpatterns = [
     re_path(rf"^communities/(?P<community_id>{ID})/hall/(?P<rest>.+)$", moved.hall_moved),
     path("requests/<key:ref>/", moved.request_moved, name="request_detail"),
     re_path(
-        rf"^requests/(?P<ref>{KEY})/(?P<action>support|withdraw)/$",
+        rf"^requests/(?P<ref>{KEY})/(?P<action>{SUPPORT_ACTIONS})/$",
         moved.request_moved,
         name="request_support",
     ),
