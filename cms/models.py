@@ -1,7 +1,8 @@
 """The page tree: portal → street office (街道) → community (社区) → news.
 
 Communities are pages so that editors write their introduction and news in the Wagtail admin;
-the deliberation hall and the meetings hang below each community by URL.
+the deliberation hall (``deliberation.HallPage``) and the four-party meetings
+(``meetings.MeetingIndexPage``) are pages below each community, whose routes serve their screens.
 """
 
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -92,7 +93,9 @@ class CommunityPage(Page):
     ]
     search_fields = Page.search_fields + [index.SearchField("area"), index.SearchField("intro")]
     parent_page_types = ["cms.StreetOfficePage"]
-    subpage_types = ["cms.NewsPage"]
+    # Named as strings: ``cms`` imports neither app. Each app gives a new community its page
+    # (its ``wagtail_hooks`` in the admin, its ``services.pages`` in code).
+    subpage_types = ["cms.NewsPage", "deliberation.HallPage", "meetings.MeetingIndexPage"]
 
     class Meta:
         verbose_name = _("community page")

@@ -3,7 +3,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponsePermanentRedirect, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext, gettext_lazy
 from django.views import View
@@ -165,3 +165,18 @@ def first_error(form) -> str:
         if errors:
             return errors[0]
     return gettext("Check the form.")
+
+
+class HttpResponsePermanentRedirectKeepMethod(HttpResponsePermanentRedirect):
+    status_code = 308
+
+
+def moved_permanently(request, target: str):
+    """An address that moved (the hall and the meetings list went below the page tree): 301 to
+    ``target`` with the query string kept; a form posted to the old address gets a 308, which
+    repeats the POST at the new one."""
+    if request.META.get("QUERY_STRING"):
+        target += "?" + request.META["QUERY_STRING"]
+    if request.method in ("GET", "HEAD"):
+        return HttpResponsePermanentRedirect(target)
+    return HttpResponsePermanentRedirectKeepMethod(target)

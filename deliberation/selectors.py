@@ -3,14 +3,17 @@
 Every list here costs a fixed number of queries whatever the number of rows.
 """
 
+from weakref import WeakKeyDictionary
+
 from django.db.models import F, Prefetch, Q
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.search.backends import get_search_backend
 
 from cms.converters import is_id
 from cms.models import CommunityPage
 
-from .models import Membership, Owner, Request, RequestPhoto, Response, Role, User
+from .models import HallPage, Membership, Owner, Request, RequestPhoto, Response, Role, User
 
 
 def membership_role(*, user, community) -> str | None:
@@ -122,10 +125,20 @@ def request_for_detail(*, ref: str):
         Prefetch("responses", queryset=Response.objects.select_related("by").prefetch_related("photos")),
         "events__by",
     )
+    return by_ref(qs, ref).first()
+
+
+def by_ref(queryset, ref):
+    """The one reading of a request's ref in a URL: a tracking number (any case) or a primary key."""
     ref = str(ref)
     if is_id(ref):
-        return qs.filter(pk=int(ref)).first()
-    return qs.filter(tracking_number=ref.upper()).first()
+        return queryset.filter(pk=int(ref))
+    return queryset.filter(tracking_number=ref.upper())
+
+
+def request_community_id(ref) -> int | None:
+    """The community a request's ref belongs to, or ``None`` when there is no such request."""
+    return by_ref(Request.objects.all(), ref).values_list("community_id", flat=True).first()
 
 
 #: A work queue shows the most urgent rows; the hall's filters find the rest.
@@ -165,3 +178,57 @@ def owners_linked(user, community_id):
     """The owners on a community's roster linked to the user's account (they vote on art. 278
     motions). ``community_id`` may be an ``OuterRef`` (``Meeting.objects.visible_to`` asks it in SQL)."""
     return Owner.objects.filter(user=user, household__building__community_id=community_id)
+
+
+# --- The hall's URLs ---------------------------------------------------------------------------
+#
+# One way to get them: the community's hall page (``HallPage``) and one of its routes. The page is
+# looked up once per community and HTTP request (a list of 20 rows costs one query, not 20); the
+# page being served is remembered first, so a preview's links and text come from the draft.
+
+_HALL_PAGES: WeakKeyDictionary = WeakKeyDictionary()
+
+#: The old URL names (now permanent redirects) that took the community's id.
+COMMUNITY_ROUTES = {"hall", "request_new", "request_record"}
+
+
+def _hall_cache(request) -> dict:
+    return _HALL_PAGES.setdefault(request, {}) if request is not None else {}
+
+
+def remember_hall_page(request, page) -> None:
+    """The hall page this HTTP request is serving (a draft, in a preview)."""
+    _hall_cache(request)[page.community_id] = page
+
+
+def _cached_hall_page(request, community_id, community):
+    cache = _hall_cache(request)
+    if community_id not in cache:
+        cache[community_id] = HallPage.objects.child_of(community()).first()
+    return cache[community_id]
+
+
+def hall_page_for(community, *, request=None) -> HallPage | None:
+    """The community's hall page (live or not: an unpublished hall answers 404 by itself)."""
+    return _cached_hall_page(request, community.pk, lambda: community)
+
+
+def _hall_route(page, name, args, request) -> str:
+    return (page.get_url(request) or "") + page.reverse_subpage(name, args=[str(a) for a in args])
+
+
+def hall_url(community, name: str = "hall", *args, request=None) -> str:
+    """The URL of the hall route ``name`` ("hall", "request_new", "request_record", ...)."""
+    page = hall_page_for(community, request=request)
+    if page is None:  # an editor deleted the page: the old URL, which answers 404
+        return reverse(name, args=[community.pk, *args] if name in COMMUNITY_ROUTES else args)
+    return _hall_route(page, name, args, request)
+
+
+def request_url(obj: Request, name: str = "request_detail", *args, request=None) -> str:
+    """A request's page, or one of its actions: ``request_url(r, "request_action", "accept")``."""
+    ref = obj.tracking_number or obj.pk
+    page = _cached_hall_page(request, obj.community_id, lambda: obj.community)
+    if page is None:
+        return reverse(name, args=[ref, *args])
+    return _hall_route(page, name, [ref, *args], request)

@@ -3,7 +3,8 @@ from django.urls import path, re_path
 from cms.converters import ID_REGEX as ID  # also registers <id:...> and <key:...>
 from cms.converters import KEY_REGEX as KEY
 
-from .views import hall, people, statistics
+from .models.pages import SUPPORT_ACTIONS, TRANSITION_ACTIONS
+from .views import hall, moved, people, statistics
 
 urlpatterns = [
     path("profile/", people.profile, name="profile"),
@@ -34,19 +35,27 @@ urlpatterns = [
         name="roster_template",
     ),
     path("communities/<id:community_id>/roster/export.xlsx", people.roster_download, name="roster_export"),
-    # The deliberation hall
-    path("communities/<id:community_id>/hall/", hall.hall, name="hall"),
-    path("communities/<id:community_id>/hall/new/", hall.request_new, name="request_new"),
-    path("communities/<id:community_id>/hall/record/", hall.request_record, name="request_record"),
-    path("requests/<key:ref>/", hall.request_detail, name="request_detail"),
+    # The deliberation hall lives below each community's hall page (deliberation.HallPage); its
+    # old addresses answer a permanent redirect there. The names stay for old links only: build
+    # URLs with ``selectors.hall_url`` / ``request_url`` or ``{% hall_url %}`` / ``{% request_url %}``.
+    path("communities/<id:community_id>/hall/", moved.hall_moved, name="hall"),
+    path("communities/<id:community_id>/hall/new/", moved.hall_moved, {"rest": "new/"}, name="request_new"),
+    path(
+        "communities/<id:community_id>/hall/record/",
+        moved.hall_moved,
+        {"rest": "record/"},
+        name="request_record",
+    ),
+    re_path(rf"^communities/(?P<community_id>{ID})/hall/(?P<rest>.+)$", moved.hall_moved),
+    path("requests/<key:ref>/", moved.request_moved, name="request_detail"),
     re_path(
-        rf"^requests/(?P<ref>{KEY})/(?P<action>support|withdraw)/$",
-        hall.request_support,
+        rf"^requests/(?P<ref>{KEY})/(?P<action>{SUPPORT_ACTIONS})/$",
+        moved.request_moved,
         name="request_support",
     ),
     re_path(
-        rf"^requests/(?P<ref>{KEY})/(?P<action>accept|reject|respond|resolve|evaluate|reopen|close|escalate)/$",
-        hall.request_action,
+        rf"^requests/(?P<ref>{KEY})/(?P<action>{TRANSITION_ACTIONS})/$",
+        moved.request_moved,
         name="request_action",
     ),
     path("work/", hall.work, name="work_queue"),

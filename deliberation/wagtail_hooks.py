@@ -2,10 +2,14 @@
 the property companies and the buildings."""
 
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from cms.models import CommunityPage
+
 from .models import Building, Category, PropertyCompany
+from .services.pages import hall_page_ensure
 
 
 class CategoryViewSet(SnippetViewSet):
@@ -39,3 +43,17 @@ class BuildingViewSet(SnippetViewSet):
 
 register_snippet(PropertyCompanyViewSet)
 register_snippet(BuildingViewSet)
+
+
+@hooks.register("after_create_page")
+def give_a_new_community_its_hall(request, page):
+    """A community created in the admin gets its deliberation hall page."""
+    if isinstance(page.specific, CommunityPage):
+        hall_page_ensure(page.specific)
+
+
+@hooks.register("after_copy_page")
+def give_a_copied_community_its_hall(request, page, new_page):
+    """A community copied without its children gets a hall page too (with them it has one)."""
+    if isinstance(new_page.specific, CommunityPage):
+        hall_page_ensure(new_page.specific)

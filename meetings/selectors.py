@@ -1,9 +1,23 @@
 """Reads for the live page, the printed minutes and resolutions (the page renders current state
 first; the WebSocket then applies events after ``last_seq``)."""
 
+from weakref import WeakKeyDictionary
+
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .models import Attendance, Ballot, LiveEvent, LiveState, Meeting, MinuteEntry, Motion, Party, Resolution
+from .models import (
+    Attendance,
+    Ballot,
+    LiveEvent,
+    LiveState,
+    Meeting,
+    MeetingIndexPage,
+    MinuteEntry,
+    Motion,
+    Party,
+    Resolution,
+)
 from .services.minutes import minutes_verify, quorum
 from .services.motions import motion_tally
 
@@ -92,3 +106,32 @@ def resolutions_for(community, user):
         .prefetch_related("actions")
         .order_by("-published_at", "-pk")
     )
+
+
+# --- The meetings page's URLs (as ``deliberation.selectors.hall_url``) --------------------------
+
+_MEETING_INDEXES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _index_cache(request) -> dict:
+    return _MEETING_INDEXES.setdefault(request, {}) if request is not None else {}
+
+
+def remember_meeting_index(request, page) -> None:
+    """The meetings page this HTTP request is serving (a draft, in a preview)."""
+    _index_cache(request)[page.community_id] = page
+
+
+def meeting_index_for(community, *, request=None) -> MeetingIndexPage | None:
+    cache = _index_cache(request)
+    if community.pk not in cache:
+        cache[community.pk] = MeetingIndexPage.objects.child_of(community).first()
+    return cache[community.pk]
+
+
+def meetings_url(community, name: str = "meeting_list", *, request=None) -> str:
+    """The community's meetings list ("meeting_list") or the convening form ("meeting_create")."""
+    page = meeting_index_for(community, request=request)
+    if page is None:  # an editor deleted the page: the old URL, which answers 404
+        return reverse(name, args=[community.pk])
+    return (page.get_url(request) or "") + page.reverse_subpage(name)

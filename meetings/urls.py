@@ -2,11 +2,19 @@ from django.urls import path, re_path
 
 from cms.converters import ID_REGEX as ID  # also registers <id:...>
 
-from .views import convening, feeds, live, resolutions
+from .views import convening, feeds, live, moved, resolutions
 
 urlpatterns = [
-    path("communities/<id:community_id>/meetings/", convening.meeting_list, name="meeting_list"),
-    path("communities/<id:community_id>/meetings/new/", convening.meeting_create, name="meeting_create"),
+    # The list and the convening form live below each community's meetings page
+    # (meetings.MeetingIndexPage); the old addresses answer a permanent redirect there. Build the
+    # URLs with ``selectors.meetings_url`` or ``{% meetings_url %}``.
+    path("communities/<id:community_id>/meetings/", moved.meetings_moved, name="meeting_list"),
+    path(
+        "communities/<id:community_id>/meetings/new/",
+        moved.meetings_moved,
+        {"rest": "new/"},
+        name="meeting_create",
+    ),
     path("meetings/<id:meeting_id>/", convening.meeting_detail, name="meeting_detail"),
     path("meetings/<id:meeting_id>/edit/", convening.meeting_edit, name="meeting_edit"),
     path("meetings/<id:meeting_id>/meeting.ics", feeds.meeting_ics, name="meeting_ics"),

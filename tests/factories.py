@@ -18,8 +18,10 @@ from factory.django import DjangoModelFactory
 from cms.models import CommunityPage, HomePage, StreetOfficePage
 from deliberation.models import Building, Household, Membership, Owner, PropertyCompany, Role, Tenure, User
 from deliberation.services.owners import owner_link
+from deliberation.services.pages import hall_page_ensure
 from meetings.models import AgendaItem, Attendance, Meeting, Participant, ParticipantRole, Party
 from meetings.services import convening
+from meetings.services.pages import meeting_index_ensure
 
 
 class UserFactory(DjangoModelFactory):
@@ -66,6 +68,8 @@ def make_community(street=None, title="幸福社区", company=None, threshold=3,
         support_threshold=threshold,
     )
     street.add_child(instance=community)
+    hall_page_ensure(community)  # as the admin's after_create_page hooks do
+    meeting_index_ensure(community)
     return community
 
 

@@ -13,6 +13,7 @@ from allauth.account.models import EmailAddress
 from cms.models import CommunityPage, HomePage, NewsPage, StreetOfficePage
 
 from ..models import Building, Household, Membership, Owner, PropertyCompany, Role, Tenure, User
+from ..services.pages import hall_page_ensure
 
 DEMO_PASSWORD = "demo-pass-2026"
 SURNAMES = (
@@ -48,6 +49,22 @@ def _page(parent, model, slug, **fields):
         page = model(slug=slug, **fields)
         parent.add_child(instance=page)
     return page
+
+
+def _hall_text(hall, title):
+    """The demo hall's rules, notices and contacts, written once as an editor would (a published
+    revision); a hall whose text an editor already changed is left alone."""
+    if hall.latest_revision_id is not None:
+        return
+    hall.rules = (
+        "<p>一、居民实名认证后可在议事厅提交诉求，同一事项请先附议，避免重复提交。</p>"
+        "<p>二、社区工作者在三个工作日内受理或说明不受理的理由，并指定负责方和办理期限。</p>"
+        "<p>三、附议达到本社区门槛的诉求，提交下一次四方会议（业委会、物业、居民代表、社区）议定。</p>"
+        "<p>四、办结后由提出人评价；不满意的可申请重新办理，逾期未办的上报街道。</p>"
+    )
+    hall.notices = f"<p>{title}四方会议每月第一个周四晚七点在党群服务中心召开，欢迎旁听。</p>"
+    hall.contacts = "<p>社区服务电话 0471-2222222（工作日 8:30–17:30）；物业 24 小时报修 0471-1111111。</p>"
+    hall.save_revision().publish()
 
 
 def _user(email, name, **extra):
@@ -105,6 +122,7 @@ def seed_places(stdout=None) -> DemoContext:
             intro=f"<p>{title}居民议事厅：有事好商量，众人的事情由众人商量。</p>",
         )
         communities[slug] = community
+        _hall_text(hall_page_ensure(community), title)
         _page(
             community,
             NewsPage,

@@ -3,6 +3,8 @@
 - ``people``: accounts, property companies, buildings, households, owners, memberships, roles
   and the inbox. A community itself is a Wagtail page (``cms.CommunityPage``).
 - ``hall``: the deliberation hall's requests (诉求), categories, responses, photos and timeline.
+- ``pages``: the hall's Wagtail page below each community (its rules, notices and contacts,
+  and the routes of the hall's screens).
 """
 
 from .hall import (
@@ -14,6 +16,7 @@ from .hall import (
     Response,
     ResponsibleParty,
 )
+from .pages import HallPage
 from .people import (
     COMMUNITY_ROLES,
     Building,
@@ -36,6 +39,7 @@ __all__ = [
     "Channel",
     "COMMUNITY_ROLES",
     "EmailOnlyUserManager",
+    "HallPage",
     "Household",
     "Membership",
     "new_feed_token",

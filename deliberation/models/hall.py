@@ -242,9 +242,9 @@ class Request(VoteModel, index.Indexed, models.Model):
         return f"{self.tracking_number} {self.title}"
 
     def get_absolute_url(self):
-        from django.urls import reverse
+        from ..selectors import request_url  # the selectors read these models
 
-        return reverse("request_detail", kwargs={"ref": self.tracking_number or self.pk})
+        return request_url(self)
 
     @property
     def support_count(self) -> int:

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from ..exports import XLSX
+from ..selectors import hall_url
 from ..services.statistics import community_statistics, statistics_csv, statistics_xlsx, street_statistics
 from .common import community_from_url, street_from_url
 
@@ -42,7 +43,7 @@ def community_statistics_view(request, community_id, fmt="html"):
         result=community_statistics(community=community),
         filename=f"statistics-community-{community.pk}",
         fmt=fmt,
-        back_url=reverse("hall", kwargs={"community_id": community.pk}),
+        back_url=hall_url(community, request=request),
         street_url=reverse("street_statistics", kwargs={"street_id": community.get_parent().pk})
         if fmt == "html"
         else "",

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..models import Meeting, ParticipantRole, Party
 from ..services import convening, polls
+from ..services.pages import meeting_index_ensure
 
 SCHEDULED_TITLE = "十二月四方会议：电梯更换与停车秩序"
 POLLING_TITLE = "2027年一季度四方会议"
@@ -75,6 +76,8 @@ def _agenda(meeting, ctx):
 def seed(ctx) -> None:
     """Create the demo meetings that are missing. A meeting that exists is left as people left it
     (started, closed, cancelled, participants removed): ``make run`` seeds on every start."""
+    for each in ctx.communities.values():
+        meeting_index_ensure(each)
     community = ctx.communities["xingfu"]
     worker = ctx.users["worker"]
     if not Meeting.objects.filter(community=community, title=SCHEDULED_TITLE).exists():

@@ -3,6 +3,8 @@
 - ``convening``: meetings, participants, agenda, the time poll and RSVP.
 - ``live``: the live state and events, minutes, attendance, motions and ballots.
 - ``resolutions``: resolutions with their public notice, follow-up actions and progress.
+- ``pages``: the meetings' Wagtail page below each community (its introduction, the list and
+  convening routes).
 """
 
 from .convening import (
@@ -26,6 +28,7 @@ from .live import (
     Motion,
     new_checkin_code,
 )
+from .pages import MeetingIndexPage
 from .resolutions import Action, ActionProgress, Resolution
 
 __all__ = [
@@ -39,6 +42,7 @@ __all__ = [
     "LiveEvent",
     "LiveState",
     "Meeting",
+    "MeetingIndexPage",
     "MinuteEntry",
     "Motion",
     "Participant",

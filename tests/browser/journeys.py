@@ -10,6 +10,9 @@ import re
 
 from django.core import mail
 
+from deliberation.selectors import hall_url
+from meetings.selectors import meetings_url
+
 from .helpers import DESKTOP, PASSWORD, PHONE, shot
 
 CONFIRM_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s]+/")
@@ -124,9 +127,10 @@ def submit_request(
     screenshot: str = "",
 ) -> str:
     """From the hall, follow "submit", fill the form with a photo, send it; → the tracking number."""
-    page.goto(f"{base_url}/communities/{community.pk}/hall/")
-    page.locator(f"a[href$='/communities/{community.pk}/hall/new/']").click()
-    page.wait_for_url(re.compile(rf"/communities/{community.pk}/hall/new/$"))
+    new = hall_url(community, "request_new")
+    page.goto(f"{base_url}{hall_url(community)}")
+    page.locator(f"a[href$='{new}']").click()
+    page.wait_for_url(re.compile(re.escape(new) + "$"))
     page.locator("input[name=title]").fill(title)
     page.locator("textarea[name=description]").fill(description)
     page.locator("select[name=category]").select_option(index=0)
@@ -154,9 +158,10 @@ MEETING_URL = re.compile(r"/meetings/(\d+)/$")
 
 def convene_meeting(page, base_url: str, *, community, title: str, place: str, screenshot: str = "") -> int:
     """A worker creates a draft four-party meeting from the community's meeting list; → its id."""
-    page.goto(f"{base_url}/communities/{community.pk}/meetings/")
-    page.locator(f"a[href$='/communities/{community.pk}/meetings/new/']").click()
-    page.wait_for_url(re.compile(rf"/communities/{community.pk}/meetings/new/$"))
+    new = meetings_url(community, "meeting_create")
+    page.goto(f"{base_url}{meetings_url(community)}")
+    page.locator(f"a[href$='{new}']").click()
+    page.wait_for_url(re.compile(re.escape(new) + "$"))
     page.locator("input[name=title]").fill(title)
     page.locator("select[name=kind]").select_option("four_party")
     page.locator("input[name=place]").fill(place)

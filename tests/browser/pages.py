@@ -9,6 +9,8 @@ connected and a motion open (test_journey_live).
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from deliberation.selectors import hall_url, request_url
+
 
 @dataclass(frozen=True)
 class PageCase:
@@ -33,17 +35,15 @@ A11Y_PAGES = [
     PageCase("members", lambda world: f"/communities/{world.community.pk}/members/", login_as="worker"),
     PageCase("roster", lambda world: f"/communities/{world.community.pk}/roster/", login_as="worker"),
     PageCase("inbox", lambda world: "/inbox/", login_as="worker"),
-    PageCase("hall", lambda world, r: f"/communities/{world.community.pk}/hall/", needs=("hall_request",)),
+    PageCase("hall", lambda world, r: hall_url(world.community), needs=("hall_request",)),
     PageCase(
         "request-detail",
-        lambda world, r: f"/requests/{r.tracking_number}/",
+        lambda world, r: request_url(r),
         login_as="worker",
         needs=("hall_request",),
     ),
-    PageCase("request-public", lambda world, r: f"/requests/{r.tracking_number}/", needs=("hall_request",)),
-    PageCase(
-        "submit-form", lambda world: f"/communities/{world.community.pk}/hall/new/", login_as="resident"
-    ),
+    PageCase("request-public", lambda world, r: request_url(r), needs=("hall_request",)),
+    PageCase("submit-form", lambda world: hall_url(world.community, "request_new"), login_as="resident"),
     PageCase("meeting", lambda world, m: f"/meetings/{m.pk}/", login_as="worker", needs=("polling_meeting",)),
     PageCase(
         "live", lambda world, lm: f"/meetings/{lm[0].pk}/live/", login_as="worker", needs=("live_meeting",)

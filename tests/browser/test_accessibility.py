@@ -10,6 +10,7 @@ import re
 import pytest
 
 from deliberation.models import Membership, Request
+from deliberation.selectors import hall_url
 
 from .helpers import BROWSER, PHONE, assert_accessible, shot
 from .pages import A11Y_PAGES, LANGUAGES
@@ -101,8 +102,8 @@ def test_unread_count_is_part_of_the_inbox_link_name(world, live_server, new_con
 
 def test_submit_form_works_with_the_keyboard_alone(world, live_server, new_context):
     page = new_context(viewport=PHONE, user=world.resident).new_page()
-    page.goto(f"{live_server.url}/communities/{world.community.pk}/hall/")
-    tab_to(page, f"a[href$='/communities/{world.community.pk}/hall/new/']")
+    page.goto(f"{live_server.url}{hall_url(world.community)}")
+    tab_to(page, f"a[href$='{hall_url(world.community, 'request_new')}']")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/hall/new/$"))
 

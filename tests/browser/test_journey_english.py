@@ -11,6 +11,8 @@ import re
 
 from django.utils import translation
 
+from deliberation.selectors import hall_url, request_url
+
 from .helpers import BROWSER, DESKTOP, PHONE, shot
 
 pytestmark = BROWSER
@@ -56,7 +58,7 @@ def test_key_pages_in_english(world, hall_request, polling_meeting, live_server,
     ]
     resident = new_context(viewport=PHONE, language="en", user=world.resident).new_page()
 
-    resident.goto(f"{base}/communities/{world.community.pk}/hall/")
+    resident.goto(f"{base}{hall_url(world.community)}")
     with translation.override("en"):
         assert_english(
             resident,
@@ -71,7 +73,7 @@ def test_key_pages_in_english(world, hall_request, polling_meeting, live_server,
         )
     shot(resident, "journey4-en-01-hall")
 
-    resident.goto(f"{base}/communities/{world.community.pk}/hall/new/")
+    resident.goto(f"{base}{hall_url(world.community, 'request_new')}")
     assert_english(
         resident,
         people_words=people_words,
@@ -79,7 +81,7 @@ def test_key_pages_in_english(world, hall_request, polling_meeting, live_server,
     )
     shot(resident, "journey4-en-02-submit-form")
 
-    resident.goto(f"{base}/requests/{hall_request.tracking_number}/")
+    resident.goto(f"{base}{request_url(hall_request)}")
     assert_english(
         resident,
         people_words=people_words,

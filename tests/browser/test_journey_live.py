@@ -17,6 +17,7 @@ import re
 from django.utils import translation
 
 from deliberation.models import Request
+from deliberation.selectors import request_url
 
 from .helpers import BROWSER, PHONE, assert_accessible, shot
 from .journeys import MOTION, goto_live, live_contexts, run_meeting_core
@@ -59,7 +60,7 @@ def test_the_meeting_runs_live_and_resolves_the_request(
     assert hall_request.status == Request.Status.RESOLVED_BY_MEETING
 
     requester = pages["residents"]
-    requester.goto(f"{worker.url}/requests/{hall_request.tracking_number}/")
+    requester.goto(f"{worker.url}{request_url(hall_request)}")
     with translation.override("zh-hans"):
         label = str(Request.Status.RESOLVED_BY_MEETING.label)
     assert requester.locator("main .status").first.inner_text() == label

@@ -17,6 +17,7 @@ from django.core import mail
 from django.utils import timezone, translation
 
 from deliberation.models import Category, Request, Role
+from deliberation.selectors import hall_url
 from deliberation.services.requests import request_submit
 from meetings.models import Meeting, Participant, SlotAnswer
 from tests.factories import make_member
@@ -90,7 +91,7 @@ def test_supported_request_goes_to_a_four_party_meeting_with_a_polled_time(
 
     # The worker sees it proposed in the hall.
     worker = new_context(viewport=DESKTOP, language=language, user=world.worker).new_page()
-    worker.goto(f"{base}/communities/{world.community.pk}/hall/?flag=proposed")
+    worker.goto(f"{base}{hall_url(world.community)}?flag=proposed")
     row = worker.locator("li.request-row", has_text=tracking_number)
     with translation.override(language):
         assert row.locator(".ok").inner_text() == translation.gettext("proposed for the four-party meeting")

@@ -10,6 +10,7 @@ import pytest
 from django.utils import translation
 
 from deliberation.models import Membership, Request, Role, User
+from deliberation.selectors import hall_url
 
 from . import journeys
 from .helpers import BROWSER, DESKTOP, PHONE, shot
@@ -100,7 +101,7 @@ def test_new_resident_signs_up_verifies_joins_and_is_verified(
     assert photo.count() == 1
     assert photo.evaluate("img => img.complete && img.naturalWidth > 0")  # the stored photo is served
 
-    resident_page.goto(f"{base}/communities/{world.community.pk}/hall/")
+    resident_page.goto(f"{base}{hall_url(world.community)}")
     row = resident_page.locator("li.request-row", has_text=tracking_number)
     assert row.count() == 1
     assert "2号楼电梯经常停运" in row.inner_text()

@@ -11,6 +11,7 @@ from django.core import mail
 from django.core.management import call_command
 
 from deliberation.models import Notification, Request, RequestEvent
+from deliberation.selectors import hall_url
 from deliberation.services.deadlines import deadlines_process
 from deliberation.services.requests import request_accept, request_resolve
 
@@ -170,9 +171,9 @@ def test_overdue_means_the_same_in_the_hall_the_statistics_and_the_urges(
     overdue = {"late_accepted", "late_responded", "late_on_agenda"}
 
     with time_machine.travel(at(8, 7), tick=False):
-        hall = client.get(reverse("hall", kwargs={"community_id": community.pk}), {"flag": "overdue"})
+        hall = client.get(hall_url(community), {"flag": "overdue"})
         listed = set(re.findall(r"<strong>(\w+)</strong>", hall.content.decode()))
-        rows = client.get(reverse("hall", kwargs={"community_id": community.pk})).content.decode()
+        rows = client.get(hall_url(community)).content.decode()
         badged = {
             title
             for title, row in re.findall(r"<strong>(\w+)</strong></a>(.*?)</li>", rows, re.S)

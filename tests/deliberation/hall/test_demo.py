@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from deliberation.models import Notification, Request, RequestEvent
+from deliberation.selectors import hall_url
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def test_seed_demo_shows_the_whole_loop(client, hour):
     assert Request.objects.filter(proposed_at__isnull=False).exists()
 
     community = Request.objects.first().community
-    assert client.get(reverse("hall", kwargs={"community_id": community.pk})).status_code == 200
+    assert client.get(hall_url(community)).status_code == 200
     assert (
         client.get(reverse("community_statistics", kwargs={"community_id": community.pk})).status_code == 200
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from PIL import Image
 
 from deliberation.models import Channel, Notification, Request, RequestEvent, RequestPhoto, Role
+from deliberation.selectors import hall_url, request_url
 from deliberation.services.requests import request_accept, request_resolve
 from tests.factories import PropertyCompanyFactory, UserFactory, make_member
 
@@ -23,7 +24,7 @@ Status = Request.Status
 
 
 def post_action(client, request, action, data):
-    url = reverse("request_action", kwargs={"ref": request.tracking_number, "action": action})
+    url = request_url(request, "request_action", action)
     return client.post(url, {f"{action}-{k}": v for k, v in data.items()})
 
 
@@ -38,11 +39,11 @@ def accepted(submit, worker):
 
 def test_resident_submits_with_photos_stripped_of_gps(client, community, category, resident, worker):
     client.force_login(resident)
-    form = client.get(reverse("request_new", kwargs={"community_id": community.pk}))
+    form = client.get(hall_url(community, "request_new"))
     building = community.buildings.first().name
     assert form.status_code == 200 and f'<option value="{building}">' in form.content.decode()
     response = client.post(
-        reverse("request_new", kwargs={"community_id": community.pk}),
+        hall_url(community, "request_new"),
         {
             "title": "电梯又坏了",
             "description": "5号楼电梯三天没修好，老人上下楼很困难。",
@@ -79,7 +80,7 @@ def test_resident_submits_with_photos_stripped_of_gps(client, community, categor
 @pytest.mark.parametrize("role", ["outsider", "property", "street"])
 def test_non_members_cannot_submit(client, community, category, users_by_role, role):
     client.force_login(users_by_role[role])
-    url = reverse("request_new", kwargs={"community_id": community.pk})
+    url = hall_url(community, "request_new")
     response = client.post(url, {"title": "x", "description": "y", "category": category.pk})
     assert response.status_code == 403
     assert "Only verified residents" in response.content.decode()
@@ -87,13 +88,13 @@ def test_non_members_cannot_submit(client, community, category, users_by_role, r
 
 
 def test_anonymous_is_sent_to_log_in(client, community):
-    response = client.get(reverse("request_new", kwargs={"community_id": community.pk}))
+    response = client.get(hall_url(community, "request_new"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_bad_upload_and_oversized_text_are_form_errors(client, community, category, resident, settings):
     client.force_login(resident)
-    url = reverse("request_new", kwargs={"community_id": community.pk})
+    url = hall_url(community, "request_new")
     data = {"title": "电梯", "description": "坏了", "category": category.pk}
     fake = SimpleUploadedFile("virus.jpg", b"MZ\x90\x00 not an image", content_type="image/jpeg")
     response = client.post(url, {**data, "photos": [fake]})
@@ -124,7 +125,7 @@ def test_bad_upload_and_oversized_text_are_form_errors(client, community, catego
 def test_worker_records_an_offline_request_kept_private(client, community, category, worker, resident):
     client.force_login(worker)
     response = client.post(
-        reverse("request_record", kwargs={"community_id": community.pk}),
+        hall_url(community, "request_record"),
         {
             "channel": Channel.PHONE,
             "intake_place": "社区服务站",
@@ -144,7 +145,7 @@ def test_worker_records_an_offline_request_kept_private(client, community, categ
     page = client.get(request.get_absolute_url()).content.decode()
     assert "13900001111" not in page and "孙大爷" not in page
 
-    response = client.post(reverse("request_record", kwargs={"community_id": community.pk}), {})
+    response = client.post(hall_url(community, "request_record"), {})
     assert response.status_code == 403
 
     # Handled, resolved, and evaluated by the worker after a follow-up call (回访).
@@ -163,8 +164,8 @@ def test_support_and_withdraw(client, submit, community):
     request = submit()
     neighbour = make_member(community)
     client.force_login(neighbour)
-    support = reverse("request_support", kwargs={"ref": request.tracking_number, "action": "support"})
-    withdraw = reverse("request_support", kwargs={"ref": request.tracking_number, "action": "withdraw"})
+    support = request_url(request, "request_support", "support")
+    withdraw = request_url(request, "request_support", "withdraw")
     assert client.post(support).status_code == 302
     assert Request.objects.get(pk=request.pk).num_vote_up == 1
     again = client.post(support)
@@ -183,7 +184,7 @@ def test_threshold_proposes_once_and_notifies_workers(client, submit, community,
     request = submit()  # threshold is 3 in the test community
     for _ in range(4):
         client.force_login(make_member(community))
-        client.post(reverse("request_support", kwargs={"ref": request.tracking_number, "action": "support"}))
+        client.post(request_url(request, "request_support", "support"))
     request.refresh_from_db()
     assert request.num_vote_up == 4 and request.proposed_at is not None
     assert kinds(request).count("proposed") == 1
@@ -360,11 +361,11 @@ def test_refusals_and_notices_speak_chinese_by_default(client, accepted, communi
 def test_anonymous_actions_go_to_log_in_and_unknown_requests_404(client, submit):
     request = submit()
     for url in (
-        reverse("request_action", kwargs={"ref": request.tracking_number, "action": "accept"}),
-        reverse("request_support", kwargs={"ref": request.tracking_number, "action": "support"}),
+        request_url(request, "request_action", "accept"),
+        request_url(request, "request_support", "support"),
     ):
         response = client.post(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.get(reverse("request_detail", kwargs={"ref": "SQ-2026-999999"})).status_code == 404
-    assert client.get(reverse("request_detail", kwargs={"ref": str(request.pk)})).status_code == 200
+    assert client.get(hall_url(request.community, "request_detail", request.pk)).status_code == 200
     assert Request.objects.get(pk=request.pk).status == Status.SUBMITTED

@@ -5,10 +5,10 @@ import datetime
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import timezone
 
 from deliberation.models import Request
+from deliberation.selectors import hall_url
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,7 @@ def test_same_number_of_queries_for_20_and_2000(client, community, categories, u
         client.force_login(users_by_role[who])
     category = categories["设施维修"]
     requester = users_by_role["resident"]
-    hall = reverse("hall", kwargs={"community_id": community.pk})
+    hall = hall_url(community)
     urls = [
         hall,
         f"{hall}?status=submitted&sort=supported",
@@ -71,7 +71,7 @@ def test_filters_search_sort_and_pages(
     Request.objects.filter(pk=lift.pk).update(
         num_vote_up=7, status=Request.Status.ACCEPTED, due_date="2026-01-01"
     )
-    hall = reverse("hall", kwargs={"community_id": community.pk})
+    hall = hall_url(community)
 
     page = client.get(hall)
     assert page.context["page_obj"].paginator.count == 26 and len(page.context["page_obj"]) == 20
@@ -97,7 +97,7 @@ def test_other_communities_requests_are_not_listed(
     client, community, other_community, categories, users_by_role
 ):
     bulk(other_community, categories["其他"], users_by_role["resident"], 3)
-    page = client.get(reverse("hall", kwargs={"community_id": community.pk}))
+    page = client.get(hall_url(community))
     assert page.context["page_obj"].paginator.count == 0
 
 

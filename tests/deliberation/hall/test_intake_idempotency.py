@@ -9,9 +9,9 @@ import requests as http
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.urls import reverse
 
 from deliberation.models import Request, RequestEvent, RequestPhoto
+from deliberation.selectors import hall_url
 from deliberation.services import requests as request_services
 from tests.factories import make_member
 
@@ -26,12 +26,12 @@ def token_of(page) -> str:
 
 @pytest.fixture
 def submit_url(community):
-    return reverse("request_new", kwargs={"community_id": community.pk})
+    return hall_url(community, "request_new")
 
 
 @pytest.fixture
 def record_url(community):
-    return reverse("request_record", kwargs={"community_id": community.pk})
+    return hall_url(community, "request_record")
 
 
 def form_data(category, token, **extra):
@@ -163,7 +163,7 @@ def test_simultaneous_posts_of_one_render_make_one_request(live_server, communit
     resident = make_member(community)
     client = Client()
     client.force_login(resident)
-    url = reverse("request_new", kwargs={"community_id": community.pk})
+    url = hall_url(community, "request_new")
     token = token_of(client.get(url))
     csrf = secrets.token_hex(16)
     cookies = {

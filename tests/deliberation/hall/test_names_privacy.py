@@ -13,6 +13,7 @@ from django.core import mail
 from openpyxl import load_workbook
 
 from deliberation.models import Role
+from deliberation.selectors import hall_url
 from deliberation.services.requests import (
     request_accept,
     request_evaluate,
@@ -185,7 +186,7 @@ def assert_no_secret(text, where):
 
 
 def test_lists_and_exports_name_nobody(client, community, people, requests_):
-    pages = [f"/communities/{community.pk}/hall/", f"/communities/{community.pk}/statistics/"]
+    pages = [hall_url(community), f"/communities/{community.pk}/statistics/"]
     for role in PUBLIC + REACH:
         for url in pages:
             assert_no_secret(read(client, viewer(people, role), url), (role, url))

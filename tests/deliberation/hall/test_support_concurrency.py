@@ -12,10 +12,10 @@ import requests as http
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.urls import reverse
 from vote.models import Vote
 
 from deliberation.models import Request, RequestEvent
+from deliberation.selectors import request_url
 from tests.factories import make_member
 
 SUPPORTERS = 50
@@ -36,9 +36,7 @@ def test_fifty_simultaneous_supports_are_all_counted(live_server, community, sub
     request = submit()
     residents = [make_member(community) for _ in range(SUPPORTERS)]
     sessions = [session_cookies(user) for user in residents]
-    url = live_server.url + reverse(
-        "request_support", kwargs={"ref": request.tracking_number, "action": "support"}
-    )
+    url = live_server.url + request_url(request, "request_support", "support")
     barrier = threading.Barrier(SUPPORTERS)
     statuses = []
     lock = threading.Lock()

@@ -9,12 +9,12 @@ import re
 
 import pytest
 import rules
-from django.urls import reverse
 from django.utils import timezone
 
 from cms.services import ServiceError
 from deliberation.models import Request, RequestEvent
 from deliberation.rules import TRANSITION_PERMISSIONS
+from deliberation.selectors import request_url
 from deliberation.services import requests as services
 from deliberation.services.deadlines import deadlines_process, evaluation_days
 
@@ -148,7 +148,7 @@ def test_the_service_accepts_exactly_the_states_of_the_table(transition, state, 
 
 
 def buttons(client, request):
-    page = client.get(reverse("request_detail", kwargs={"ref": request.tracking_number}))
+    page = client.get(request_url(request))
     assert page.status_code == 200
     return set(re.findall(r'id="action-(\w+)"', page.content.decode()))
 
@@ -194,7 +194,7 @@ def test_posting_a_transition_the_table_forbids_is_refused_with_the_reason(
         request = reach(state)
         by = users_by_role["representative" if name == "evaluate" else "worker"]
         client.force_login(by)
-        url = reverse("request_action", kwargs={"ref": request.tracking_number, "action": name})
+        url = request_url(request, "request_action", name)
         before = list(request.events.values_list("kind", flat=True))
         response = client.post(url, {f"{name}-{k}": v for k, v in fields.items()})
         after = Request.objects.get(pk=request.pk)

@@ -4,10 +4,10 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
 from PIL import Image
 
 from deliberation.models import Request, RequestPhoto
+from deliberation.selectors import hall_url, request_url
 from deliberation.services import requests as request_services
 
 from .images import upload
@@ -33,7 +33,7 @@ def stored_files(media):
 
 @pytest.fixture
 def submit_url(community):
-    return reverse("request_new", kwargs={"community_id": community.pk})
+    return hall_url(community, "request_new")
 
 
 @pytest.fixture
@@ -149,7 +149,7 @@ def test_a_failed_offline_record_and_response_leave_no_file(
     client.force_login(worker)
     fake = SimpleUploadedFile("fake.png", b"\x89PNG not really", content_type="image/png")
     response = client.post(
-        reverse("request_record", kwargs={"community_id": community.pk}),
+        hall_url(community, "request_record"),
         {
             "title": "漏水",
             "description": "楼顶漏水",
@@ -164,7 +164,7 @@ def test_a_failed_offline_record_and_response_leave_no_file(
         and "fake.png is not a JPEG, PNG or WebP image." in response.content.decode()
     )
     client.force_login(property_staff)
-    url = reverse("request_action", kwargs={"ref": accepted_request.tracking_number, "action": "respond"})
+    url = request_url(accepted_request, "request_action", "respond")
     response = client.post(url, {"respond-body": "已处理", "respond-photos": [upload("a.jpg"), fake]})
     assert response.status_code == 400
     assert not RequestPhoto.objects.exists() and stored_files(media) == []

@@ -5,8 +5,10 @@ import pytest
 from django.urls import reverse
 
 from deliberation.models import Category
+from deliberation.selectors import hall_url
 from deliberation.services.requests import request_submit
 from meetings.models import Resolution
+from meetings.selectors import meetings_url
 from meetings.services import motions as svc
 from tests.conftest import ROLES, as_user
 from tests.factories import four_parties, make_meeting
@@ -41,8 +43,8 @@ def unpublished(community, users_by_role):
 
 def _urls(community, objects):
     return [
-        reverse("hall", args=[community.pk]),
-        reverse("meeting_list", args=[community.pk]),
+        hall_url(community),
+        meetings_url(community),
         reverse("community_resolutions", args=[community.pk]),
         reverse("feed_community", args=[community.pk]),
         objects["request"].get_absolute_url(),

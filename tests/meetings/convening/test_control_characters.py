@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from meetings import mail as meeting_mail
 from meetings.models import Meeting
+from meetings.selectors import meetings_url
 from meetings.services import convening
 from tests.factories import add_four_parties, in_english, soon
 
@@ -60,7 +61,7 @@ def test_meeting_form_refuses_control_characters_with_a_message(
         "description": "",
     }
     data[field] = value
-    response = client.post(f"/communities/{community.pk}/meetings/new/", data)
+    response = client.post(meetings_url(community, "meeting_create"), data)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Meeting.objects.exists()
@@ -70,7 +71,7 @@ def test_multi_line_text_keeps_line_breaks_and_normalises_them(client, community
     in_english(client).force_login(convener)
     starts, ends = soon()
     response = client.post(
-        f"/communities/{community.pk}/meetings/new/",
+        meetings_url(community, "meeting_create"),
         {
             "title": "四方会议",
             "kind": "four_party",

@@ -3,6 +3,7 @@
 import pytest
 
 from meetings.models import Meeting, Participant, Party
+from meetings.selectors import meetings_url
 from tests.conftest import ROLES, as_user
 
 
@@ -75,11 +76,11 @@ def test_views_enforce_the_rules(client, community, users_by_role):
     assert client.get(f"/meetings/{meeting.pk}/").status_code == 302, "anonymous people log in"
     client.force_login(users_by_role["outsider"])
     assert client.get(f"/meetings/{meeting.pk}/").status_code == 403
-    assert client.get(f"/communities/{community.pk}/meetings/new/").status_code == 403
+    assert client.get(meetings_url(community, "meeting_create")).status_code == 403
     client.force_login(users_by_role["resident"])
     assert client.get(f"/meetings/{meeting.pk}/").status_code == 200
     assert client.get(f"/meetings/{meeting.pk}/edit/").status_code == 403
     assert client.post(f"/meetings/{meeting.pk}/cancel/").status_code == 403
     client.force_login(users_by_role["worker"])
-    assert client.get(f"/communities/{community.pk}/meetings/new/").status_code == 200
+    assert client.get(meetings_url(community, "meeting_create")).status_code == 200
     assert client.get(f"/meetings/{meeting.pk}/edit/").status_code == 200

@@ -5,6 +5,7 @@ from django.core import mail as django_mail
 from django.utils import timezone
 
 from meetings.models import Meeting, Participant, SlotAnswer
+from meetings.selectors import meetings_url
 from tests.factories import in_english, soon
 
 pytestmark = pytest.mark.usefixtures("english_service_messages")
@@ -18,7 +19,7 @@ def test_worker_convenes_and_page_names_missing_party(client, community, convene
     in_english(client).force_login(convener)
     starts, ends = soon()
     response = client.post(
-        f"/communities/{community.pk}/meetings/new/",
+        meetings_url(community, "meeting_create"),
         {
             "title": "四方会议",
             "kind": "four_party",
@@ -60,7 +61,7 @@ def test_form_errors_end_before_start(client, community, convener):
     in_english(client).force_login(convener)
     starts, ends = soon()
     response = client.post(
-        f"/communities/{community.pk}/meetings/new/",
+        meetings_url(community, "meeting_create"),
         {
             "title": "会",
             "kind": "four_party",
@@ -105,7 +106,7 @@ def test_invite_poll_and_cancel_through_pages(client, ready, convener):
 
 
 def test_list_shows_public_meetings_and_links_live_page(client, scheduled, community):
-    html = in_english(client).get(f"/communities/{community.pk}/meetings/").content.decode()
+    html = in_english(client).get(meetings_url(community)).content.decode()
     assert scheduled.title in html and "webcal://" in html
     detail = client.get(f"/meetings/{scheduled.pk}/").content.decode()
     assert f"/meetings/{scheduled.pk}/live/" in detail
@@ -126,7 +127,7 @@ def test_list_hides_members_only_and_drafts_from_the_public(
         ends_at=ends,
     )
     Meeting.objects.create(community=community, convener=convener, title="草稿会议")
-    url = f"/communities/{community.pk}/meetings/"
+    url = meetings_url(community)
 
     def titles(user):
         client.logout()

@@ -15,6 +15,7 @@ from django.utils import timezone
 from deliberation.models import Building, Role
 from deliberation.services.owners import owner_link
 from meetings.models import Meeting, Participant, Party
+from meetings.selectors import meetings_url
 from tests.conftest import as_user
 from tests.factories import (
     HouseholdFactory,
@@ -105,7 +106,7 @@ def make(community, people, status, visibility) -> Meeting:
 
 
 def in_list(client, community, meeting) -> bool:
-    response = client.get(f"/communities/{community.pk}/meetings/")
+    response = client.get(meetings_url(community))
     assert response.status_code == 200
     return f'href="/meetings/{meeting.pk}/"' in response.content.decode()
 

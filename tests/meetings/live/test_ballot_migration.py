@@ -18,6 +18,11 @@ def _migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+def _latest():
+    """Every app's last migration: the database the other tests expect (later migrations too)."""
+    return MigrationExecutor(connection).loader.graph.leaf_nodes()
+
+
 def test_co_owners_separate_ballots_become_one_household_ballot_keeping_every_change(community):
     from tests.factories import BuildingFactory, HouseholdFactory, OwnerFactory, UserFactory, make_meeting
 
@@ -61,5 +66,5 @@ def test_co_owners_separate_ballots_become_one_household_ballot_keeping_every_ch
         ]
         assert BallotChange.objects.filter(motion_id=motion.pk).count() == 3
     finally:
-        # Back to the latest migrations (their triggers included) for the tests that follow.
-        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("meetings"))
+        # Back to every app's latest migrations (their triggers included) for the tests that follow.
+        _migrate(_latest())
