@@ -138,7 +138,8 @@ def pytest_sessionfinish(session):
     plain test settings) stored in the shared media folder, once every worker has finished."""
     if hasattr(session.config, "workerinput") or not getattr(session.config.option, "numprocesses", None):
         return
-    shutil.rmtree(settings.BASE_DIR / ".test-media", ignore_errors=True)
+    for folder in settings.BASE_DIR.glob(".test-media*"):  # the shared one and each worker's
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

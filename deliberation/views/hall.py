@@ -1,7 +1,9 @@
 """The deliberation hall's pages: list, submit, offline intake, a request's page and its actions.
 
-Each view checks permission with django-rules, calls one service and renders or redirects. A
-refused action answers 403 with the reason; a form mistake re-renders the form with its errors.
+Each view follows the site's one pattern (``cms.views``, on ``rules.contrib.views``): it loads
+what the URL names, checks the permission with django-rules, calls one service and renders or
+redirects. A refused action answers 403 with the reason; a form mistake re-renders the form with
+its errors.
 """
 
 from dataclasses import dataclass
@@ -9,20 +11,17 @@ from dataclasses import dataclass
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
-from cms.services import ServiceError
+from cms.views import ServiceActionView, ServiceFormView
 
 from ..forms import hall as forms
 from ..models import Request
-from ..permissions import permission_required, require_perm, require_reachable
+from ..permissions import require_reachable
 from ..rules import TRANSITION_PERMISSIONS
 from ..selectors import request_for_detail, request_list, work_queue
 from ..services import AlreadySubmitted
@@ -64,81 +63,70 @@ def hall(request, community_id):
     )
 
 
-def _service_error(form, error: ServiceError):
-    """A rule refused the change: a form error when it is about a field, else a 403 that says why."""
-    if error.field and form is not None and error.field in form.fields:
-        form.add_error(error.field, error.message)
-        return
-    raise PermissionDenied(error.message)
+class _RequestIntake(ServiceFormView):
+    """Submitting a request, or recording one on a resident's behalf: the form page of the
+    community named in the URL. A second post of the same form (``AlreadySubmitted``) goes to the
+    request its first post created; a refusal about a field is that field's error, any other a 403
+    that says why."""
+
+    template_name = "deliberation/request_form.html"
+    invalid_status = 400
+    refusal_forbidden = True
+    heading = ""
+    done_message = ""
+
+    def get_object(self):
+        return community_from_url(self.request, **self.kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            community=self.object,
+            heading=self.heading,
+            locations=self.object.buildings.values_list("name", flat=True),
+            **kwargs,
+        )
+
+    def refused(self, error, form):
+        if isinstance(error, AlreadySubmitted):
+            messages.info(self.request, error.message)
+            return redirect(error.request.get_absolute_url())
+        return super().refused(error, form)
+
+    def get_success_message(self, created) -> str:
+        return self.done_message % {"n": created.tracking_number}
+
+    def done(self, created):
+        return redirect(created.get_absolute_url())
 
 
-@permission_required(
-    "deliberation.submit_request",
-    community_from_url,
-    message=lambda: _("Only verified residents of this community can submit a request."),
-)
-def request_new(request, community_id):
-    community = request.permission_object
-    form = forms.RequestForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.request_submit(community=community, by=request.user, **form.cleaned_data)
-        except AlreadySubmitted as repeat:
-            messages.info(request, repeat.message)
-            return redirect(repeat.request.get_absolute_url())
-        except ServiceError as error:
-            _service_error(form, error)
-        else:
-            messages.success(
-                request,
-                _("Your request was submitted. Tracking number: %(n)s") % {"n": created.tracking_number},
-            )
-            return redirect(created.get_absolute_url())
-    return render(
-        request,
-        "deliberation/request_form.html",
-        {
-            "community": community,
-            "form": form,
-            "heading": _("Submit a request"),
-            "locations": community.buildings.values_list("name", flat=True),
-        },
-        status=400 if form.errors else 200,
+class RequestSubmit(_RequestIntake):
+    permission_required = "deliberation.submit_request"
+    permission_denied_message = gettext_lazy(
+        "Only verified residents of this community can submit a request."
     )
+    form_class = forms.RequestForm
+    heading = gettext_lazy("Submit a request")
+    done_message = gettext_lazy("Your request was submitted. Tracking number: %(n)s")
+
+    def perform(self, form):
+        return services.request_submit(community=self.object, by=self.request.user, **form.cleaned_data)
 
 
-@permission_required(
-    "deliberation.record_request",
-    community_from_url,
-    message=lambda: _("Only community workers record requests on a resident's behalf."),
-)
-def request_record(request, community_id):
-    community = request.permission_object
-    form = forms.OfflineRequestForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            created = services.request_record_offline(
-                community=community, by=request.user, **form.cleaned_data
-            )
-        except AlreadySubmitted as repeat:
-            messages.info(request, repeat.message)
-            return redirect(repeat.request.get_absolute_url())
-        except ServiceError as error:
-            _service_error(form, error)
-        else:
-            messages.success(request, _("Recorded. Tracking number: %(n)s") % {"n": created.tracking_number})
-            return redirect(created.get_absolute_url())
-    return render(
-        request,
-        "deliberation/request_form.html",
-        {
-            "community": community,
-            "form": form,
-            "heading": _("Record a visit or call"),
-            "locations": community.buildings.values_list("name", flat=True),
-        },
-        status=400 if form.errors else 200,
-    )
+class RequestRecord(_RequestIntake):
+    permission_required = "deliberation.record_request"
+    permission_denied_message = gettext_lazy("Only community workers record requests on a resident's behalf.")
+    form_class = forms.OfflineRequestForm
+    heading = gettext_lazy("Record a visit or call")
+    done_message = gettext_lazy("Recorded. Tracking number: %(n)s")
+
+    def perform(self, form):
+        return services.request_record_offline(
+            community=self.object, by=self.request.user, **form.cleaned_data
+        )
+
+
+request_new = RequestSubmit.as_view()
+request_record = RequestRecord.as_view()
 
 
 def _request_or_404(request, ref) -> Request:
@@ -286,54 +274,81 @@ def request_detail(request, ref):
     return render(request, "deliberation/request_detail.html", _detail_context(request, obj))
 
 
-@require_POST
-def request_action(request, ref, action):
-    if action not in ACTIONS:
-        raise Http404
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    obj = _request_or_404(request, ref)
-    spec = ACTIONS[action]
-    require_perm(request.user, spec.perm, obj, message=str(spec.denied))
-    form = spec.form(request.POST, request.FILES, prefix=action)
-    if form.is_valid():
-        try:
-            _run(action, obj, request.user, form.cleaned_data)
-        except ServiceError as error:
-            _service_error(form, error)
-        else:
-            messages.success(request, str(DONE[action]))
-            return redirect(obj.get_absolute_url())
-    obj = _request_or_404(request, ref)
-    return render(
-        request,
-        "deliberation/request_detail.html",
-        _detail_context(request, obj, bound={action: form}),
-        status=400,
-    )
+class RequestAction(ServiceFormView):
+    """One button of a request's page (``ACTIONS``), posted: the action's permission, its form,
+    its service. A form mistake shows the request's page again with that form's errors (400)."""
+
+    http_method_names = ["post"]
+    template_name = "deliberation/request_detail.html"
+    invalid_status = 400
+    refusal_forbidden = True
+
+    def dispatch(self, request, *args, **kwargs):
+        if kwargs.get("action") not in ACTIONS:
+            raise Http404
+        self.action = kwargs["action"]
+        self.spec = ACTIONS[self.action]
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_permission_required(self):
+        return (self.spec.perm,)
+
+    def get_permission_denied_message(self):
+        return str(self.spec.denied)
+
+    def get_object(self):
+        return _request_or_404(self.request, self.kwargs["ref"])
+
+    def get_form_class(self):
+        return self.spec.form
+
+    def get_prefix(self):
+        return self.action
+
+    def get_context_data(self, form=None, **kwargs):
+        # The request as it is now (the service may have refused half-way), with this form bound.
+        return _detail_context(
+            self.request, _request_or_404(self.request, self.kwargs["ref"]), bound={self.action: form}
+        )
+
+    def perform(self, form):
+        return _run(self.action, self.object, self.request.user, form.cleaned_data)
+
+    def get_success_message(self, result) -> str:
+        return str(DONE[self.action])
+
+    def done(self, result):
+        return redirect(self.object.get_absolute_url())
 
 
-@require_POST
-def request_support(request, ref, action):
-    if not request.user.is_authenticated:
-        return redirect_to_login(request.get_full_path())
-    obj = _request_or_404(request, ref)
-    require_perm(
-        request.user,
-        "deliberation.support_request",
-        obj,
-        message=_("Only verified residents of this community can support its requests, and not their own."),
+class RequestSupport(ServiceActionView):
+    """附议, or withdrawing one's support. A refusal is a 403 that says why."""
+
+    permission_required = "deliberation.support_request"
+    permission_denied_message = gettext_lazy(
+        "Only verified residents of this community can support its requests, and not their own."
     )
-    try:
-        if action == "withdraw":
-            support_withdraw(request=obj, user=request.user)
-            messages.success(request, _("Your support is withdrawn."))
-        else:
-            support_add(request=obj, user=request.user)
-            messages.success(request, _("Thank you for your support."))
-    except ServiceError as error:
-        raise PermissionDenied(error.message) from None
-    return redirect(obj.get_absolute_url())
+    refusal_forbidden = True
+
+    def get_object(self):
+        return _request_or_404(self.request, self.kwargs["ref"])
+
+    def perform(self, form):
+        if self.kwargs["action"] == "withdraw":
+            return support_withdraw(request=self.object, user=self.request.user)
+        return support_add(request=self.object, user=self.request.user)
+
+    def get_success_message(self, result) -> str:
+        if self.kwargs["action"] == "withdraw":
+            return _("Your support is withdrawn.")
+        return _("Thank you for your support.")
+
+    def get_success_url(self) -> str:
+        return self.object.get_absolute_url()
+
+
+request_action = RequestAction.as_view()
+request_support = RequestSupport.as_view()
 
 
 @login_required
