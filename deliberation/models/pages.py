@@ -21,7 +21,8 @@ from cms.converters import KEY_REGEX as KEY
 HALL_SLUG = "hall"
 
 SUPPORT_ACTIONS = "support|withdraw"
-TRANSITION_ACTIONS = "accept|reject|respond|resolve|evaluate|reopen|close|escalate"
+#: A button of the request page: which ones exist is the view's ``ACTIONS`` (an unknown one is a 404).
+TRANSITION_ACTIONS = r"[a-z_]+"
 
 
 class HallPage(RoutablePageMixin, Page):
