@@ -1,2 +1,3 @@
 """Deliberation's pages, one module per area: ``people`` (joining, members, roster, profile,
-inbox), ``hall`` (the deliberation hall) and ``statistics``; ``common`` loads what a URL names."""
+inbox, language), ``hall`` (the deliberation hall, served through ``models.pages.HallPage``) and
+``statistics``; ``common`` loads what a URL names; ``moved`` redirects the hall's old URLs."""
