@@ -4,9 +4,10 @@ from cms.converters import ID_REGEX as ID  # also registers <id:...> and <key:..
 from cms.converters import KEY_REGEX as KEY
 
 from .models.pages import SUPPORT_ACTIONS, TRANSITION_ACTIONS
-from .views import hall, moved, people, statistics
+from .views import hall, moved, outbox, people, statistics
 
 urlpatterns = [
+    path("s/<slug:code>", outbox.short_link, name="short_link"),
     path("profile/", people.profile, name="profile"),
     path("inbox/", people.inbox, name="inbox"),
     path("inbox/<id:notification_id>/", people.notification_open, name="notification_open"),

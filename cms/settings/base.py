@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "vote",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
+    "phonenumber_field",
     "allauth",
     "allauth.account",
     "django.contrib.admin",
@@ -187,6 +190,24 @@ if os.environ.get("EMAIL_HOST"):
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "社区议事厅 <noreply@example.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# A mail server that hangs must not hold a task worker for long: the delivery is retried later.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "15"))
+
+# --- Background work (docs/deploy.md) ---------------------------------------------------------
+# Django's task framework (the django-tasks backport) with the database backend: notices are sent
+# by `manage.py db_worker`, never inside a request. TASKS_BACKEND=immediate runs them in-process.
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[os.environ.get("TASKS_BACKEND", "database")]
+    }
+}
+#: Attempts of a delivery that fails temporarily, and the waits between them (seconds).
+DELIVERY_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
+#: No SMS in these local hours (Asia/Shanghai), except a meeting-day reminder.
+SMS_QUIET_HOURS = (22, 7)
 
 # --- Language and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

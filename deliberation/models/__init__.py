@@ -3,10 +3,12 @@
 - ``people``: accounts, property companies, buildings, households, owners, memberships, roles
   and the inbox. A community itself is a Wagtail page (``cms.CommunityPage``).
 - ``hall``: the deliberation hall's requests (诉求), categories, responses, photos and timeline.
+- ``delivery``: the outbox (one delivery per notice, person and channel) and SMS short links.
 - ``pages``: the hall's Wagtail page below each community (its rules, notices and contacts,
   and the routes of the hall's screens).
 """
 
+from .delivery import Delivery, ShortLink, about_key
 from .hall import (
     Category,
     Channel,
@@ -35,7 +37,9 @@ from .people import (
 
 __all__ = [
     "Building",
+    "about_key",
     "Category",
+    "Delivery",
     "Channel",
     "COMMUNITY_ROLES",
     "EmailOnlyUserManager",
@@ -52,6 +56,7 @@ __all__ = [
     "Response",
     "ResponsibleParty",
     "Role",
+    "ShortLink",
     "RoleEvent",
     "Tenure",
     "User",

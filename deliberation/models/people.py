@@ -76,6 +76,10 @@ class User(AbstractUser):
         related_name="officers",
     )
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token, editable=False)
+    #: The channels a person chose for notices; the inbox always has them. A channel is used only
+    #: when the person also has its address (a person with only a phone gets SMS).
+    notify_email = models.BooleanField(_("notices by e-mail"), default=True)
+    notify_sms = models.BooleanField(_("notices by SMS"), default=True)
 
     objects = EmailOnlyUserManager()
 

@@ -1,13 +1,13 @@
-"""The in-site inbox and its mail, in the recipient's language."""
+"""The in-site inbox, and the notice's deliveries by e-mail and SMS, in the recipient's language."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template import Context
 from django.template.loader import get_template
 from django.utils import timezone, translation
 
 from ..models import Notification, User
+from .delivery import Email, Recipient, Sms, deliver
 
 
 def absolute_url(path: str) -> str:
@@ -25,8 +25,19 @@ def render_text(template_name: str, context: dict) -> str:
     return get_template(template_name).template.render(Context(context, autoescape=False))
 
 
-def notify(*, user: User, template: str, context: dict, url: str = "", key: str = "") -> Notification | None:
-    """Store an inbox notice for ``user`` and mail it once the transaction commits.
+def notify(
+    *,
+    user: User,
+    template: str,
+    context: dict,
+    url: str = "",
+    key: str = "",
+    sms: Sms | None = None,
+    about: str = "",
+    community=None,
+) -> Notification | None:
+    """Store an inbox notice for ``user`` and its deliveries (e-mail, and SMS when ``sms`` is given
+    and the person has a phone), sent by the task worker once the transaction commits.
 
     ``template`` names ``<template>_subject.txt`` and ``<template>_body.txt``. With a ``key`` the
     notice is idempotent: a second call with the same key for the same user does nothing and
@@ -43,13 +54,16 @@ def notify(*, user: User, template: str, context: dict, url: str = "", key: str 
         if key and Notification.objects.filter(user=user, key=key).exists():
             return None
         raise
-    if user.email:
-        # robust: the notice is stored (the inbox has it); a mail server that fails is logged and
-        # never undoes or interrupts the change that caused the notice.
-        transaction.on_commit(
-            lambda: send_mail(subject, f"{body}\n\n{absolute_url(url)}".strip(), None, [user.email]),
-            robust=True,
-        )
+    deliver(
+        key=key or f"notice:{notice.pk}",
+        recipient=Recipient.of_user(user),
+        label=subject,
+        email=Email(subject=subject, text=f"{body}\n\n{absolute_url(url)}".strip()),
+        sms_message=sms,
+        about=about,
+        community=community,
+        notification=notice,
+    )
     return notice
 
 

@@ -12,8 +12,9 @@ states each transition may start from in the one table, ``Request.TRANSITIONS`` 
 
 import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cms.services import ServiceError
@@ -29,9 +30,11 @@ from ..models import (
     ResponsibleParty,
     Role,
     User,
+    about_key,
 )
 from ..selectors import community_members, community_workers, is_verified_member, membership_role
 from . import AlreadySubmitted
+from .delivery import Sms
 from .notifications import notify
 from .photos import atomic_removing_files, clean_photo, remember_stored
 
@@ -94,13 +97,26 @@ def tell(users, request: Request, event: RequestEvent, *, key: str = "") -> None
         if user is None or user.pk in seen:
             continue
         seen.add(user.pk)
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            what = str(Kind(event.kind).label)
         notify(
             user=user,
             template="deliberation/mail/request_event",
             context={"request": request, "event": event, "what": Kind(event.kind).label, "note": event.note},
             url=request.get_absolute_url(),
-            key=key or f"request:{request.pk}:event:{event.pk}",
+            key=key or request_notice_key(request, event),
+            sms=Sms(
+                "request_update",
+                {"ref": request.tracking_number, "status": what, "link": request.get_absolute_url()},
+            ),
+            about=about_key("request", request.pk),
+            community=request.community,
         )
+
+
+def request_notice_key(request: Request, event: RequestEvent) -> str:
+    """The key of the notice of one step: the request page finds each step's notices by it."""
+    return f"request:{request.pk}:event:{event.pk}"
 
 
 def requester_of(request: Request) -> list[User]:

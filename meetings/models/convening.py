@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from phonenumber_field.modelfields import PhoneNumberField
 
 from deliberation.predicates import is_community_worker, is_street_officer_for, is_verified_member
 from deliberation.selectors import owners_linked
@@ -174,6 +175,8 @@ class Participant(models.Model):
     )
     name = models.CharField(_("name"), max_length=60)
     email = models.EmailField(_("email"), blank=True)
+    #: For a person without an account: SMS reaches most residents, e-mail few.
+    phone = PhoneNumberField(_("phone"), blank=True, region="CN")
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     party = models.CharField(_("party"), max_length=20, choices=Party.choices)
     role = models.CharField(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from cms.services import ServiceError
 from deliberation.models import Request, User
 from deliberation.people import official_name
+from deliberation.phones import normalize_phone
 from deliberation.services.requests import request_put_on_agenda, request_take_off_agenda
 
 from .. import mail
@@ -58,20 +59,6 @@ def validate_times(
         raise ServiceError(_("The meeting must end after it starts."), field="ends_at")
     if starts_at <= (now or timezone.now()):
         raise ServiceError(_("The start is in the past. Choose a time to come."), field="starts_at")
-
-
-def mail_on_commit(
-    meeting_id: int, kind: str, participant_ids: list[int] | None = None, key: str = ""
-) -> None:
-    def send():
-        meeting = Meeting.objects.select_related("community", "convener").get(pk=meeting_id)
-        participants = None
-        if participant_ids is not None:
-            participants = list(meeting.participants.select_related("user").filter(pk__in=participant_ids))
-        mail.send_meeting_mail(meeting=meeting, kind=kind, participants=participants, key=key)
-
-    # robust: the change is committed already; a mail server that fails is logged, not a 500.
-    transaction.on_commit(send, robust=True)
 
 
 def bump(meeting: Meeting, **changes) -> Meeting:
@@ -160,7 +147,9 @@ def meeting_update(*, meeting: Meeting, by: User, **changes) -> Meeting:
         if "starts_at" in changes:
             changes["reminder_sent_at"] = None
         locked = bump(locked, **changes)
-        mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
+        mail.notify_participants(
+            meeting=locked, kind=mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}"
+        )
         return locked
     for name, value in changes.items():
         setattr(locked, name, value)
@@ -194,7 +183,7 @@ def meeting_schedule(
         locked, starts_at=starts_at, ends_at=ends_at, status=Meeting.Status.SCHEDULED, reminder_sent_at=None
     )
     kind = mail.UPDATE if rescheduled else mail.INVITATION
-    mail_on_commit(locked.pk, kind, key=f"meeting-{locked.pk}-{kind}-{locked.sequence}")
+    mail.notify_participants(meeting=locked, kind=kind, key=f"meeting-{locked.pk}-{kind}-{locked.sequence}")
     return locked
 
 
@@ -212,7 +201,9 @@ def meeting_cancel(*, meeting: Meeting, by: User, reason: str = "") -> Meeting:
         keep=AgendaItem.objects.exclude(meeting=locked),
     )
     if was_sent:
-        mail_on_commit(locked.pk, mail.CANCELLATION, key=f"meeting-{locked.pk}-cancel-{locked.sequence}")
+        mail.notify_participants(
+            meeting=locked, kind=mail.CANCELLATION, key=f"meeting-{locked.pk}-cancel-{locked.sequence}"
+        )
     return locked
 
 
@@ -235,11 +226,12 @@ def participant_add(
     user: User | None = None,
     name: str = "",
     email: str = "",
+    phone: str = "",
     role: str = ParticipantRole.MEMBER,
     votes: bool = True,
     language: str = "",
 ) -> Participant:
-    """Invite a person: an account, or a name and an email address for someone without one."""
+    """Invite a person: an account, or a name and a phone or e-mail address for someone without one."""
     locked = lock_meeting(meeting)
     require_open(locked)
     if party not in Party.values:
@@ -250,8 +242,11 @@ def participant_add(
     # The name is shown on public pages and minutes: the person's chosen name or their role,
     # never their address (deliberation.people).
     name = (name or (official_name(user, community=locked.community) if user else "")).strip()
-    if user is None and not email:
-        raise ServiceError(_("Give an email address for a participant without an account."), field="email")
+    phone = normalize_phone(phone)
+    if user is None and not (email or phone):
+        raise ServiceError(
+            _("Give a phone number or an email address for a participant without an account."), field="email"
+        )
     if not name:
         raise ServiceError(_("Give the participant's name."), field="name")
     if participant_for(locked, user) is not None:
@@ -265,6 +260,7 @@ def participant_add(
         user=user,
         name=name,
         email=email,
+        phone=phone,
         party=party,
         role=role,
         votes=votes and role != ParticipantRole.OBSERVER,
@@ -273,14 +269,16 @@ def participant_add(
     # Someone added after the invitations went out gets their own copy; the others' calendars
     # need no update for it, so SEQUENCE stays.
     if locked.status == Meeting.Status.SCHEDULED:
-        mail_on_commit(
-            locked.pk,
-            mail.INVITATION,
-            [participant.pk],
+        mail.notify_participants(
+            meeting=locked,
+            kind=mail.INVITATION,
+            participants=[participant],
             key=f"meeting-{locked.pk}-invitation-{locked.sequence}",
         )
     elif locked.status == Meeting.Status.POLLING:
-        mail_on_commit(locked.pk, mail.POLL, [participant.pk], key=f"meeting-{locked.pk}-poll")
+        mail.notify_participants(
+            meeting=locked, kind=mail.POLL, participants=[participant], key=f"meeting-{locked.pk}-poll"
+        )
     return participant
 
 
@@ -302,18 +300,11 @@ def participant_remove(*, participant: Participant, by: User) -> None:
     # iTIP: the removed attendee gets a CANCEL, everyone else the update without them; both carry
     # the raised SEQUENCE.
     locked = bump(locked)
-    if participant.address:
-        message, _subject, _text = mail.build_message(
-            kind=mail.CANCELLATION,
-            meeting=locked,
-            participant=participant,
-            participants=[participant],
-            agenda=list(locked.agenda_items.all()),
-            calendar=mail.meeting_calendar(locked, method=mail.ical.CANCEL, participants=[participant]),
-        )
-        transaction.on_commit(message.send, robust=True)
+    mail.notify_removed(meeting=locked, participant=participant)
     participant.delete()
-    mail_on_commit(locked.pk, mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}")
+    mail.notify_participants(
+        meeting=locked, kind=mail.UPDATE, key=f"meeting-{locked.pk}-update-{locked.sequence}"
+    )
 
 
 @transaction.atomic
@@ -430,7 +421,7 @@ def meeting_reminders_send(*, now: datetime) -> int:
                 )
                 if meeting is None:
                     continue  # reminded, rescheduled or cancelled meanwhile
-                mail.send_meeting_mail(
+                mail.notify_participants(
                     meeting=meeting,
                     kind=mail.REMINDER,
                     key=f"meeting-{meeting.pk}-reminder-{meeting.starts_at.timestamp():.0f}",

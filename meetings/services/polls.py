@@ -17,7 +17,7 @@ from deliberation.models import User
 
 from .. import mail
 from ..models import Meeting, Participant, Party, SlotAnswer, TimeSlot
-from .convening import bump, lock_meeting, mail_on_commit, meeting_schedule, require_all_parties, require_open
+from .convening import bump, lock_meeting, meeting_schedule, require_all_parties, require_open
 
 
 def _check_slot(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
@@ -48,7 +48,7 @@ def poll_open(*, meeting: Meeting, by: User, slots: list[tuple[datetime, datetim
     require_all_parties(locked)
     TimeSlot.objects.bulk_create(TimeSlot(meeting=locked, starts_at=s, ends_at=e) for s, e in slots)
     locked = bump(locked, status=Meeting.Status.POLLING, starts_at=None, ends_at=None)
-    mail_on_commit(locked.pk, mail.POLL, key=f"meeting-{locked.pk}-poll")
+    mail.notify_participants(meeting=locked, kind=mail.POLL, key=f"meeting-{locked.pk}-poll")
     return locked
 
 

@@ -147,14 +147,14 @@ def test_process_deadlines_goes_on_past_a_failing_meeting_and_does_not_mark_it(
             meetings.append(convening.meeting_schedule(meeting=meeting, by=convener))
     broken, failing, ordinary = meetings
     _store_broken(broken)
-    real_send = meeting_mail.send_meeting_mail
+    real_send = meeting_mail.notify_participants
 
     def send_failing_for_one(*, meeting, **kwargs):
         if meeting.pk == failing.pk:
             raise ConnectionRefusedError("mail server down")
         return real_send(meeting=meeting, **kwargs)
 
-    monkeypatch.setattr(meeting_mail, "send_meeting_mail", send_failing_for_one)
+    monkeypatch.setattr(meeting_mail, "notify_participants", send_failing_for_one)
     django_mail.outbox.clear()
     with time_machine.travel(broken.starts_at - timedelta(hours=23), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
@@ -168,7 +168,7 @@ def test_process_deadlines_goes_on_past_a_failing_meeting_and_does_not_mark_it(
     assert any("四方会议 第二行" in s for s in subjects) and any("丙会议" in s for s in subjects)
     assert not any("乙会议" in s for s in subjects)
 
-    monkeypatch.setattr(meeting_mail, "send_meeting_mail", real_send)
+    monkeypatch.setattr(meeting_mail, "notify_participants", real_send)
     django_mail.outbox.clear()
     with time_machine.travel(broken.starts_at - timedelta(hours=22), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
