@@ -49,20 +49,11 @@ class SmsTemplate:
         return tuple(param.name for param in self.params)
 
 
-def _link() -> SmsParam:
-    return SmsParam("link", 35, "链接参数 (link_param)", kind="link")
-
-
-def _title() -> SmsParam:
-    return SmsParam("title", 20, "其他 (others)")
-
-
-def _time() -> SmsParam:
-    return SmsParam("time", 20, "其他 (others)")
-
-
-def _place() -> SmsParam:
-    return SmsParam("place", 20, "其他 (others)")
+# Shared by the meeting templates.
+TITLE = SmsParam("title", 20, "其他 (others)")
+TIME = SmsParam("time", 20, "其他 (others)")
+PLACE = SmsParam("place", 20, "其他 (others)")
+LINK = SmsParam("link", 35, "链接参数 (link_param)", kind="link")
 
 
 TEMPLATES: dict[str, SmsTemplate] = {
@@ -79,26 +70,26 @@ TEMPLATES: dict[str, SmsTemplate] = {
             params=(
                 SmsParam("ref", 20, "其他号码 (other_number2)"),
                 SmsParam("status", 10, "其他 (others)"),
-                _link(),
+                LINK,
             ),
             zh_hans="您的诉求${ref}有新进展：${status}。详情：{site}/${link}",
             en="Your request ${ref} has a new step: ${status}. Details: {site}/${link}",
         ),
         SmsTemplate(
             key="meeting_invitation",
-            params=(_title(), _time(), _place(), _link()),
+            params=(TITLE, TIME, PLACE, LINK),
             zh_hans="诚邀您参加${title}，时间：${time}，地点：${place}。详情及回复：{site}/${link}",
             en="You are invited to ${title}, time: ${time}, place: ${place}. Details and reply: {site}/${link}",
         ),
         SmsTemplate(
             key="meeting_change",
-            params=(_title(), SmsParam("status", 10, "其他 (others)"), _time(), _place(), _link()),
+            params=(TITLE, SmsParam("status", 10, "其他 (others)"), TIME, PLACE, LINK),
             zh_hans="会议变更：${title}（${status}），时间：${time}，地点：${place}。详情：{site}/${link}",
             en="Meeting change: ${title} (${status}), time: ${time}, place: ${place}. Details: {site}/${link}",
         ),
         SmsTemplate(
             key="reminder",
-            params=(_title(), _time(), _place(), _link()),
+            params=(TITLE, TIME, PLACE, LINK),
             zh_hans="提醒：${title}将于${time}在${place}举行。详情：{site}/${link}",
             en="Reminder: ${title} takes place at ${time}, ${place}. Details: {site}/${link}",
         ),
@@ -152,6 +143,8 @@ def template_params(template: SmsTemplate, params: dict, *, max_length: int | No
                 % {"link": value, "limit": param.max_length},
                 code="invalid_params",
             )
+        if param.kind == "link":
+            value = value.lstrip("/")  # the template has the slash after the site address
         fitted[param.name] = value if param.kind != "text" else shorten(value, limit)
     return fitted
 

@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+from django.test import override_settings
 
 from deliberation.sms import TEMPLATES, outbox
 
@@ -35,17 +36,20 @@ def aliyun():
 
 
 @pytest.fixture
-def aliyun_settings(settings, aliyun):
-    settings.SMS_BACKEND = "deliberation.sms.backends.aliyun.SmsBackend"
-    settings.SMS_SIGN_NAME = "社区议事厅"
-    settings.SMS_ALIYUN_ACCESS_KEY_ID = "LTAI5tTestKeyId"
-    settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "test-secret"
-    settings.SMS_ALIYUN_ENDPOINT = aliyun.endpoint
-    settings.SMS_ALIYUN_PROTOCOL = "http"
-    settings.SMS_TEMPLATE_CODES = ALIYUN_CODES
-    settings.SMS_CONNECT_TIMEOUT = 2
-    settings.SMS_READ_TIMEOUT = 2
-    return settings
+def aliyun_settings(aliyun):
+    """The Aliyun backend, pointed at the stand-in over plain http."""
+    with override_settings(
+        SMS_BACKEND="deliberation.sms.backends.aliyun.SmsBackend",
+        SMS_SIGN_NAME="社区议事厅",
+        SMS_ALIYUN_ACCESS_KEY_ID="LTAI5tTestKeyId",
+        SMS_ALIYUN_ACCESS_KEY_SECRET="test-secret",
+        SMS_ALIYUN_ENDPOINT=aliyun.endpoint,
+        SMS_ALIYUN_PROTOCOL="http",
+        SMS_TEMPLATE_CODES=ALIYUN_CODES,
+        SMS_CONNECT_TIMEOUT=2,
+        SMS_READ_TIMEOUT=2,
+    ):
+        yield
 
 
 @pytest.fixture
@@ -55,20 +59,23 @@ def tencent():
 
 
 @pytest.fixture
-def tencent_settings(settings, tencent):
-    settings.SMS_BACKEND = "deliberation.sms.backends.tencent.SmsBackend"
-    settings.SMS_SIGN_NAME = "社区议事厅"
-    settings.SMS_TENCENT_SECRET_ID = "AKIDtestsecretid"
-    settings.SMS_TENCENT_SECRET_KEY = "test-secret-key"
-    settings.SMS_TENCENT_SDK_APP_ID = "1400006666"
-    settings.SMS_TENCENT_REGION = "ap-guangzhou"
-    settings.SMS_TENCENT_ENDPOINT = tencent.endpoint
-    settings.SMS_TENCENT_PROTOCOL = "http"
-    settings.SMS_TENCENT_PARAM_MAX_LENGTH = 0
-    settings.SMS_TEMPLATE_CODES = TENCENT_CODES
-    settings.SMS_CONNECT_TIMEOUT = 2
-    settings.SMS_READ_TIMEOUT = 2
-    return settings
+def tencent_settings(tencent):
+    """The Tencent backend, pointed at the stand-in over plain http."""
+    with override_settings(
+        SMS_BACKEND="deliberation.sms.backends.tencent.SmsBackend",
+        SMS_SIGN_NAME="社区议事厅",
+        SMS_TENCENT_SECRET_ID="AKIDtestsecretid",
+        SMS_TENCENT_SECRET_KEY="test-secret-key",
+        SMS_TENCENT_SDK_APP_ID="1400006666",
+        SMS_TENCENT_REGION="ap-guangzhou",
+        SMS_TENCENT_ENDPOINT=tencent.endpoint,
+        SMS_TENCENT_PROTOCOL="http",
+        SMS_TENCENT_PARAM_MAX_LENGTH=0,
+        SMS_TEMPLATE_CODES=TENCENT_CODES,
+        SMS_CONNECT_TIMEOUT=2,
+        SMS_READ_TIMEOUT=2,
+    ):
+        yield
 
 
 @pytest.fixture

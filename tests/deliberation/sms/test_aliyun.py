@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
 
 from deliberation.sms import PermanentSmsError, SmsMessage, TemporarySmsError, get_backend, send_sms
 from deliberation.sms.backends.aliyun import error_class
@@ -113,9 +114,10 @@ def test_platform_errors_over_http_are_classified(aliyun_settings, aliyun, statu
 
 
 def test_an_unknown_access_key_is_permanent(aliyun_settings, aliyun):
-    aliyun_settings.SMS_ALIYUN_ACCESS_KEY_ID = "LTAI5tDeletedKey"
-
-    with pytest.raises(PermanentSmsError) as raised:
+    with (
+        override_settings(SMS_ALIYUN_ACCESS_KEY_ID="LTAI5tDeletedKey"),
+        pytest.raises(PermanentSmsError) as raised,
+    ):
         send_sms(INVITATION)
 
     assert raised.value.code == "InvalidAccessKeyId.NotFound"
@@ -125,9 +127,10 @@ def test_an_unknown_access_key_is_permanent(aliyun_settings, aliyun):
 def test_a_wrong_secret_fails_the_signature_check_permanently(aliyun_settings, aliyun):
     """The stand-in verifies the SDK's signature as Aliyun does, so a right secret is proven by
     every passing test here and a wrong one is refused."""
-    aliyun_settings.SMS_ALIYUN_ACCESS_KEY_SECRET = "not-the-secret"
-
-    with pytest.raises(PermanentSmsError) as raised:
+    with (
+        override_settings(SMS_ALIYUN_ACCESS_KEY_SECRET="not-the-secret"),
+        pytest.raises(PermanentSmsError) as raised,
+    ):
         send_sms(INVITATION)
 
     assert raised.value.code == "SignatureDoesNotMatch"
@@ -143,24 +146,25 @@ def test_an_html_503_from_a_gateway_is_temporary(aliyun_settings, aliyun):
 
 
 def test_a_refused_connection_is_temporary(aliyun_settings, closed_port):
-    aliyun_settings.SMS_ALIYUN_ENDPOINT = f"127.0.0.1:{closed_port}"
-
-    with pytest.raises(TemporarySmsError) as raised:
+    with (
+        override_settings(SMS_ALIYUN_ENDPOINT=f"127.0.0.1:{closed_port}"),
+        pytest.raises(TemporarySmsError) as raised,
+    ):
         send_sms(INVITATION)
 
     assert raised.value.code == "network"
 
 
 def test_a_stuck_provider_times_out_as_temporary(aliyun_settings, aliyun):
-    aliyun_settings.SMS_READ_TIMEOUT = 0.5
-    aliyun.answer = Answer(200, {"Code": "OK", "BizId": "late"}, delay=3)
-    started = time.monotonic()
+    with override_settings(SMS_READ_TIMEOUT=0.5):
+        aliyun.answer = Answer(200, {"Code": "OK", "BizId": "late"}, delay=3)
+        started = time.monotonic()
 
-    with pytest.raises(TemporarySmsError) as raised:
-        send_sms(INVITATION)
+        with pytest.raises(TemporarySmsError) as raised:
+            send_sms(INVITATION)
 
-    assert raised.value.code == "network"
-    assert time.monotonic() - started < 2.5
+        assert raised.value.code == "network"
+        assert time.monotonic() - started < 2.5
 
 
 def test_missing_params_are_refused_before_aliyun_is_called(aliyun_settings, aliyun):
@@ -179,17 +183,17 @@ def test_missing_params_are_refused_before_aliyun_is_called(aliyun_settings, ali
     ["SMS_ALIYUN_ACCESS_KEY_ID", "SMS_ALIYUN_ACCESS_KEY_SECRET", "SMS_SIGN_NAME"],
 )
 def test_a_missing_setting_is_named(aliyun_settings, missing):
-    setattr(aliyun_settings, missing, "")
-
-    with pytest.raises(ImproperlyConfigured, match=missing):
-        get_backend()
+    with override_settings(**{missing: ""}):
+        with pytest.raises(ImproperlyConfigured, match=missing):
+            get_backend()
 
 
 def test_a_missing_template_id_is_named(aliyun_settings):
-    aliyun_settings.SMS_TEMPLATE_CODES = {k: v for k, v in ALIYUN_CODES.items() if k != "meeting_change"}
-
-    with pytest.raises(ImproperlyConfigured, match="SMS_TEMPLATE_MEETING_CHANGE"):
-        get_backend()
+    with override_settings(
+        SMS_TEMPLATE_CODES={k: v for k, v in ALIYUN_CODES.items() if k != "meeting_change"}
+    ):
+        with pytest.raises(ImproperlyConfigured, match="SMS_TEMPLATE_MEETING_CHANGE"):
+            get_backend()
 
 
 @pytest.mark.parametrize(
@@ -205,3 +209,13 @@ def test_a_missing_template_id_is_named(aliyun_settings):
 )
 def test_codes_are_classified_by_family(code, expected):
     assert error_class(code) is expected
+
+
+def test_keyword_arguments_override_the_settings(aliyun_settings, aliyun, closed_port):
+    """As with Django's mail backends: get_backend(path, **kwargs) for one-off configuration."""
+    aliyun.answer = AliyunStandIn.sent("from-kwargs")
+
+    with override_settings(SMS_ALIYUN_ENDPOINT=f"127.0.0.1:{closed_port}"):
+        backend = get_backend("deliberation.sms.backends.aliyun.SmsBackend", aliyun_endpoint=aliyun.endpoint)
+
+        assert backend.send(INVITATION) == "from-kwargs"

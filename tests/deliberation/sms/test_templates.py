@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.test import override_settings
 from django.utils import translation
 
 from deliberation.sms import TEMPLATES, PermanentSmsError, render
@@ -40,37 +41,35 @@ def test_the_catalogue_has_the_products_templates():
     }
 
 
-def test_render_in_chinese_with_sign_and_site(settings):
-    settings.SMS_SIGN_NAME = "幸福里社区"
-    settings.SITE_URL = "https://yishiting.example.org"
+def test_render_in_chinese_with_sign_and_site():
+    with override_settings(SMS_SIGN_NAME="幸福里社区", SITE_URL="https://yishiting.example.org"):
+        text = render("meeting_invitation", MEETING)
 
-    text = render("meeting_invitation", MEETING)
-
-    assert text == (
-        "【幸福里社区】诚邀您参加业主大会，时间：2026-12-05 19:30，地点：3号楼一层活动室。"
-        "详情及回复：https://yishiting.example.org/m/42"
-    )
+        assert text == (
+            "【幸福里社区】诚邀您参加业主大会，时间：2026-12-05 19:30，地点：3号楼一层活动室。"
+            "详情及回复：https://yishiting.example.org/m/42"
+        )
 
 
-def test_render_in_english(settings):
-    settings.SITE_URL = "https://yishiting.example.org"
+def test_render_in_english():
+    with override_settings(SITE_URL="https://yishiting.example.org"):
+        text = render(
+            "request_update", {"ref": "R-2026-0042", "status": "accepted", "link": "r/42"}, language="en"
+        )
 
-    text = render(
-        "request_update", {"ref": "R-2026-0042", "status": "accepted", "link": "r/42"}, language="en"
-    )
-
-    assert text.endswith(
-        "Your request R-2026-0042 has a new step: accepted. Details: https://yishiting.example.org/r/42"
-    )
+        assert text.endswith(
+            "Your request R-2026-0042 has a new step: accepted. Details: https://yishiting.example.org/r/42"
+        )
 
 
-def test_render_without_a_sign_name_uses_the_sites_name(settings):
-    settings.SMS_SIGN_NAME = ""
-
-    assert render("verification_code", {"code": "482193"}).startswith("【社区议事厅】您的验证码为482193，")
-    assert render("verification_code", {"code": "482193"}, language="en").startswith(
-        "【Community Deliberation Hall】Your verification code is 482193."
-    )
+def test_render_without_a_sign_name_uses_the_sites_name():
+    with override_settings(SMS_SIGN_NAME=""):
+        assert render("verification_code", {"code": "482193"}).startswith(
+            "【社区议事厅】您的验证码为482193，"
+        )
+        assert render("verification_code", {"code": "482193"}, language="en").startswith(
+            "【Community Deliberation Hall】Your verification code is 482193."
+        )
 
 
 def test_an_over_long_text_param_ends_with_an_ellipsis():
@@ -124,6 +123,13 @@ def test_a_link_is_never_cut():
         render("reminder", {**MEETING, "link": "meetings/" + "x" * 40})
 
     assert raised.value.code == "invalid_params"
+
+
+def test_a_link_given_from_the_root_has_one_slash():
+    with override_settings(SITE_URL="https://yishiting.example.org"):
+        assert render("reminder", {**MEETING, "link": "/m/42"}).endswith(
+            "：https://yishiting.example.org/m/42"
+        )
 
 
 def test_an_unknown_template_is_permanent():

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
 
 from deliberation.sms import PermanentSmsError, SmsMessage, TemporarySmsError, get_backend, send_sms
 from deliberation.sms.backends.tencent import error_class
@@ -43,17 +44,19 @@ def test_sends_the_request_tencent_expects_and_returns_the_serial_no(tencent_set
 
 
 def test_a_shorter_account_limit_cuts_text_params_but_not_the_link(tencent_settings, tencent):
-    tencent_settings.SMS_TENCENT_PARAM_MAX_LENGTH = 6
-    tencent.answer = TencentStandIn.status()
+    with override_settings(SMS_TENCENT_PARAM_MAX_LENGTH=6):
+        tencent.answer = TencentStandIn.status()
 
-    send_sms(
-        SmsMessage(
-            phone="+8613800138000", template="reminder", params={**CHANGE.params, "title": "业主大会表决会议"}
+        send_sms(
+            SmsMessage(
+                phone="+8613800138000",
+                template="reminder",
+                params={**CHANGE.params, "title": "业主大会表决会议"},
+            )
         )
-    )
 
-    title, time_, place, link = tencent.received[0].params["TemplateParamSet"]
-    assert (title, time_, place, link) == ("业主大会表…", "2026-…", "社区服务中心", "m/42")
+        title, time_, place, link = tencent.received[0].params["TemplateParamSet"]
+        assert (title, time_, place, link) == ("业主大会表…", "2026-…", "社区服务中心", "m/42")
 
 
 @pytest.mark.parametrize(
@@ -113,18 +116,14 @@ def test_a_per_number_status_inside_a_200_is_classified(tencent_settings, tencen
 
 
 def test_an_unknown_secret_id_is_permanent(tencent_settings, tencent):
-    tencent_settings.SMS_TENCENT_SECRET_ID = "AKIDdeleted"
-
-    with pytest.raises(PermanentSmsError) as raised:
+    with override_settings(SMS_TENCENT_SECRET_ID="AKIDdeleted"), pytest.raises(PermanentSmsError) as raised:
         send_sms(CHANGE)
 
     assert raised.value.code == "AuthFailure.SecretIdNotFound"
 
 
 def test_a_wrong_secret_key_fails_the_signature_check_permanently(tencent_settings, tencent):
-    tencent_settings.SMS_TENCENT_SECRET_KEY = "not-the-key"
-
-    with pytest.raises(PermanentSmsError) as raised:
+    with override_settings(SMS_TENCENT_SECRET_KEY="not-the-key"), pytest.raises(PermanentSmsError) as raised:
         send_sms(CHANGE)
 
     assert raised.value.code == "AuthFailure.SignatureFailure"
@@ -141,25 +140,26 @@ def test_an_http_error_is_temporary(tencent_settings, tencent, status):
 
 
 def test_a_refused_connection_is_temporary(tencent_settings, closed_port):
-    tencent_settings.SMS_TENCENT_ENDPOINT = f"127.0.0.1:{closed_port}"
-
-    with pytest.raises(TemporarySmsError) as raised:
+    with (
+        override_settings(SMS_TENCENT_ENDPOINT=f"127.0.0.1:{closed_port}"),
+        pytest.raises(TemporarySmsError) as raised,
+    ):
         send_sms(CHANGE)
 
     assert raised.value.code == "network"
 
 
 def test_a_stuck_provider_times_out_as_temporary(tencent_settings, tencent):
-    tencent_settings.SMS_READ_TIMEOUT = 0.5
-    tencent.answer = TencentStandIn.status()
-    tencent.answer.delay = 3
-    started = time.monotonic()
+    with override_settings(SMS_READ_TIMEOUT=0.5):
+        tencent.answer = TencentStandIn.status()
+        tencent.answer.delay = 3
+        started = time.monotonic()
 
-    with pytest.raises(TemporarySmsError) as raised:
-        send_sms(CHANGE)
+        with pytest.raises(TemporarySmsError) as raised:
+            send_sms(CHANGE)
 
-    assert raised.value.code == "network"
-    assert time.monotonic() - started < 2.5
+        assert raised.value.code == "network"
+        assert time.monotonic() - started < 2.5
 
 
 def test_a_bad_number_is_refused_before_tencent_is_called(tencent_settings, tencent):
@@ -175,10 +175,9 @@ def test_a_bad_number_is_refused_before_tencent_is_called(tencent_settings, tenc
     ["SMS_TENCENT_SECRET_ID", "SMS_TENCENT_SECRET_KEY", "SMS_TENCENT_SDK_APP_ID", "SMS_SIGN_NAME"],
 )
 def test_a_missing_setting_is_named(tencent_settings, missing):
-    setattr(tencent_settings, missing, "")
-
-    with pytest.raises(ImproperlyConfigured, match=missing):
-        get_backend()
+    with override_settings(**{missing: ""}):
+        with pytest.raises(ImproperlyConfigured, match=missing):
+            get_backend()
 
 
 @pytest.mark.parametrize(
