@@ -33,7 +33,7 @@ PERMANENT_CODES = {
 }
 
 
-def error_class(code: str, *, status: int | None = None) -> type[SmsError]:
+def error_class(code: str, *, status: int | None = None, retry_after: int | None = None) -> type[SmsError]:
     """Temporary or permanent, from the code's family in Aliyun's error-code reference.
 
     - Throttling (``Throttling*``, ``*LIMIT_CONTROL``, ``*BUSINESS_LIMIT*``), the platform's own
@@ -42,13 +42,16 @@ def error_class(code: str, *, status: int | None = None) -> type[SmsError]:
       approved, missing or too long params, balance), and 4xx platform codes about the keys or the
       signature (``InvalidAccessKeyId.NotFound``, ``SignatureDoesNotMatch``): a person must act, so
       permanent.
+    - An answer that says when to retry (``x-acs-retry-after``; the SDK's ThrottlingException) is
+      throttling whatever its code: temporary.
     - Any other code is unknown: temporary. The outbox retries a bounded number of times, so a
       wrong "temporary" costs a few calls, while a wrong "permanent" loses a notice for good.
     """
     if code in PERMANENT_CODES:
         return PermanentSmsError
     if (
-        code in TEMPORARY_CODES
+        retry_after
+        or code in TEMPORARY_CODES
         or code.startswith(("Throttling", "isp."))
         or "LIMIT_CONTROL" in code
         or "BUSINESS_LIMIT" in code
@@ -61,9 +64,11 @@ def error_class(code: str, *, status: int | None = None) -> type[SmsError]:
     return TemporarySmsError
 
 
-def provider_error(code: str, message: str, *, status: int | None = None) -> SmsError:
+def provider_error(
+    code: str, message: str, *, status: int | None = None, retry_after: int | None = None
+) -> SmsError:
     reason = gettext("Aliyun refused the SMS: %(code)s %(message)s") % {"code": code, "message": message}
-    return error_class(code, status=status)(reason.strip(), code=code)
+    return error_class(code, status=status, retry_after=retry_after)(reason.strip(), code=code)
 
 
 class SmsBackend(BaseSmsBackend):
@@ -94,7 +99,9 @@ class SmsBackend(BaseSmsBackend):
         try:
             response = self.client.send_sms(request)
         except ResponseException as error:  # HTTP 4xx/5xx with the platform's code
-            raise provider_error(str(error.code), error.message or "", status=error.status_code) from error
+            raise provider_error(
+                str(error.code), error.message or "", status=error.status_code, retry_after=error.retry_after
+            ) from error
         except Exception as error:  # connection refused, timeouts, unreadable answers
             raise TemporarySmsError(
                 gettext("Aliyun could not be reached: %(error)s") % {"error": error}, code="network"

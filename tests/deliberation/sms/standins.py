@@ -34,6 +34,7 @@ class Answer:
     body: dict | str = ""
     content_type: str = "application/json"
     delay: float = 0.0  # seconds before answering: a stuck provider
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 class StandIn:
@@ -94,6 +95,8 @@ class StandIn:
             handler.send_response(answer.status)
             handler.send_header("Content-Type", answer.content_type)
             handler.send_header("Content-Length", str(len(data)))
+            for name, value in answer.headers.items():
+                handler.send_header(name, value)
             handler.end_headers()
             handler.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (read timeout)

@@ -113,6 +113,16 @@ def test_platform_errors_over_http_are_classified(aliyun_settings, aliyun, statu
     assert raised.value.code == code
 
 
+def test_an_answer_that_says_when_to_retry_is_temporary_whatever_its_code(aliyun_settings, aliyun):
+    aliyun.answer = AliyunStandIn.error(400, "Flow.ControlByUser", "Request was denied due to flow control.")
+    aliyun.answer.headers = {"x-acs-retry-after": "2000"}
+
+    with pytest.raises(TemporarySmsError) as raised:
+        send_sms(INVITATION)
+
+    assert raised.value.code == "Flow.ControlByUser"
+
+
 def test_an_unknown_access_key_is_permanent(aliyun_settings, aliyun):
     with (
         override_settings(SMS_ALIYUN_ACCESS_KEY_ID="LTAI5tDeletedKey"),
