@@ -209,6 +209,28 @@ DELIVERY_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
 #: No SMS in these local hours (Asia/Shanghai), except a meeting-day reminder.
 SMS_QUIET_HOURS = (22, 7)
 
+# --- SMS (docs/sms.md) ------------------------------------------------------------------------
+# The console backend prints each SMS; the Aliyun and Tencent backends need the keys below and the
+# id of every approved template, one variable each: SMS_TEMPLATE_MEETING_INVITATION=SMS_123456.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "deliberation.sms.backends.console.SmsBackend")
+SMS_SIGN_NAME = os.environ.get("SMS_SIGN_NAME", "")
+SMS_TEMPLATE_CODES = {
+    name.removeprefix("SMS_TEMPLATE_").lower(): value.strip()
+    for name, value in os.environ.items()
+    if name.startswith("SMS_TEMPLATE_") and value.strip()
+}
+SMS_CONNECT_TIMEOUT = float(os.environ.get("SMS_CONNECT_TIMEOUT", "5"))  # seconds
+SMS_READ_TIMEOUT = float(os.environ.get("SMS_READ_TIMEOUT", "10"))
+SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_ENDPOINT = os.environ.get("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
+SMS_TENCENT_SECRET_ID = os.environ.get("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = os.environ.get("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = os.environ.get("SMS_TENCENT_SDK_APP_ID", "")
+SMS_TENCENT_REGION = os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_ENDPOINT = os.environ.get("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+SMS_TENCENT_PARAM_MAX_LENGTH = int(os.environ.get("SMS_TENCENT_PARAM_MAX_LENGTH", "0"))  # 0: the catalogue's
+
 # --- Language and time ------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
