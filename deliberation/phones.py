@@ -25,7 +25,9 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise ServiceError(
-            _("“%(value)s” is not a phone number. Write a mobile number such as 138 0013 8000, or a landline with its area code.")
+            _(
+                "“%(value)s” is not a phone number. Write a mobile number such as 138 0013 8000, or a landline with its area code."
+            )
             % {"value": text[:40]},
             field=field,
         )

@@ -37,6 +37,7 @@ from deliberation.services.delivery import (
     deliver,
     deliver_many,
     short_link,
+    sms_not_before,
 )
 from deliberation.services.notifications import absolute_url
 
@@ -161,19 +162,30 @@ def build_message(*, kind: str, meeting, participant, participants, agenda, cale
         )
 
 
+def sms_when(starts_at: datetime | None) -> str:
+    """The time in an SMS, short enough for a template variable: ``12-05 14:00``."""
+    if starts_at is None:
+        return _("to be fixed")
+    return f"{timezone.localtime(starts_at, ical.TZ):%m-%d %H:%M}"
+
+
+#: The SMS template of each kind of meeting notice (registered with the provider, docs/sms.md).
+SMS_TEMPLATE_OF_KIND = {INVITATION: "meeting_invitation", POLL: "meeting_invitation", REMINDER: "reminder"}
+
+
 def build_sms(*, kind: str, meeting, participant) -> Sms:
     """The SMS of a notice: the provider's pre-approved template, with a short link to answer."""
     with translation.override(participant.mail_language):
-        values = {
+        params = {
             "title": one_line(meeting.title),
-            "time": format_when(meeting.starts_at, meeting.ends_at),
-            "place": one_line(meeting.location_text) or _("place to be announced"),
+            "time": sms_when(meeting.starts_at),
+            "place": one_line(meeting.location_text) or _("to be announced"),
         }
+        template = SMS_TEMPLATE_OF_KIND.get(kind, "meeting_change")
+        if template == "meeting_change":
+            params["status"] = _("cancelled") if kind == CANCELLATION else _("changed")
     path = reverse("meeting_respond", kwargs={"token": participant_token(participant)})
-    template = {INVITATION: "meeting_invitation", REMINDER: "reminder", POLL: "meeting_invitation"}.get(
-        kind, "meeting_change"
-    )
-    return Sms(template, {**values, "link": short_link(path)})
+    return Sms(template, {**params, "link": short_link(path)})
 
 
 def notice_text(kind: str, meeting, participant) -> tuple[str, str]:
@@ -243,10 +255,22 @@ def notify_participants(*, meeting, kind: str, participants=None, key: str = "")
                 renderer=RENDERER,
                 renderer_args={"meeting": meeting.pk, "participant": participant.pk, "kind": kind},
                 notification=notices.get((participant.user_id, f"{key}-{participant.pk}"[:120])),
-                urgent=kind == REMINDER,
+                urgent=kind == REMINDER and reminder_is_urgent(meeting),
             )
         )
     return len(deliver_many(outgoing, about=about_key("meeting", meeting.pk), community=meeting.community))
+
+
+def reminder_is_urgent(meeting, now: datetime | None = None) -> bool:
+    """A reminder's SMS may break the quiet hours on the meeting's day, or when waiting for the
+    morning would bring it after the start."""
+    now = now or timezone.now()
+    if meeting.starts_at is None:
+        return False
+    same_day = (
+        timezone.localtime(meeting.starts_at, ical.TZ).date() == timezone.localtime(now, ical.TZ).date()
+    )
+    return same_day or sms_not_before(now) >= meeting.starts_at
 
 
 def notify_removed(*, meeting, participant) -> None:

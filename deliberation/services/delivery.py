@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from cms.services import ServiceError
 
 from .. import sms
-from ..phones import is_mobile
 from ..models import Delivery, Notification, ShortLink, User
+from ..phones import is_mobile
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +123,11 @@ def retry_delay(attempts: int) -> timedelta | None:
 
 
 def short_link(path: str, *, now: datetime | None = None) -> str:
-    """An absolute short URL standing for ``path`` (an SMS variable holds ~35 characters)."""
+    """A short path (``s/Ab3dE5fG9h``) standing for ``path``, for an SMS: a template variable
+    holds ~35 characters and the registered template writes the site's address before it."""
     now = now or timezone.now()
     link = ShortLink.objects.create(url=path, created_at=now, expires_at=now + SHORT_LINK_LIFETIME)
-    return f"{settings.SITE_URL}{reverse('short_link', kwargs={'code': link.code})}"
+    return reverse("short_link", kwargs={"code": link.code}).lstrip("/")
 
 
 def short_link_target(code: str, *, now: datetime | None = None) -> str | None:
