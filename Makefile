@@ -23,8 +23,9 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
+# The web server and the task worker that sends the outbox; Ctrl-C stops both.
 run: seed
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@PY=$(PY) scripts/run.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,7 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.db import transaction
 from django.utils import translation
 
 from .services.accounts import account_fill_signup
+from .services.delivery import deliver_account_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -16,3 +18,10 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def send_mail(self, template_prefix, email, context):
+        """Account mail (address confirmation, password reset) goes through the outbox like every
+        notice: stored now, sent by the task worker, retried, and visible when it fails."""
+        message = self.render_mail(template_prefix, email, context)
+        with transaction.atomic():
+            deliver_account_email(message=message, template=template_prefix)

@@ -14,6 +14,7 @@ request that sends forty invitations then only writes forty small rows.
 
 import logging
 import smtplib
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, time, timedelta
@@ -269,6 +270,20 @@ def _enqueue(jobs: list[tuple[int, datetime | None]]) -> None:
                 continue  # the sweep queues it when it is due
             task = task.using(run_after=not_before)
         task.enqueue(pk)
+
+
+def deliver_account_email(*, message: EmailMultiAlternatives, template: str) -> list[Delivery]:
+    """An account mail rendered by allauth (a confirmation link, a password reset), to one address
+    that may have no account yet. Each is its own notice: a second reset link is a second mail."""
+    html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
+    to = message.to[0]
+    return deliver(
+        key=f"account:{template.rsplit('/', 1)[-1]}:{uuid.uuid4().hex}",
+        recipient=Recipient(email=to, name=to, ref=f"address:{to}"[:60]),
+        label=message.subject,
+        email=Email(subject=message.subject, text=message.body, html=html),
+        about="account",
+    )
 
 
 # --- Sending ------------------------------------------------------------------------------------------
