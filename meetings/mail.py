@@ -227,11 +227,12 @@ def notify_participants(*, meeting, kind: str, participants=None, key: str = "")
     key = key or f"meeting-{meeting.pk}-{kind}-{meeting.sequence}"
     url = reverse("meeting_detail", kwargs={"meeting_id": meeting.pk})
     notices = {}
+    texts = {participant.pk: notice_text(kind, meeting, participant) for participant in recipients}
     account_holders = [p for p in recipients if p.user_id]
     if account_holders:
         rows = []
         for participant in account_holders:
-            subject, body = notice_text(kind, meeting, participant)
+            subject, body = texts[participant.pk]
             rows.append(
                 Notification(
                     user=participant.user,
@@ -246,12 +247,11 @@ def notify_participants(*, meeting, kind: str, participants=None, key: str = "")
         notices = {(n.user_id, n.key): n for n in stored}
     outgoing = []
     for participant in recipients:
-        subject = subject_for(kind, meeting)
         outgoing.append(
             Outgoing(
                 key=key,
                 recipient=recipient_of(participant),
-                label=subject,
+                label=texts[participant.pk][0],
                 renderer=RENDERER,
                 renderer_args={"meeting": meeting.pk, "participant": participant.pk, "kind": kind},
                 notification=notices.get((participant.user_id, f"{key}-{participant.pk}"[:120])),
