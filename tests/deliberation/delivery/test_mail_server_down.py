@@ -22,7 +22,7 @@ from tests.meetings.live.test_motion_agenda_item import running_meeting
 
 from .smtp import free_port, smtp_server, smtp_settings
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
@@ -44,12 +44,21 @@ def mail_server_port(settings):
 def forty_invitees(community, worker):
     starts, ends = soon(days=3)
     meeting = convening.meeting_create(
-        community=community, by=worker, title="四方会议：电梯更新", place="社区会议室", starts_at=starts, ends_at=ends
+        community=community,
+        by=worker,
+        title="四方会议：电梯更新",
+        place="社区会议室",
+        starts_at=starts,
+        ends_at=ends,
     )
     add_four_parties(meeting, community, worker)
     for n in range(36):
         convening.participant_add(
-            meeting=meeting, by=worker, name=f"居民{n}", email=f"resident{n}@example.org", party=Party.RESIDENTS
+            meeting=meeting,
+            by=worker,
+            name=f"居民{n}",
+            email=f"resident{n}@example.org",
+            party=Party.RESIDENTS,
         )
     return meeting
 
@@ -61,7 +70,11 @@ def test_mail_server_down_then_back_every_message_delivered_exactly_once(
     invited = forty_invitees(community, worker)
     live, people, items = running_meeting(community)
     motion = motion_services.motion_open(
-        meeting=live, by=people["chair"].user, text="修复路灯", rule="simple_majority", agenda_item=items["a"][0]
+        meeting=live,
+        by=people["chair"].user,
+        text="修复路灯",
+        rule="simple_majority",
+        agenda_item=items["a"][0],
     ).payload["id"]
     for party in ("committee", "property", "residents"):
         motion_services.ballot_cast(motion=Motion.objects.get(pk=motion), by=people[party].user, choice="for")
