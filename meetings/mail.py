@@ -188,11 +188,10 @@ def build_sms(*, kind: str, meeting, participant) -> Sms:
     return Sms(template, {**params, "link": short_link(path)})
 
 
-def notice_text(kind: str, meeting, participant) -> tuple[str, str]:
-    """The inbox notice: the subject line and when/where, in the participant's language. Cheap on
-    purpose: the full mail is rendered by the worker, so one click invites a hundred people as
-    fast as ten."""
-    with translation.override(participant.mail_language):
+def notice_text(kind: str, meeting, language: str) -> tuple[str, str]:
+    """The inbox notice: the subject line and when/where, in one language. Cheap on purpose: the
+    full mail is rendered by the worker, so one click invites a hundred people as fast as ten."""
+    with translation.override(language):
         when = format_when(meeting.starts_at, meeting.ends_at)
         place = one_line(meeting.location_text) or _("place to be announced")
         return subject_for(kind, meeting), f"{_('When:')} {when}\n{_('Where:')} {place}"
@@ -227,7 +226,9 @@ def notify_participants(*, meeting, kind: str, participants=None, key: str = "")
     key = key or f"meeting-{meeting.pk}-{kind}-{meeting.sequence}"
     url = reverse("meeting_detail", kwargs={"meeting_id": meeting.pk})
     notices = {}
-    texts = {participant.pk: notice_text(kind, meeting, participant) for participant in recipients}
+    languages = {participant.mail_language for participant in recipients}
+    by_language = {language: notice_text(kind, meeting, language) for language in languages}
+    texts = {participant.pk: by_language[participant.mail_language] for participant in recipients}
     account_holders = [p for p in recipients if p.user_id]
     if account_holders:
         rows = []

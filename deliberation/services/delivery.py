@@ -169,7 +169,7 @@ def deliver(
     Give the rendered ``email`` / ``sms_message``, or a ``renderer`` (with ``channels`` it can
     render). ``key`` identifies the notice: storing it again for the same person is a no-op.
     """
-    return deliver_many(
+    ids = deliver_many(
         [
             Outgoing(
                 key=key,
@@ -188,6 +188,7 @@ def deliver(
         community=community,
         now=now,
     )
+    return list(Delivery.objects.filter(pk__in=ids))
 
 
 @dataclass
@@ -204,8 +205,9 @@ class Outgoing:
     urgent: bool = False
 
 
-def deliver_many(outgoing: list[Outgoing], *, about: str = "", community=None, now=None) -> list[Delivery]:
-    """Store many notices' deliveries in one INSERT (an invitation to forty people is one query)."""
+def deliver_many(outgoing: list[Outgoing], *, about: str = "", community=None, now=None) -> list[int]:
+    """Store many notices' deliveries in one INSERT (an invitation to forty people is one query);
+    returns the ids of those queued (a notice stored before is not stored or queued again)."""
     now = now or timezone.now()
     rows = []
     for item in outgoing:
@@ -244,32 +246,49 @@ def deliver_many(outgoing: list[Outgoing], *, about: str = "", community=None, n
     if not rows:
         return []
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    stored = list(Delivery.objects.filter(key__in=[row.key for row in rows], status=Delivery.Status.QUEUED))
+    stored = list(
+        Delivery.objects.filter(key__in=[row.key for row in rows], status=Delivery.Status.QUEUED).values_list(
+            "pk", "not_before"
+        )
+    )
     enqueue_on_commit(stored)
-    return stored
+    return [pk for pk, _not_before in stored]
 
 
-def enqueue_on_commit(deliveries: list[Delivery]) -> None:
-    """Ask the worker for each delivery once the transaction commits. ``robust``: a queue that
-    fails is logged, and the sweep of ``deliveries_requeue_due`` finds the row later."""
-    if not deliveries:
-        return
-    jobs = [(d.pk, d.not_before) for d in deliveries]
-    transaction.on_commit(lambda: _enqueue(jobs), robust=True)
+def enqueue_on_commit(jobs: list[tuple[int, datetime | None]]) -> None:
+    """Ask the worker for these deliveries once the transaction commits. ``robust``: a queue that
+    fails is logged, and the sweep of ``deliveries_requeue_due`` finds the rows later."""
+    if jobs:
+        transaction.on_commit(lambda: _enqueue(jobs), robust=True)
 
 
 def _enqueue(jobs: list[tuple[int, datetime | None]]) -> None:
-    from ..tasks import send_delivery
+    """One task per group of deliveries due at the same time: a notice to a hundred people costs
+    the request one queued task, which the worker fans out (``send_deliveries``)."""
+    from ..tasks import send_deliveries, send_delivery
 
     now = timezone.now()
     defers = send_delivery.get_backend().supports_defer
+    groups: dict[datetime | None, list[int]] = {}
     for pk, not_before in jobs:
-        task = send_delivery
-        if not_before is not None and not_before > now:
-            if not defers:
-                continue  # the sweep queues it when it is due
-            task = task.using(run_after=not_before)
-        task.enqueue(pk)
+        groups.setdefault(not_before if not_before is not None and not_before > now else None, []).append(pk)
+    for when, ids in groups.items():
+        if when is not None and not defers:
+            continue  # the sweep queues them when they are due
+        task = send_delivery if len(ids) == 1 else send_deliveries
+        if when is not None:
+            task = task.using(run_after=when)
+        task.enqueue(ids[0] if len(ids) == 1 else ids)
+
+
+def deliveries_fan_out(*, delivery_ids: list[int]) -> None:
+    """In the worker: one task per delivery, so that several workers share a large notice and a
+    slow mail server holds up one message, not the rest."""
+    from ..tasks import send_delivery
+
+    with transaction.atomic():
+        for pk in delivery_ids:
+            send_delivery.enqueue(pk)
 
 
 def deliver_account_email(*, message: EmailMultiAlternatives, template: str) -> list[Delivery]:
@@ -486,7 +505,7 @@ def delivery_retry(*, delivery: Delivery, by: User) -> Delivery:
         status=Delivery.Status.QUEUED, next_attempt_at=None, not_before=now, updated_at=now
     )
     locked.refresh_from_db()
-    enqueue_on_commit([locked])
+    enqueue_on_commit([(locked.pk, None)])
     return locked
 
 

@@ -5,7 +5,6 @@ command twice leaves the same data. The accounts are listed in the README. It li
 because it orchestrates both apps.
 """
 
-from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
@@ -29,9 +28,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, send_mail=False, **options):
         # The demo replays months of activity: its notices belong in the demo inboxes, not in
-        # anyone's mailbox (and an unreachable SMTP host must not break the set-up).
-        backend = settings.EMAIL_BACKEND if send_mail else "django.core.mail.backends.dummy.EmailBackend"
-        with override_settings(EMAIL_BACKEND=backend), transaction.atomic():
+        # anyone's mailbox or phone. Without --send-mail they are delivered at once, to nowhere,
+        # so the task worker of `make run` does not replay them; with it, the worker sends them.
+        quiet = {
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "SMS_BACKEND": "deliberation.sms.backends.locmem.SmsBackend",
+            "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        }
+        with override_settings(**({} if send_mail else quiet)), transaction.atomic():
             ctx = seed_places(self.stdout)
             seed_accounts(ctx)
             hall_demo.seed(ctx)

@@ -41,7 +41,9 @@ def events(request, kind):
 def test_each_notice_is_sent_once(
     submit, worker, property_staff, street_officer, django_capture_on_commit_callbacks
 ):
-    with time_machine.travel(at(1), tick=False):
+    # The notices of the set-up are queued at commit, as in the product (the deadlines' sweep
+    # would otherwise send them as lost deliveries).
+    with time_machine.travel(at(1), tick=False), django_capture_on_commit_callbacks(execute=True):
         request = request_accept(request=submit(), by=worker, due_date=datetime.date(2026, 5, 6))
         untouched = request_accept(request=submit(), by=worker, due_date=datetime.date(2026, 5, 30))
 
@@ -49,8 +51,8 @@ def test_each_notice_is_sent_once(
     # 5 May, 23:30 Shanghai (15:30 UTC): the day before the due date — a reminder to the company.
     with time_machine.travel(at(5, 23) + datetime.timedelta(minutes=30), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=1, urged=0, escalated=0, closed=0, meetings_reminded=0",
-            "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0",
+            "reminded=1, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0",
         ]
     assert [m.to for m in mail.outbox] == [[property_staff.email]]
     assert events(request, "reminded") == 1
@@ -60,7 +62,7 @@ def test_each_notice_is_sent_once(
     with time_machine.travel(at(7), tick=False):
         assert (
             run_twice(django_capture_on_commit_callbacks)[0]
-            == "reminded=0, urged=1, escalated=0, closed=0, meetings_reminded=0"
+            == "reminded=0, urged=1, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0"
         )
     assert sorted(m.to[0] for m in mail.outbox) == sorted([property_staff.email, worker.email])
     assert events(request, "urged") == 1
@@ -69,8 +71,8 @@ def test_each_notice_is_sent_once(
     mail.outbox.clear()
     with time_machine.travel(at(9), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=0, urged=0, escalated=1, closed=0, meetings_reminded=0",
-            "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=1, closed=0, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0",
         ]
     request.refresh_from_db()
     assert request.escalated_at == at(9) and "2026-05-06" in request.escalation_reason
@@ -81,17 +83,17 @@ def test_each_notice_is_sent_once(
     assert RequestEvent.objects.filter(request=untouched).count() == 2  # submitted, accepted
 
     # Resolved on 10 May, not evaluated: closed on 17 May, once.
-    with time_machine.travel(at(10), tick=False):
+    with time_machine.travel(at(10), tick=False), django_capture_on_commit_callbacks(execute=True):
         request_resolve(request=request, by=property_staff)
     with time_machine.travel(at(17, 8), tick=False):
         assert (
             run_twice(django_capture_on_commit_callbacks)[0]
-            == "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0"
+            == "reminded=0, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0"
         )
     with time_machine.travel(at(17, 10), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=0, urged=0, escalated=0, closed=1, meetings_reminded=0",
-            "reminded=0, urged=0, escalated=0, closed=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=1, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0",
         ]
     request.refresh_from_db()
     assert request.status == Request.Status.CLOSED and request.closed_without_evaluation
@@ -137,7 +139,7 @@ def test_overdue_means_the_same_in_the_hall_the_statistics_and_the_urges(
     from meetings.services.convening import agenda_items_from_requests, meeting_create
 
     made = {}
-    with time_machine.travel(at(1), tick=False):
+    with time_machine.travel(at(1), tick=False), django_capture_on_commit_callbacks(execute=True):
         for title in (
             "late_accepted", "late_responded", "late_on_agenda", "due_today", "due_later", "resolved_late",
             "evaluated", "closed", "by_meeting", "rejected", "waiting", "waiting_on_agenda",
@@ -159,7 +161,7 @@ def test_overdue_means_the_same_in_the_hall_the_statistics_and_the_urges(
         meeting = meeting_create(community=community, by=worker, title="五月四方会议")
         on_agenda = [made[t] for t in ("late_on_agenda", "by_meeting", "waiting_on_agenda")]
         agenda_items_from_requests(meeting=meeting, by=worker, requests=on_agenda)
-    with time_machine.travel(at(6), tick=False):
+    with time_machine.travel(at(6), tick=False), django_capture_on_commit_callbacks(execute=True):
         for title in ("resolved_late", "evaluated", "closed"):
             request_resolve(request=made[title], by=property_staff)
         for title in ("evaluated", "closed"):
@@ -194,7 +196,10 @@ def test_overdue_means_the_same_in_the_hall_the_statistics_and_the_urges(
     )
     assert listed == badged == detail == urged == overdue
     assert counted == len(overdue)
-    assert out.getvalue().strip() == "reminded=1, urged=3, escalated=2, closed=0, meetings_reminded=0"
+    assert (
+        out.getvalue().strip()
+        == "reminded=1, urged=3, escalated=2, closed=0, deliveries_requeued=0, meetings_reminded=0"
+    )
     escalated = set(Request.objects.filter(escalated_at__isnull=False).values_list("title", flat=True))
     assert escalated == {"late_responded", "late_on_agenda"}  # three days past 5 May
     assert Request.objects.overdue(datetime.date(2026, 5, 8)).count() == 3

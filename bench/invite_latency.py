@@ -1,0 +1,127 @@
+"""The "send invitations" request with a slow mail server: its time must not grow with the people.
+
+Run: ``.venv/bin/python bench/invite_latency.py``. It builds its own SQLite database in a temporary
+directory, starts a local SMTP server that takes 1 s per message, and posts the convener's "send
+invitations" form for a meeting of 10 and of 100 participants (five fresh meetings each, median).
+The request only stores the notices; the task worker sends them afterwards, which the bench then
+shows for the 10-person meeting. The last line is ``ratio=<x>``: the 100-person request's median
+over the 10-person one's (1.0 means it does not grow).
+"""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TMP = tempfile.mkdtemp(prefix="invite-bench-")
+os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from django_tasks_db.models import DBTaskResult  # noqa: E402
+
+from deliberation.models import Delivery, Role  # noqa: E402
+from meetings.models import Party  # noqa: E402
+from meetings.services import convening  # noqa: E402
+from tests.deliberation.delivery.smtp import free_port, smtp_server  # noqa: E402
+from tests.factories import add_four_parties, make_community, make_member, soon  # noqa: E402
+
+RUNS = 5
+SIZES = (10, 100)
+SLOW = 1.0  # seconds the mail server takes per message
+
+
+def meeting_of(community, convener, size: int, n: int):
+    starts, ends = soon(days=3 + n)
+    meeting = convening.meeting_create(
+        community=community,
+        by=convener,
+        title=f"四方会议 {size}-{n}",
+        place="社区会议室",
+        starts_at=starts,
+        ends_at=ends,
+    )
+    add_four_parties(meeting, community, convener)
+    for i in range(size - 4):
+        convening.participant_add(
+            meeting=meeting,
+            by=convener,
+            name=f"居民{i}",
+            email=f"r{size}-{n}-{i}@example.org",
+            party=Party.RESIDENTS,
+        )
+    return meeting
+
+
+def post_invitations(client, meeting) -> float:
+    starts = timezone.localtime(meeting.starts_at)
+    data = {
+        "starts_at": f"{starts:%Y-%m-%dT%H:%M}",
+        "ends_at": f"{starts + timedelta(hours=2):%Y-%m-%dT%H:%M}",
+    }
+    began = time.perf_counter()
+    response = client.post(reverse("meeting_schedule", args=[meeting.pk]), data)
+    elapsed = time.perf_counter() - began
+    assert response.status_code == 302, response.status_code
+    return elapsed
+
+
+def main():
+    setup_test_environment()
+    call_command("migrate", verbosity=0)
+    port = free_port()
+    mail = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": port,
+        "EMAIL_USE_TLS": False,
+        "EMAIL_TIMEOUT": 30,
+        "TASKS": {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}},
+        "ALLOWED_HOSTS": ["testserver"],
+    }
+    with override_settings(**mail), smtp_server(port, delay=SLOW) as inbox:
+        community = make_community()
+        convener = make_member(community, role=Role.WORKER)
+        client = Client()
+        client.force_login(convener)
+        medians = {}
+        for size in SIZES:
+            meetings = [meeting_of(community, convener, size, n) for n in range(RUNS + 1)]
+            post_invitations(client, meetings[0])  # warm-up
+            times = [post_invitations(client, meeting) for meeting in meetings[1:]]
+            medians[size] = statistics.median(times)
+            queued = Delivery.objects.filter(about=f"meeting:{meetings[-1].pk}").count()
+            print(f"participants={size} request_median_ms={medians[size] * 1000:.1f} queued={queued}")
+
+        # What the request no longer waits for: the worker sends one 10-person meeting's invitations.
+        ten = meeting_of(community, convener, 10, 99)
+        DBTaskResult.objects.all().delete()  # the measured meetings' deliveries are not sent
+        Delivery.objects.filter(status=Delivery.Status.QUEUED).update(status=Delivery.Status.GAVE_UP)
+        post_invitations(client, ten)
+        began = time.perf_counter()
+        call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
+        sent = Delivery.objects.filter(about=f"meeting:{ten.pk}", status=Delivery.Status.SENT).count()
+        print(
+            f"worker: {sent} invitations of the 10-person meeting delivered in {time.perf_counter() - began:.1f} s "
+            f"(mail server: {SLOW:.0f} s per message; {len(inbox.messages)} received)"
+        )
+    print(f"database={settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} runs={RUNS}")
+    print(f"ratio={medians[100] / medians[10]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
