@@ -103,6 +103,32 @@ class Delivery(models.Model):
     def unsuccessful(self) -> bool:
         return self.status in self.UNSUCCESSFUL
 
+    @property
+    def waits_until(self):
+        """When a queued SMS waits for the quiet hours to end: the time it may go; else None."""
+        if self.status == self.Status.QUEUED and self.not_before and self.not_before > timezone.now():
+            return self.not_before
+        return None
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.address)
+
+
+def mask_address(address: str) -> str:
+    """An address a worker recognises but cannot copy: ``138****8000``, ``a***@example.org``.
+
+    The outbox lists every failed notice of a community; the full address stays on the pages whose
+    rule allows it (the members page, a request's contact line)."""
+    address = (address or "").strip()
+    if "@" in address:
+        local, _at, domain = address.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = address[3:] if address.startswith("+86") else address.lstrip("+")
+    if len(digits) >= 7:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "*" * len(digits)
+
 
 def new_short_code() -> str:
     return secrets.token_urlsafe(7)
