@@ -310,7 +310,12 @@ def request_notices(*, request: Request, events) -> dict[int, NoticeState]:
 def outbox(*, community):
     """The community's notices that did not arrive (failed and retrying, or given up), the most
     recent failure first; paginate it."""
-    return Delivery.objects.filter(community=community).unsuccessful().order_by("-updated_at", "-id")
+    return (
+        Delivery.objects.filter(community=community)
+        .unsuccessful()
+        .defer("payload")
+        .order_by("-updated_at", "-id")
+    )
 
 
 def outbox_counts(*, user) -> list[dict]:

@@ -155,7 +155,8 @@ def participant_notices(*, meeting) -> dict[int, list[NoticeState]]:
             key, NoticeState(label=str(KIND_LABELS.get(kind, label)), at=at)
         )
 
-    for delivery in Delivery.objects.about("meeting", meeting.pk).order_by("created_at", "id"):
+    deliveries = Delivery.objects.about("meeting", meeting.pk).defer("payload").order_by("created_at", "id")
+    for delivery in deliveries:
         participant_id = refs.get(delivery.recipient)
         if participant_id is None:
             _prefix, _colon, pk = delivery.recipient.partition(":")

@@ -19,7 +19,9 @@ class FailingBackend(EmailBackend):
                 if address in UNREACHABLE:
                     raise ConnectionRefusedError("Connection refused")
                 if address in NO_SUCH_USER:
-                    raise smtplib.SMTPRecipientsRefused({address: (550, b"5.1.1 no such user")})
+                    raise smtplib.SMTPRecipientsRefused(
+                        {address: (550, f"5.1.1 <{address}>: no such user".encode())}
+                    )
         return super().send_messages(messages)
 
 

@@ -114,6 +114,27 @@ class Delivery(models.Model):
     def masked_address(self) -> str:
         return mask_address(self.address)
 
+    @property
+    def masked_name(self) -> str:
+        """The recipient's name for the outbox: an account without a name is stored under its
+        e-mail (``User.__str__``), which is masked like the address."""
+        name = self.recipient_name.strip()
+        return mask_address(name) if "@" in name else name
+
+    @property
+    def masked_error(self) -> str:
+        """The last error with the address masked (mail servers often quote it)."""
+        error = self.last_error
+        if self.address:
+            forms = (
+                {self.address, self.address.removeprefix("+86")}
+                if self.address.startswith("+86")
+                else {self.address}
+            )
+            for form in sorted(forms, key=len, reverse=True):
+                error = error.replace(form, self.masked_address)
+        return error
+
 
 def mask_address(address: str) -> str:
     """An address a worker recognises but cannot copy: ``138****8000``, ``a***@example.org``.

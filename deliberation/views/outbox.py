@@ -83,7 +83,7 @@ class DeliveryRetry(NextMixin, ServiceActionView):
     def get_success_message(self, delivery) -> str:
         return _("“%(notice)s” is being sent again to %(name)s (%(channel)s).") % {
             "notice": delivery.label,
-            "name": delivery.recipient_name or delivery.masked_address,
+            "name": delivery.masked_name or delivery.masked_address,
             "channel": delivery.get_channel_display(),
         }
 

@@ -170,3 +170,16 @@ def test_the_outbox_in_chinese(client, worker, community, failed, settings):
     html = client.get(outbox_url(community)).content.decode()
     assert "未送达的通知" in html and "发送失败，已放弃" in html and "发送失败，将重试" in html
     assert "全部重新发送" in html and "重新发送" in html and "电子邮件" in html
+
+
+def test_an_account_without_a_name_is_masked_too(
+    client, worker, community, failing_mail, django_capture_on_commit_callbacks
+):
+    """``User.__str__`` falls back to the e-mail: the outbox masks it like the address."""
+    failing_mail.NO_SUCH_USER.add("nameless@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        notice(community, name="nameless@example.org", email="nameless@example.org")
+    client.force_login(worker)
+    html = client.get(outbox_url(community)).content.decode()
+    assert "nameless@example.org" not in html
+    assert html.count("n***@example.org") >= 3  # the name, the address, the quoted address in the error
