@@ -62,15 +62,26 @@ rules.add_perm("deliberation.support_request", is_verified_member & ~is_requeste
 # The requester's name (even when not shown publicly), contact phone and intake details: the
 # requester, the community's workers and the staff of the party the request is assigned to (who
 # must call for a home repair). deliberation/people.py asks this for every name it shows.
-rules.add_perm(
-    "deliberation.view_requester_contact",
-    is_requester
-    | is_community_worker
+reaches_requester = (
+    is_community_worker
     | is_assigned_company_staff
     | is_responsible_committee
     | is_responsible_street
-    | is_site_admin,
+    | is_site_admin
 )
+rules.add_perm("deliberation.view_requester_contact", is_requester | reaches_requester)
+# Whether the requester was told of each step (per channel, with the mail server's errors): the
+# staff who may reach the requester, so they know when to call instead. Not the requester: their
+# inbox is their record.
+rules.add_perm("deliberation.view_request_deliveries", reaches_requester)
+
+# --- The outbox (object: a community, or a delivery of it) ------------------------------------
+# Failed notices and sending them again: the community's workers. Street officers read the
+# members page but act on no request they do not handle (view_requester_contact), and the outbox
+# lists every failed notice to every requester and participant of the community, so it is not
+# theirs.
+rules.add_perm("deliberation.view_outbox", is_community_worker | is_site_admin)
+rules.add_perm("deliberation.retry_delivery", is_community_worker | is_site_admin)
 
 # Each transition of a request, now: who (above) and from which states (Request.TRANSITIONS,
 # through ``in_source_state``). The request page shows a transition's button exactly when its

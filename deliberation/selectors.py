@@ -3,9 +3,11 @@
 Every list here costs a fixed number of queries whatever the number of rows.
 """
 
+from dataclasses import dataclass, field
+from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 from wagtail.search.backends import get_search_backend
@@ -13,7 +15,19 @@ from wagtail.search.backends import get_search_backend
 from cms.converters import is_id
 from cms.models import CommunityPage
 
-from .models import HallPage, Membership, Owner, Request, RequestPhoto, Response, Role, User
+from .models import (
+    Delivery,
+    HallPage,
+    Membership,
+    Notification,
+    Owner,
+    Request,
+    RequestEvent,
+    RequestPhoto,
+    Response,
+    Role,
+    User,
+)
 
 
 def membership_role(*, user, community) -> str | None:
@@ -232,3 +246,94 @@ def request_url(obj: Request, name: str = "request_detail", *args, request=None)
     if page is None:
         return reverse(name, args=[ref, *args])
     return _hall_route(page, name, [ref, *args], request)
+
+
+# --- Whether each notice reached its person (the outbox seen from the pages) -------------------
+
+
+@dataclass
+class NoticeState:
+    """One notice to one person and how it went: a delivery per channel (e-mail before SMS), or
+    none when the person has no channel (the inbox only)."""
+
+    label: str
+    at: datetime | None
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    @property
+    def inbox_only(self) -> bool:
+        return not self.deliveries
+
+
+CHANNEL_ORDER = {Delivery.Channel.EMAIL: 0, Delivery.Channel.SMS: 1}
+
+
+def sort_deliveries(deliveries: list[Delivery]) -> list[Delivery]:
+    return sorted(deliveries, key=lambda d: CHANNEL_ORDER.get(d.channel, 9))
+
+
+def request_notice_key(request: Request, event: RequestEvent) -> str:
+    """The key of the notice of one step: the request page finds each step's notices by it."""
+    return f"request:{request.pk}:event:{event.pk}"
+
+
+#: What the request page shows of a delivery (read in the same query as the notice).
+_DELIVERY_FIELDS = (
+    "pk", "channel", "status", "attempts", "last_error", "sent_at", "next_attempt_at", "not_before", "community_id",
+)  # fmt: skip
+
+
+def request_notices(*, request: Request, events) -> dict[int, NoticeState]:
+    """What the requester was told at each step of the timeline, by event id: one query (the
+    inbox notices of the steps, joined to their deliveries). Steps that told the requester
+    nothing are absent; an offline requester (no account) is told nothing."""
+    if not request.requester_id:
+        return {}
+    keys = {request_notice_key(request, event): event.pk for event in events}
+    rows = (
+        Notification.objects.filter(user_id=request.requester_id, key__in=keys)
+        .values("key", "subject", "created_at", *(f"deliveries__{name}" for name in _DELIVERY_FIELDS))
+        .order_by("pk")
+    )
+    notices: dict[int, NoticeState] = {}
+    for row in rows:
+        notice = notices.setdefault(keys[row["key"]], NoticeState(label=row["subject"], at=row["created_at"]))
+        if row["deliveries__pk"] is not None:
+            notice.deliveries.append(
+                Delivery(**{name: row[f"deliveries__{name}"] for name in _DELIVERY_FIELDS})
+            )
+    for notice in notices.values():
+        notice.deliveries = sort_deliveries(notice.deliveries)
+    return notices
+
+
+def outbox(*, community):
+    """The community's notices that did not arrive (failed and retrying, or given up), the most
+    recent failure first; paginate it."""
+    return (
+        Delivery.objects.filter(community=community)
+        .unsuccessful()
+        .defer("payload")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def outbox_counts(*, user) -> list[dict]:
+    """For the work queue: each community ``user`` works for and its undelivered notices (two
+    queries, whatever the number of communities)."""
+    communities = list(
+        CommunityPage.objects.filter(
+            pk__in=Membership.objects.approved().filter(user=user, role=Role.WORKER).values("community")
+        ).order_by("title")
+    )
+    if not communities:
+        return []
+    counts = dict(
+        Delivery.objects.filter(community__in=communities)
+        .unsuccessful()
+        .order_by()
+        .values_list("community")
+        .annotate(n=Count("pk"))
+        .values_list("community", "n")
+    )
+    return [{"community": c, "failed": counts.get(c.pk, 0)} for c in communities]

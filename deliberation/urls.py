@@ -8,6 +8,9 @@ from .views import hall, moved, outbox, people, statistics
 
 urlpatterns = [
     path("s/<slug:code>", outbox.short_link, name="short_link"),
+    path("communities/<id:community_id>/outbox/", outbox.outbox_view, name="outbox"),
+    path("communities/<id:community_id>/outbox/retry/", outbox.outbox_retry_all, name="outbox_retry_all"),
+    path("deliveries/<id:delivery_id>/retry/", outbox.delivery_retry_view, name="delivery_retry"),
     path("profile/", people.profile, name="profile"),
     path("inbox/", people.inbox, name="inbox"),
     path("inbox/<id:notification_id>/", people.notification_open, name="notification_open"),

@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cms.text import one_line
 from deliberation.models import Delivery, Notification, about_key
@@ -51,6 +52,33 @@ REMINDER = "reminder"
 POLL = "poll"
 
 METHOD_OF_KIND = {INVITATION: ical.REQUEST, UPDATE: ical.REQUEST, CANCELLATION: ical.CANCEL}
+
+#: What the meeting page calls each kind of notice in a participant's delivery list (short: a phone).
+KIND_LABELS = {
+    INVITATION: gettext_lazy("Invitation"),
+    UPDATE: gettext_lazy("Update"),
+    CANCELLATION: gettext_lazy("Cancellation"),
+    REMINDER: gettext_lazy("Reminder"),
+    POLL: gettext_lazy("Time poll"),
+    "removed": gettext_lazy("Removed from the meeting"),
+}
+
+
+def notice_kind(key: str) -> str:
+    """The kind of a notice from its key (``meeting-<pk>-<kind>[-<sequence>]``)."""
+    parts = key.split("-")
+    return parts[2] if len(parts) > 2 else ""
+
+
+def notification_key(key: str, participant_id: int) -> str:
+    """The inbox notice of one participant: the notice's key and the participant."""
+    return f"{key}-{participant_id}"[:120]
+
+
+def notice_of_notification(notification_key: str) -> tuple[str, int | None]:
+    """``notification_key`` read back: the notice's key and the participant's id."""
+    key, _dash, participant = notification_key.rpartition("-")
+    return key, int(participant) if participant.isdigit() else None
 
 
 def meeting_url(meeting) -> str:
@@ -240,7 +268,7 @@ def notify_participants(*, meeting, kind: str, participants=None, key: str = "")
                     subject=subject[:200],
                     body=body,
                     url=url,
-                    key=f"{key}-{participant.pk}"[:120],
+                    key=notification_key(key, participant.pk),
                 )
             )
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
@@ -255,7 +283,7 @@ def notify_participants(*, meeting, kind: str, participants=None, key: str = "")
                 label=texts[participant.pk][0],
                 renderer=RENDERER,
                 renderer_args={"meeting": meeting.pk, "participant": participant.pk, "kind": kind},
-                notification=notices.get((participant.user_id, f"{key}-{participant.pk}"[:120])),
+                notification=notices.get((participant.user_id, notification_key(key, participant.pk))),
                 urgent=kind == REMINDER and reminder_is_urgent(meeting),
             )
         )

@@ -6,6 +6,10 @@ from weakref import WeakKeyDictionary
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from deliberation.models import Delivery, Notification
+from deliberation.selectors import NoticeState, sort_deliveries
+
+from .mail import KIND_LABELS, notice_kind, notice_of_notification, participant_ref
 from .models import (
     Attendance,
     Ballot,
@@ -135,3 +139,42 @@ def meetings_url(community, name: str = "meeting_list", *, request=None) -> str:
     if page is None:  # an editor deleted the page: the old URL, which answers 404
         return reverse(name, args=[community.pk])
     return (page.get_url(request) or "") + page.reverse_subpage(name)
+
+
+def participant_notices(*, meeting) -> dict[int, list[NoticeState]]:
+    """Each participant's notices about ``meeting`` (invitation, updates, cancellation, reminder,
+    poll), oldest first, with how each channel went: by participant id, in two queries for the
+    whole meeting — its deliveries, and its inbox notices, which show the notices of a participant
+    with no e-mail or phone ("inbox only"). Keys as ``mail.notify_participants`` writes them."""
+    refs = {}
+    notices: dict[int, dict[str, NoticeState]] = {}
+
+    def notice(participant_id: int, key: str, label: str, at) -> NoticeState:
+        kind = notice_kind(key)
+        return notices.setdefault(participant_id, {}).setdefault(
+            key, NoticeState(label=str(KIND_LABELS.get(kind, label)), at=at)
+        )
+
+    deliveries = Delivery.objects.about("meeting", meeting.pk).defer("payload").order_by("created_at", "id")
+    for delivery in deliveries:
+        participant_id = refs.get(delivery.recipient)
+        if participant_id is None:
+            _prefix, _colon, pk = delivery.recipient.partition(":")
+            if delivery.recipient != participant_ref(pk) or not pk.isdigit():
+                continue
+            participant_id = refs[delivery.recipient] = int(pk)
+        key = delivery.key.rsplit(":", 3)[0]  # <notice key>:participant:<pk>:<channel>
+        notice(participant_id, key, delivery.label, delivery.created_at).deliveries.append(delivery)
+    inbox = Notification.objects.filter(key__startswith=f"meeting-{meeting.pk}-").values_list(
+        "key", "subject", "created_at"
+    )
+    for notification_key, subject, created_at in inbox:
+        key, participant_id = notice_of_notification(notification_key)
+        if participant_id is not None:
+            notice(participant_id, key, subject, created_at)
+    result = {}
+    for participant_id, by_key in notices.items():
+        for state in by_key.values():
+            state.deliveries = sort_deliveries(state.deliveries)
+        result[participant_id] = sorted(by_key.values(), key=lambda state: state.at)
+    return result

@@ -193,3 +193,18 @@ def as_user(user):
     from django.contrib.auth.models import AnonymousUser
 
     return user or AnonymousUser()
+
+
+@pytest.fixture
+def failing_mail(settings):
+    """A mail server that fails for chosen addresses (``tests/mailserver.py``):
+    ``failing_mail.unreachable.add(address)`` (the delivery will retry) or
+    ``failing_mail.no_such_user.add(address)`` (it gives up). Other mail reaches ``mail.outbox``."""
+    from . import mailserver
+
+    settings.EMAIL_BACKEND = mailserver.FAILING
+    mailserver.UNREACHABLE.clear()
+    mailserver.NO_SUCH_USER.clear()
+    yield mailserver
+    mailserver.UNREACHABLE.clear()
+    mailserver.NO_SUCH_USER.clear()

@@ -103,6 +103,53 @@ class Delivery(models.Model):
     def unsuccessful(self) -> bool:
         return self.status in self.UNSUCCESSFUL
 
+    @property
+    def waits_until(self):
+        """When a queued SMS waits for the quiet hours to end: the time it may go; else None."""
+        if self.status == self.Status.QUEUED and self.not_before and self.not_before > timezone.now():
+            return self.not_before
+        return None
+
+    @property
+    def masked_address(self) -> str:
+        return mask_address(self.address)
+
+    @property
+    def masked_name(self) -> str:
+        """The recipient's name for the outbox: an account without a name is stored under its
+        e-mail (``User.__str__``), which is masked like the address."""
+        name = self.recipient_name.strip()
+        return mask_address(name) if "@" in name else name
+
+    @property
+    def masked_error(self) -> str:
+        """The last error with the address masked (mail servers often quote it)."""
+        error = self.last_error
+        if self.address:
+            forms = (
+                {self.address, self.address.removeprefix("+86")}
+                if self.address.startswith("+86")
+                else {self.address}
+            )
+            for form in sorted(forms, key=len, reverse=True):
+                error = error.replace(form, self.masked_address)
+        return error
+
+
+def mask_address(address: str) -> str:
+    """An address a worker recognises but cannot copy: ``138****8000``, ``a***@example.org``.
+
+    The outbox lists every failed notice of a community; the full address stays on the pages whose
+    rule allows it (the members page, a request's contact line)."""
+    address = (address or "").strip()
+    if "@" in address:
+        local, _at, domain = address.rpartition("@")
+        return f"{local[:1]}***@{domain}"
+    digits = address[3:] if address.startswith("+86") else address.lstrip("+")
+    if len(digits) >= 7:
+        return f"{digits[:3]}****{digits[-4:]}"
+    return "*" * len(digits)
+
 
 def new_short_code() -> str:
     return secrets.token_urlsafe(7)

@@ -509,6 +509,31 @@ def delivery_retry(*, delivery: Delivery, by: User) -> Delivery:
     return locked
 
 
+#: "Send all again" queues at most this many at once (the oldest failures wait for the next click).
+RETRY_ALL_LIMIT = 500
+
+
+@transaction.atomic
+def deliveries_retry(*, community, by: User) -> int:
+    """Send every failed and given-up delivery of ``community`` again now ("send all again").
+    Returns how many were queued."""
+    locked = list(
+        Delivery.objects.select_for_update(of=("self",))
+        .filter(community=community, status__in=Delivery.UNSUCCESSFUL)
+        .order_by("-updated_at", "-id")[:RETRY_ALL_LIMIT]
+    )
+    if not locked:
+        return 0
+    now = timezone.now()
+    Delivery.objects.filter(pk__in=[d.pk for d in locked]).update(
+        status=Delivery.Status.QUEUED, next_attempt_at=None, not_before=now, updated_at=now
+    )
+    for delivery in locked:
+        delivery.status, delivery.not_before = Delivery.Status.QUEUED, now
+    enqueue_on_commit(locked)
+    return len(locked)
+
+
 def deliveries_requeue_due(*, now: datetime | None = None) -> int:
     """The sweep (every ten minutes, with the deadlines): queue again what is due but not in the
     queue — a row whose enqueue failed after the commit, a retry whose task was lost, and a send

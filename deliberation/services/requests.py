@@ -32,7 +32,13 @@ from ..models import (
     User,
     about_key,
 )
-from ..selectors import community_members, community_workers, is_verified_member, membership_role
+from ..selectors import (
+    community_members,
+    community_workers,
+    is_verified_member,
+    membership_role,
+    request_notice_key,
+)
 from . import AlreadySubmitted
 from .delivery import Sms
 from .notifications import notify
@@ -112,11 +118,6 @@ def tell(users, request: Request, event: RequestEvent, *, key: str = "") -> None
             about=about_key("request", request.pk),
             community=request.community,
         )
-
-
-def request_notice_key(request: Request, event: RequestEvent) -> str:
-    """The key of the notice of one step: the request page finds each step's notices by it."""
-    return f"request:{request.pk}:event:{event.pk}"
 
 
 def requester_of(request: Request) -> list[User]:

@@ -23,7 +23,7 @@ from ..forms import hall as forms
 from ..models import Request
 from ..permissions import require_reachable
 from ..rules import TRANSITION_PERMISSIONS
-from ..selectors import request_for_detail, request_list, work_queue
+from ..selectors import outbox_counts, request_for_detail, request_list, request_notices, work_queue
 from ..services import AlreadySubmitted
 from ..services import requests as services
 from ..services.supports import support_add, support_withdraw
@@ -258,7 +258,17 @@ def _available_actions(obj: Request, user, bound: dict | None = None) -> list[di
 def _detail_context(request, obj: Request, bound: dict | None = None) -> dict:
     user = request.user
     supported = user.is_authenticated and obj.votes.exists(user.pk)
+    timeline = list(obj.events.all())
+    show_deliveries = user.has_perm("deliberation.view_request_deliveries", obj)
+    if show_deliveries:
+        told = request_notices(request=obj, events=timeline)
+        for event in timeline:
+            event.told = told.get(event.pk)
     return {
+        "timeline": timeline,
+        "show_deliveries": show_deliveries,
+        "can_retry": show_deliveries and user.has_perm("deliberation.retry_delivery", obj.community),
+        "delivery_next": f"{request.path}#timeline",
         "community": obj.community,
         "obj": obj,
         "actions": _available_actions(obj, user, bound),
@@ -355,4 +365,8 @@ request_support = RequestSupport.as_view()
 def work(request):
     """待办: the company's queue, the community's open requests, the street's escalations."""
     sections = work_queue(user=request.user)
-    return render(request, "deliberation/work.html", {"sections": sections})
+    return render(
+        request,
+        "deliberation/work.html",
+        {"sections": sections, "outboxes": outbox_counts(user=request.user)},
+    )

@@ -27,6 +27,7 @@ from ..forms.convening import (
     parse_poll_answers,
 )
 from ..models import AgendaItem, Meeting, Participant, Party, SlotAnswer, participant_for
+from ..selectors import participant_notices
 from ..services import convening, polls, rsvp
 from ..signing import LinkExpired, LinkInvalid, participant_from_token
 from ..templatetags.meetings_tags import webcal
@@ -119,9 +120,14 @@ class MeetingDetail(MeetingMixin, PermissionView):
 
     def get(self, request, meeting_id):
         meeting = self.meeting
-        parties, _participants = _parties(meeting)
+        parties, participants = _parties(meeting)
         me = participant_for(meeting, request.user)
         can_change = request.user.has_perm("meetings.change_meeting", meeting)
+        if can_change:
+            # Whether each notice reached each participant: for who manages the meeting only.
+            notices = participant_notices(meeting=meeting)
+            for participant in participants:
+                participant.notices = notices.get(participant.pk, [])
         poll = polls.poll_table(meeting) if meeting.status == Meeting.Status.POLLING else None
         context = {
             "meeting": meeting,
@@ -131,6 +137,10 @@ class MeetingDetail(MeetingMixin, PermissionView):
             "agenda": list(meeting.agenda_items.prefetch_related("requests")),
             "me": me,
             "can_change": can_change and meeting.is_open_for_changes,
+            "show_deliveries": can_change,
+            "delivery_next": f"{request.path}#parties",
+            "can_retry": can_change
+            and request.user.has_perm("deliberation.retry_delivery", meeting.community),
             "can_cancel": request.user.has_perm("meetings.cancel_meeting", meeting)
             and meeting.is_open_for_changes,
             "when": mail.format_when(meeting.starts_at, meeting.ends_at),

@@ -50,6 +50,7 @@ def test_table_lists_every_registered_deliberation_permission():
     from tests.deliberation.hall.test_hall_rules import (
         HALL_PERMISSIONS,  # request permissions, tested per request there
     )
+    from tests.deliberation.outbox.test_outbox_rules import OUTBOX_PERMISSIONS
 
     registered = {name for name in rules.permissions.permissions if name.startswith("deliberation.")}
-    assert registered == set(TABLE) | HALL_PERMISSIONS
+    assert registered == set(TABLE) | HALL_PERMISSIONS | OUTBOX_PERMISSIONS
