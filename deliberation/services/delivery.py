@@ -496,16 +496,13 @@ def _smtp_text(value) -> str:
 
 @transaction.atomic
 def delivery_retry(*, delivery: Delivery, by: User) -> Delivery:
-    """Send a failed delivery again now (a worker's "send again")."""
+    """Send a failed delivery again (a worker's "send again"): now, or for an SMS after the quiet
+    hours."""
     locked = Delivery.objects.select_for_update(of=("self",)).get(pk=delivery.pk)
     if locked.status not in Delivery.UNSUCCESSFUL:
         raise ServiceError(_("Only a failed delivery can be sent again."))
-    now = timezone.now()
-    Delivery.objects.filter(pk=locked.pk).update(
-        status=Delivery.Status.QUEUED, next_attempt_at=None, not_before=now, updated_at=now
-    )
+    _requeue([locked])
     locked.refresh_from_db()
-    enqueue_on_commit([(locked.pk, None)])
     return locked
 
 
@@ -515,23 +512,32 @@ RETRY_ALL_LIMIT = 500
 
 @transaction.atomic
 def deliveries_retry(*, community, by: User) -> int:
-    """Send every failed and given-up delivery of ``community`` again now ("send all again").
+    """Send every failed and given-up delivery of ``community`` again ("send all again").
     Returns how many were queued."""
     locked = list(
         Delivery.objects.select_for_update(of=("self",))
         .filter(community=community, status__in=Delivery.UNSUCCESSFUL)
         .order_by("-updated_at", "-id")[:RETRY_ALL_LIMIT]
     )
-    if not locked:
-        return 0
-    now = timezone.now()
-    Delivery.objects.filter(pk__in=[d.pk for d in locked]).update(
-        status=Delivery.Status.QUEUED, next_attempt_at=None, not_before=now, updated_at=now
-    )
-    for delivery in locked:
-        delivery.status, delivery.not_before = Delivery.Status.QUEUED, now
-    enqueue_on_commit(locked)
+    _requeue(locked)
     return len(locked)
+
+
+def _requeue(deliveries: list[Delivery]) -> None:
+    """Back to the queue, due now (an SMS: once the quiet hours are over), queued on commit."""
+    now = timezone.now()
+    jobs = []
+    for channel, not_before in (
+        (Delivery.Channel.EMAIL, now),
+        (Delivery.Channel.SMS, sms_not_before(now)),
+    ):
+        ids = [d.pk for d in deliveries if d.channel == channel]
+        if ids:
+            Delivery.objects.filter(pk__in=ids).update(
+                status=Delivery.Status.QUEUED, next_attempt_at=None, not_before=not_before, updated_at=now
+            )
+            jobs += [(pk, not_before) for pk in ids]
+    enqueue_on_commit(jobs)
 
 
 def deliveries_requeue_due(*, now: datetime | None = None) -> int:
