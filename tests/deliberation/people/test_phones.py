@@ -311,6 +311,21 @@ def test_the_property_company_form_takes_a_landline_and_refuses_junk():
         assert "is not a phone number" in form.errors["contact_phone"][0]
 
 
+def test_the_admins_company_pages_show_the_number_readably_and_store_e164(client, company):
+    PropertyCompany.objects.filter(pk=company.pk).update(contact_phone="+864711111111")
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    url = "wagtailsnippets_deliberation_propertycompany"
+    assert "0471 111 1111" in client.get(reverse(f"{url}:list")).content.decode()
+    page = client.get(reverse(f"{url}:edit", args=[company.pk])).content.decode()
+    assert 'value="0471 111 1111"' in page and 'type="tel"' in page
+    response = client.post(reverse(f"{url}:add"), {"name": "新物业", "contact_phone": "138-0013-8000"})
+    assert response.status_code == 302
+    assert str(PropertyCompany.objects.get(name="新物业").contact_phone) == "+8613800138000"
+    response = client.post(reverse(f"{url}:add"), {"name": "坏物业", "contact_phone": "-12345<script>"})
+    assert response.status_code == 200 and "不是电话号码" in response.content.decode()
+    assert not PropertyCompany.objects.filter(name="坏物业").exists()
+
+
 # --- The data migration -------------------------------------------------------------------------
 
 
