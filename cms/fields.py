@@ -85,3 +85,14 @@ class MultiLineField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return clean_text(value, multiline=True) if value else value
+
+
+class PhoneField(SingleLineField):
+    """A phone number as a person types it (138 0013 8000, 0471-1234567, +86…): the phone keypad on
+    a mobile, and the browser's saved number. The service checks and stores it
+    (``deliberation.phones.normalize_phone``); the view shows its refusal on this field."""
+
+    widget = forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
+
+    def __init__(self, *, max_length=40, required=False, **kwargs):
+        super().__init__(max_length=max_length, required=required, **kwargs)

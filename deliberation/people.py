@@ -101,12 +101,13 @@ def requester_name(request, *, viewer=None) -> str:
 
 
 def requester_phone(request, *, viewer=None) -> str:
-    """The number to call for a home visit; empty for anyone who may not reach the requester."""
+    """The number to call for a home visit (as stored: E.164); empty for anyone who may not reach
+    the requester. Templates show it with ``|phone``."""
     if not may_see_requester(viewer, request):
         return ""
     if request.requester_phone:
-        return request.requester_phone
-    return request.requester.phone if request.requester_id else ""
+        return str(request.requester_phone)
+    return str(request.requester.phone or "") if request.requester_id else ""
 
 
 def official_name(person, *, community=None) -> str:

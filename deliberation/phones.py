@@ -34,6 +34,36 @@ def normalize_phone(value: str, *, field: str = "phone") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _parsed(value) -> phonenumbers.PhoneNumber | None:
+    """A valid number, or None: for values already stored (E.164, or text kept from before)."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        number = phonenumbers.parse(text, REGION)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+def as_e164(value) -> str:
+    """The stored number in E.164 for comparing two numbers; "" for a blank or unreadable one
+    (two numbers kept from before that nobody can read are not "the same phone")."""
+    number = _parsed(value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) if number else ""
+
+
+def display_phone(value) -> str:
+    """The number as people read it: 138 0013 8000 and 0471 111 1111 for mainland numbers, the
+    international form (+1 212-555-2368) for others, and text kept from before as it was written."""
+    number = _parsed(value)
+    if number is None:
+        return str(value or "").strip()
+    if phonenumbers.region_code_for_number(number) == REGION:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def is_mobile(e164: str) -> bool:
     """Only mobile numbers receive SMS (a landline would make the provider refuse the message)."""
     if not e164:

@@ -3,12 +3,16 @@ the property companies and the buildings."""
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
 from cms.models import CommunityPage
 
+from .forms.people import PropertyCompanyForm
 from .models import Building, Category, PropertyCompany
+from .phones import display_phone
 from .services.pages import hall_page_ensure
 
 
@@ -29,8 +33,16 @@ class PropertyCompanyViewSet(SnippetViewSet):
     model = PropertyCompany
     icon = "home"
     menu_label = _("Property companies")
-    list_display = ["name", "contact_phone", "contact_email"]
+    list_display = [
+        "name",
+        Column("contact_phone", label=_("contact phone"), accessor=lambda c: display_phone(c.contact_phone)),
+        "contact_email",
+    ]
     search_fields = ["name"]
+    edit_handler = ObjectList(
+        [FieldPanel("name"), FieldPanel("contact_phone"), FieldPanel("contact_email")],
+        base_form_class=PropertyCompanyForm,
+    )
 
 
 class BuildingViewSet(SnippetViewSet):

@@ -268,7 +268,8 @@ def owner_identity(*, owner_id, user_id=None, name="", phone="") -> tuple:
     keys = [("owner", owner_id)]
     if user_id:
         keys.append(("user", user_id))
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    # Stored phones are E.164 (a PhoneNumber on the model): its digits are the number.
+    digits = "".join(ch for ch in str(phone or "") if ch.isdigit())
     if digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if digits and (name or "").strip():

@@ -240,6 +240,9 @@ WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
+#: Phones are stored in E.164 (deliberation/phones.py); a number without +86 is a mainland one.
+PHONENUMBER_DEFAULT_REGION = "CN"
+PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Static and media -------------------------------------------------------------------------
 STATICFILES_FINDERS = [

@@ -31,6 +31,8 @@ ACCOUNTS = [
     ("street@demo.cn", "赵主任", Role.STREET, None),
     ("admin@demo.cn", "管理员", None, None),
 ]
+#: Valid mainland mobiles (E.164), so the demo's notices also go out by SMS (to the console).
+PHONES = {email: f"+86138001380{index:02d}" for index, (email, *_rest) in enumerate(ACCOUNTS[:-1])}
 
 
 @dataclass
@@ -105,7 +107,7 @@ def seed_places(stdout=None) -> DemoContext:
     )
     company = PropertyCompany.objects.get_or_create(
         name="宜居物业服务有限公司",
-        defaults={"contact_phone": "0471-1111111", "contact_email": "service@yiju.example"},
+        defaults={"contact_phone": "+864711111111", "contact_email": "service@yiju.example"},
     )[0]
     communities = {}
     for slug, title, threshold in (("xingfu", "幸福社区", 3), ("hexie", "和谐社区", 5)):
@@ -161,7 +163,7 @@ def seed_accounts(ctx: DemoContext) -> None:
     xingfu = ctx.communities["xingfu"]
     households = list(Household.objects.for_community(xingfu).order_by("building__name", "unit", "room"))
     for index, (email, name, role, slug) in enumerate(ACCOUNTS):
-        extra = {}
+        extra = {"phone": PHONES.get(email, "")}
         if role == Role.PROPERTY:
             extra["property_company"] = ctx.company
         if role == Role.STREET:

@@ -5,7 +5,7 @@ import uuid
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cms.fields import ModelIdChoiceField, MultiLineField, SingleLineField
+from cms.fields import ModelIdChoiceField, MultiLineField, PhoneField, SingleLineField
 
 from ..models import Category, Channel, Request, ResponsibleParty
 from ..services.requests import MAX_PHOTOS
@@ -71,9 +71,7 @@ class OfflineRequestForm(RequestForm):
     )
     intake_place = SingleLineField(label=_("Place of intake"), max_length=100, required=False)
     requester_name = SingleLineField(label=_("Requester's name"), max_length=60)
-    requester_phone = SingleLineField(
-        label=_("Requester's phone"), max_length=30, required=False, help_text=_("Seen by staff only.")
-    )
+    requester_phone = PhoneField(label=_("Requester's phone"), help_text=_("Seen by staff only."))
     field_order = ["channel", "intake_place", "requester_name", "requester_phone"]
 
 

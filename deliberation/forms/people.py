@@ -1,11 +1,14 @@
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminModelForm
 
 from cms.converters import is_id
-from cms.fields import ModelIdChoiceField, SingleLineField
+from cms.fields import ModelIdChoiceField, PhoneField, SingleLineField
+from cms.services import ServiceError
 
 from ..models import COMMUNITY_ROLES, Household, Membership, Owner, Tenure
+from ..phones import display_phone, is_mobile, normalize_phone
 
 #: The approval form's answer "this person is none of the household's owners".
 NOT_AN_OWNER = "none"
@@ -108,5 +111,49 @@ class RosterUploadForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = SingleLineField(label=_("Your name"), max_length=60)
-    phone = SingleLineField(label=_("Phone"), max_length=30, required=False)
+    phone = PhoneField(
+        label=_("Phone"),
+        help_text=_("A mobile number such as 138 0013 8000 can receive text messages; a landline cannot."),
+    )
     language = forms.ChoiceField(label=_("Language for mail"), choices=settings.LANGUAGES)
+    notify_sms = forms.BooleanField(label=_("Send me notices by text message (SMS)"), required=False)
+    notify_email = forms.BooleanField(label=_("Send me notices by e-mail"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["notify_sms"].help_text = _sms_hint(user)
+            self.fields["notify_email"].help_text = (
+                _("E-mails go to %(email)s.") % {"email": user.email}
+                if user.email
+                else _("Your account has no e-mail address.")
+            )
+
+
+def _sms_hint(user) -> str:
+    """Where the text messages go, or why none can: plainly, for someone not used to forms."""
+    if is_mobile(str(user.phone or "")):
+        return _("Text messages go to %(phone)s.") % {"phone": display_phone(user.phone)}
+    if user.phone:
+        return _("%(phone)s is not a mobile number: text messages need a mobile number.") % {
+            "phone": display_phone(user.phone)
+        }
+    return _("Text messages need a mobile number: write yours above.")
+
+
+class PropertyCompanyForm(WagtailAdminModelForm):
+    """The admin's property-company form: its contact phone checked by the one phone rule
+    (a landline such as 0471-1111111 is fine) and shown as people read it."""
+
+    contact_phone = PhoneField(label=_("contact phone"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["contact_phone"] = display_phone(self.instance.contact_phone)
+
+    def clean_contact_phone(self):
+        try:
+            return normalize_phone(self.cleaned_data.get("contact_phone", ""), field="contact_phone")
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from None

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from phonenumber_field.modelfields import PhoneNumberField
 from vote.models import VoteModel
 from wagtail.admin.panels import FieldPanel
 from wagtail.search import index
@@ -175,7 +176,7 @@ class Request(VoteModel, index.Indexed, models.Model):
     )
     # Offline requesters without an account: private, shown to community staff only.
     requester_name = models.CharField(_("requester's name"), max_length=60, blank=True)
-    requester_phone = models.CharField(_("requester's phone"), max_length=30, blank=True)
+    requester_phone = PhoneNumberField(_("requester's phone"), blank=True, region="CN")
 
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     responsible_party = models.CharField(

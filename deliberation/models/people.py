@@ -12,6 +12,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from phonenumber_field.modelfields import PhoneNumberField
 
 
 class Role(models.TextChoices):
@@ -55,7 +56,8 @@ class User(AbstractUser):
     """A person with an account. Their roles come from memberships, a company or a street office."""
 
     display_name = models.CharField(_("name"), max_length=60, blank=True)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    #: Written through ``deliberation.phones.normalize_phone`` (E.164), like every phone below.
+    phone = PhoneNumberField(_("phone"), blank=True, region="CN")
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -99,7 +101,7 @@ class PropertyCompany(models.Model):
     """物业服务企业: serves one or more communities; its staff answer requests assigned to it."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
-    contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    contact_phone = PhoneNumberField(_("contact phone"), blank=True, region="CN")
     contact_email = models.EmailField(_("contact email"), blank=True)
 
     class Meta:
@@ -174,7 +176,7 @@ class Owner(models.Model):
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="owners")
     name = models.CharField(_("name"), max_length=60)
-    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    phone = PhoneNumberField(_("phone"), blank=True, region="CN")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="ownerships"
     )

@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import User
+from ..phones import normalize_phone
 from . import ServiceError
 
-PROFILE_FIELDS = ["display_name", "phone", "language"]
+PROFILE_FIELDS = ["display_name", "phone", "language", "notify_email", "notify_sms"]
 
 
 def _supported(language: str) -> bool:
@@ -27,14 +28,29 @@ def account_fill_signup(user: User, *, display_name: str, language: str | None) 
 
 
 @transaction.atomic
-def profile_update(*, user: User, display_name: str, phone: str, language: str) -> User:
+def profile_update(
+    *,
+    user: User,
+    display_name: str,
+    phone: str,
+    language: str,
+    notify_email: bool | None = None,
+    notify_sms: bool | None = None,
+) -> User:
+    """Save the profile. The notice channels are the person's choice (``None`` keeps it); the
+    outbox uses a chosen channel only when there is an address for it, and the inbox always has
+    every notice, so unticking both means "inbox only"."""
     if not display_name.strip():
         raise ServiceError(_("Give your name."), field="display_name")
     if not _supported(language):
         raise ServiceError(_("Choose a language."), field="language")
+    user.phone = normalize_phone(phone, field="phone")
     user.display_name = display_name.strip()
-    user.phone = phone.strip()
     user.language = language
+    if notify_email is not None:
+        user.notify_email = notify_email
+    if notify_sms is not None:
+        user.notify_sms = notify_sms
     user.save(update_fields=PROFILE_FIELDS)
     return user
 

@@ -12,11 +12,7 @@ from django.utils.translation import gettext as _
 from cms.services import ServiceError
 
 from ..models import Membership, Owner, RoleEvent, User
-
-
-def _digits(phone: str) -> str:
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    return digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+from ..phones import as_e164
 
 
 def _name(name: str) -> str:
@@ -26,12 +22,12 @@ def _name(name: str) -> str:
 def owner_suggestions(*, user: User, owners) -> list[Owner]:
     """The roster owners among ``owners`` whose name or phone matches the account's (a hint for the
     worker, never a link by itself: a name can be shared and a phone can be a family's)."""
-    name, phone = _name(user.display_name), _digits(user.phone)
+    name, phone = _name(user.display_name), as_e164(user.phone)
     return [
         owner
         for owner in owners
         if owner.user_id is None
-        and ((name and _name(owner.name) == name) or (phone and _digits(owner.phone) == phone))
+        and ((name and _name(owner.name) == name) or (phone and as_e164(owner.phone) == phone))
     ]
 
 

@@ -32,6 +32,7 @@ from ..models import (
     User,
     about_key,
 )
+from ..phones import normalize_phone
 from ..selectors import (
     community_members,
     community_workers,
@@ -273,6 +274,7 @@ def request_record_offline(
         raise ServiceError(_("Choose how the request reached you."), field="channel")
     if not requester_name.strip() and requester is None:
         raise ServiceError(_("The requester's name is required."), field="requester_name")
+    requester_phone = normalize_phone(requester_phone, field="requester_phone")
     request = _create(
         community=community,
         category=category,
@@ -285,7 +287,7 @@ def request_record_offline(
         submitter={"recorded_by": by},
         requester=requester,
         requester_name=requester_name.strip(),
-        requester_phone=requester_phone.strip(),
+        requester_phone=requester_phone,
         channel=channel,
         intake_place=intake_place.strip(),
         recorded_by=by,

@@ -22,8 +22,11 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
+from cms.services import ServiceError
+
 from ..exports import read_cell, safe_cell
 from ..models import Building, Household, Owner
+from ..phones import display_phone, normalize_phone
 
 # The template's headers are in Chinese: the file is filled in by community staff.
 COLUMNS = ["楼栋", "单元", "房号", "专有部分面积(㎡)", "业主姓名", "业主电话"]
@@ -191,6 +194,11 @@ def validate_rows(community, raw_rows: Iterable[tuple[int, tuple]]) -> tuple[lis
             reasons.append(_("an owner is named twice"))
         if phones and len(phones) != len(names):
             reasons.append(_("the number of phones does not match the number of owners"))
+        for i, phone in enumerate(phones):
+            try:
+                phones[i] = normalize_phone(phone)
+            except ServiceError as error:
+                reasons.append(error.message)
         key = (building, unit, room)
         if building and unit and room:
             if key in seen:
@@ -248,7 +256,7 @@ def roster_import(
             new = []
             for name, phone in row.owners:
                 if name in current:
-                    if phone and current[name].phone != phone:
+                    if phone and str(current[name].phone) != phone:
                         Owner.objects.filter(pk=current[name].pk).update(phone=phone)
                 else:
                     new.append(Owner(household=household, name=name, phone=phone))
@@ -292,7 +300,9 @@ def roster_export(*, community) -> bytes:
             h.room,
             float(h.area),
             "、".join(o.name for o in h.owners.all()),
-            "、".join(o.phone for o in h.owners.all()) if any(o.phone for o in h.owners.all()) else "",
+            "、".join(display_phone(o.phone) for o in h.owners.all())
+            if any(o.phone for o in h.owners.all())
+            else "",
         ]
         for h in households
     )

@@ -29,6 +29,7 @@ from ..forms.people import (
     RosterUploadForm,
 )
 from ..models import Household, Membership, Notification, Owner, RoleEvent
+from ..phones import display_phone
 from ..services.accounts import profile_update, user_set_language
 from ..services.memberships import (
     membership_approve,
@@ -47,7 +48,7 @@ from .common import community_from_url, membership_from_url
 @login_required
 def profile(request):
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, user=request.user)
         if form.is_valid():
             try:
                 profile_update(user=request.user, **form.cleaned_data)
@@ -58,11 +59,14 @@ def profile(request):
                 return redirect("profile")
     else:
         form = ProfileForm(
+            user=request.user,
             initial={
                 "display_name": request.user.display_name,
-                "phone": request.user.phone,
+                "phone": display_phone(request.user.phone),
                 "language": request.user.language,
-            }
+                "notify_sms": request.user.notify_sms,
+                "notify_email": request.user.notify_email,
+            },
         )
     memberships = request.user.memberships.select_related("community", "household__building")
     return render(

@@ -38,7 +38,7 @@ def _participants(meeting, ctx):
         dict(user=users["worker"], party=Party.COMMUNITY, role=ParticipantRole.CHAIR),
         dict(user=users["committee"], party=Party.COMMITTEE),
         dict(user=users["property"], party=Party.PROPERTY),
-        dict(name="孙经理（物业项目经理）", email=MANAGER_EMAIL, party=Party.PROPERTY),
+        dict(name="孙经理（物业项目经理）", email=MANAGER_EMAIL, phone="139 0000 2222", party=Party.PROPERTY),
         dict(user=users["representative"], party=Party.RESIDENTS),
     ]
     if ctx.neighbours:

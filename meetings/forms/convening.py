@@ -5,7 +5,13 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from cms.fields import ModelIdChoiceField, ModelIdMultipleChoiceField, MultiLineField, SingleLineField
+from cms.fields import (
+    ModelIdChoiceField,
+    ModelIdMultipleChoiceField,
+    MultiLineField,
+    PhoneField,
+    SingleLineField,
+)
 from deliberation.models import Request, User
 from deliberation.selectors import verified_members
 
@@ -48,9 +54,12 @@ class ParticipantForm(forms.Form):
         label=_("Person with an account"),
         queryset=User.objects.none(),
         required=False,
-        help_text=_("Or leave empty and give a name and email for someone without an account."),
+        help_text=_("Or leave empty and give a name and a phone or email for someone without an account."),
     )
     name = SingleLineField(label=_("Name"), max_length=60, required=False)
+    phone = PhoneField(
+        label=_("Phone"), help_text=_("A mobile number also gets the invitation by text message.")
+    )
     email = forms.EmailField(label=_("Email"), required=False)
     language = forms.ChoiceField(
         label=_("Language of their mail"), choices=settings.LANGUAGES, required=False

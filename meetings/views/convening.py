@@ -211,6 +211,7 @@ class ParticipantAdd(MeetingAction):
             user=data["member"],
             name=data["name"],
             email=data["email"],
+            phone=data["phone"],
             party=data["party"],
             role=data["role"],
             votes=data["votes"],

@@ -140,7 +140,8 @@ def test_roster_export_cells_are_inert_and_round_trip(client, community, worker,
     hostile_building = Building.objects.create(community=community, name="@SUM(1)")
     household = Household.objects.create(building=hostile_building, unit="-1+1", room="=1+1", area=80)
     # "/" separates co-owners in the roster, so this formula has none.
-    Owner.objects.create(household=household, name='=HYPERLINK("x.cn")', phone="+8613800000000")
+    # A mainland phone is exported as 138 0000 0000; an international one keeps its "+" (+1 212-…).
+    Owner.objects.create(household=household, name='=HYPERLINK("x.cn")', phone="+12125552368")
     for other in Household.objects.filter(owners__isnull=True):
         Owner.objects.create(household=other, name="社工家")
     client.force_login(worker)

@@ -141,3 +141,31 @@ def test_list_hides_members_only_and_drafts_from_the_public(
     assert titles(users_by_role["resident"]) == {scheduled.title, members_only.title}
     assert titles(users_by_role["street"]) == {scheduled.title, members_only.title}
     assert titles(convener) == {scheduled.title, members_only.title, "草稿会议"}
+
+
+def test_a_participant_without_an_account_may_have_only_a_phone(client, draft, convener):
+    """Issue 11: the add-a-participant form takes a phone; it is stored in E.164, shown as "by
+    SMS", and a person with neither a phone nor an e-mail, or with a phone that is not one, is
+    refused with the reason and nothing is added."""
+    in_english(client).force_login(convener)
+    page = client.get(f"/meetings/{draft.pk}/").content.decode()
+    assert 'name="phone"' in page and 'type="tel"' in page and 'inputmode="tel"' in page
+    base = {"name": "周大爷", "party": "residents", "role": "member", "language": "zh-hans"}
+    response = client.post(
+        f"/meetings/{draft.pk}/participants/", {**base, "phone": "139-0000-2222"}, follow=True
+    )
+    assert "周大爷 was added." in response.content.decode()
+    added = Participant.objects.get(meeting=draft, name="周大爷")
+    assert (str(added.phone), added.email, added.user) == ("+8613900002222", "", None)
+    assert "by SMS" in response.content.decode()
+
+    for phone, message in [
+        ("", "Give a phone number or an email address"),
+        ("-12345<script>", "is not a phone number"),
+    ]:
+        response = client.post(
+            f"/meetings/{draft.pk}/participants/", {**base, "name": "吴阿姨", "phone": phone}, follow=True
+        )
+        body = response.content.decode()
+        assert message in body and "<script>" not in body
+    assert not Participant.objects.filter(meeting=draft, name="吴阿姨").exists()
