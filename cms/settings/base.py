@@ -206,7 +206,7 @@ TASKS = {
 }
 #: Attempts of a delivery that fails temporarily, and the waits between them (seconds).
 DELIVERY_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
-#: No SMS in these local hours (Asia/Shanghai), except a meeting-day reminder.
+#: No SMS in these local hours (Asia/Shanghai), except a meeting-day reminder (None: no quiet hours).
 SMS_QUIET_HOURS = (22, 7)
 
 # --- SMS (docs/sms.md) ------------------------------------------------------------------------

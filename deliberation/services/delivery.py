@@ -105,7 +105,7 @@ def channels_for(recipient: Recipient, *, email: bool, sms_: bool) -> list[str]:
 def sms_not_before(now: datetime, *, urgent: bool = False) -> datetime:
     """The earliest time an SMS may go out: outside the quiet hours (22:00–07:00 Asia/Shanghai by
     default), unless it is urgent (a meeting-day reminder)."""
-    if urgent:
+    if urgent or not settings.SMS_QUIET_HOURS:
         return now
     start, end = settings.SMS_QUIET_HOURS
     local = now.astimezone(LOCAL_TZ)

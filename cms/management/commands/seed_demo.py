@@ -33,6 +33,7 @@ class Command(BaseCommand):
         quiet = {
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
             "SMS_BACKEND": "deliberation.sms.backends.locmem.SmsBackend",
+            "SMS_QUIET_HOURS": None,  # nothing of the story is held back for a later send
             "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
         }
         with override_settings(**({} if send_mail else quiet)), transaction.atomic():

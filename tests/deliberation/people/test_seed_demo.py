@@ -74,3 +74,19 @@ def test_seed_demo_after_the_demo_was_used_creates_nothing_and_changes_nothing(
     driven = snapshot()
     call_command("seed_demo")
     assert snapshot() == driven
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_demo_story_sends_nothing_later_even_when_seeded_at_night():
+    """Its notices are delivered at once, to nowhere: the task worker of `make run` (or a server
+    with a real SMS provider) never texts the demo numbers at 07:00."""
+    import time_machine
+
+    from deliberation import sms
+    from deliberation.models import Delivery
+
+    with time_machine.travel("2026-12-07 23:30 +0800", tick=True):
+        call_command("seed_demo", verbosity=0)
+    assert Delivery.objects.filter(channel=Delivery.Channel.SMS).exists()
+    assert not Delivery.objects.exclude(status=Delivery.Status.SENT).exists()
+    sms.outbox.clear()
