@@ -35,36 +35,12 @@ from django.utils import timezone  # noqa: E402
 from django_tasks_db.models import DBTaskResult  # noqa: E402
 
 from deliberation.models import Delivery, Role  # noqa: E402
-from meetings.models import Party  # noqa: E402
-from meetings.services import convening  # noqa: E402
 from tests.deliberation.delivery.smtp import free_port, smtp_server  # noqa: E402
-from tests.factories import add_four_parties, make_community, make_member, soon  # noqa: E402
+from tests.factories import make_community, make_member, meeting_to_invite  # noqa: E402
 
 RUNS = 5
 SIZES = (10, 100)
 SLOW = 1.0  # seconds the mail server takes per message
-
-
-def meeting_of(community, convener, size: int, n: int):
-    starts, ends = soon(days=3 + n)
-    meeting = convening.meeting_create(
-        community=community,
-        by=convener,
-        title=f"四方会议 {size}-{n}",
-        place="社区会议室",
-        starts_at=starts,
-        ends_at=ends,
-    )
-    add_four_parties(meeting, community, convener)
-    for i in range(size - 4):
-        convening.participant_add(
-            meeting=meeting,
-            by=convener,
-            name=f"居民{i}",
-            email=f"r{size}-{n}-{i}@example.org",
-            party=Party.RESIDENTS,
-        )
-    return meeting
 
 
 def post_invitations(client, meeting) -> float:
@@ -100,7 +76,10 @@ def main():
         client.force_login(convener)
         medians = {}
         for size in SIZES:
-            meetings = [meeting_of(community, convener, size, n) for n in range(RUNS + 1)]
+            meetings = [
+                meeting_to_invite(community, convener, size=size, title=f"四方会议 {size}-{n}", days=3 + n)
+                for n in range(RUNS + 1)
+            ]
             post_invitations(client, meetings[0])  # warm-up
             times = [post_invitations(client, meeting) for meeting in meetings[1:]]
             medians[size] = statistics.median(times)
@@ -108,7 +87,7 @@ def main():
             print(f"participants={size} request_median_ms={medians[size] * 1000:.1f} queued={queued}")
 
         # What the request no longer waits for: the worker sends one 10-person meeting's invitations.
-        ten = meeting_of(community, convener, 10, 99)
+        ten = meeting_to_invite(community, convener, size=10, title="四方会议 发送", days=60)
         DBTaskResult.objects.all().delete()  # the measured meetings' deliveries are not sent
         Delivery.objects.filter(status=Delivery.Status.QUEUED).update(status=Delivery.Status.GAVE_UP)
         post_invitations(client, ten)

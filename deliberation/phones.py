@@ -14,16 +14,13 @@ from cms.services import ServiceError
 REGION = "CN"
 
 
-def normalize_phone(value: str, *, field: str = "phone") -> str:
+def normalize_phone(value, *, field: str = "phone") -> str:
     """The number in E.164, or "" for a blank one; ServiceError for anything that is not a number."""
-    text = (value or "").strip()
+    text = str(value or "").strip()
     if not text:
         return ""
-    try:
-        number = phonenumbers.parse(text, REGION)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = _parsed(text)
+    if number is None:
         raise ServiceError(
             _(
                 "“%(value)s” is not a phone number. Write a mobile number such as 138 0013 8000, or a landline with its area code."
@@ -64,15 +61,10 @@ def display_phone(value) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
-def is_mobile(e164: str) -> bool:
+def is_mobile(value) -> bool:
     """Only mobile numbers receive SMS (a landline would make the provider refuse the message)."""
-    if not e164:
-        return False
-    try:
-        number = phonenumbers.parse(e164, REGION)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.number_type(number) in (
+    number = _parsed(value)
+    return number is not None and phonenumbers.number_type(number) in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )

@@ -262,6 +262,25 @@ def add_four_parties(meeting, community, convener, *, email_only_language="zh-ha
     return people
 
 
+def meeting_to_invite(community, convener, *, size: int, title: str = "四方会议：电梯更新", days: int = 3):
+    """A draft meeting with a time, a place and ``size`` participants (the four parties, then
+    residents known only by an e-mail address), ready for "send invitations"."""
+    starts, ends = soon(days=days)
+    meeting = convening.meeting_create(
+        community=community, by=convener, title=title, place="社区会议室", starts_at=starts, ends_at=ends
+    )
+    add_four_parties(meeting, community, convener)
+    for n in range(size - 4):
+        convening.participant_add(
+            meeting=meeting,
+            by=convener,
+            name=f"居民{n}",
+            email=f"resident{n}-{meeting.pk}@example.org",
+            party=Party.RESIDENTS,
+        )
+    return meeting
+
+
 # --- Clients and sessions ------------------------------------------------------------------
 
 

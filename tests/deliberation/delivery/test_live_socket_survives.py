@@ -6,13 +6,11 @@ backend the failed send happens at commit and is recorded, and the socket is sti
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing import WebsocketCommunicator
 
-from cms.asgi import application
 from deliberation.models import Delivery, Request
 from meetings.models import Motion
 from meetings.services import motions as motion_services
-from tests.factories import session_cookie
+from tests.meetings.live.test_live_socket import hello, open_socket, until
 from tests.meetings.live.test_motion_agenda_item import running_meeting
 
 from .smtp import free_port, smtp_settings
@@ -23,13 +21,6 @@ BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
-
-
-async def until(communicator, predicate, timeout=5):
-    while True:
-        message = await communicator.receive_json_from(timeout=timeout)
-        if predicate(message):
-            return message
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -49,16 +40,8 @@ async def test_the_chair_closes_a_motion_with_the_mail_server_down_and_stays_con
             motion=motion, by=people[party].user, choice="for"
         )
 
-    cookie = await database_sync_to_async(session_cookie)(chair)
-    socket = WebsocketCommunicator(
-        application,
-        f"/ws/meetings/{meeting.pk}/live/",
-        headers=[(b"origin", b"http://testserver"), (b"cookie", f"sessionid={cookie}".encode())],
-    )
-    connected, _code = await socket.connect()
-    assert connected
-    await socket.send_json_to({"type": "hello", "last_seq": 0})
-    await until(socket, lambda m: m["type"] == "hello")
+    socket = await open_socket(meeting, chair)
+    await hello(socket)
 
     await socket.send_json_to({"type": "motion.close", "client_id": "close-1", "motion": motion.pk})
     closed = await until(socket, lambda m: m["type"] == "event" and m["kind"] == "motion.closed")

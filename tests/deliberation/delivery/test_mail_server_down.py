@@ -14,10 +14,9 @@ from django.utils import timezone
 from cms.tasks import deadlines_run
 from deliberation.models import Delivery, Notification, Request
 from deliberation.selectors import request_url
-from meetings.models import Motion, Party
-from meetings.services import convening
+from meetings.models import Motion
 from meetings.services import motions as motion_services
-from tests.factories import add_four_parties, soon
+from tests.factories import meeting_to_invite
 from tests.meetings.live.test_motion_agenda_item import running_meeting
 
 from .smtp import free_port, smtp_server, smtp_settings
@@ -41,33 +40,11 @@ def mail_server_port(settings):
     return port
 
 
-def forty_invitees(community, worker):
-    starts, ends = soon(days=3)
-    meeting = convening.meeting_create(
-        community=community,
-        by=worker,
-        title="四方会议：电梯更新",
-        place="社区会议室",
-        starts_at=starts,
-        ends_at=ends,
-    )
-    add_four_parties(meeting, community, worker)
-    for n in range(36):
-        convening.participant_add(
-            meeting=meeting,
-            by=worker,
-            name=f"居民{n}",
-            email=f"resident{n}@example.org",
-            party=Party.RESIDENTS,
-        )
-    return meeting
-
-
 def test_mail_server_down_then_back_every_message_delivered_exactly_once(
     client, mail_server_port, community, worker, submit
 ):
     request = submit()
-    invited = forty_invitees(community, worker)
+    invited = meeting_to_invite(community, worker, size=40)
     live, people, items = running_meeting(community)
     motion = motion_services.motion_open(
         meeting=live,
@@ -129,6 +106,6 @@ def test_mail_server_down_then_back_every_message_delivered_exactly_once(
     assert len(set(inbox.message_ids())) == stored
     addresses = sorted(rcpt for rcpts, _message in inbox.messages for rcpt in rcpts)
     assert addresses == sorted(emails.values_list("address", flat=True))
-    invitation = next(m for _r, m in inbox.messages if m["To"] == "resident7@example.org")
+    invitation = next(m for _r, m in inbox.messages if m["To"] == f"resident7-{invited.pk}@example.org")
     assert invitation.get_content_type() == "multipart/mixed"
     assert any(part.get_content_type() == "text/calendar" for part in invitation.walk())
