@@ -288,7 +288,7 @@ class MeetingSchedule(MeetingAction):
 
     form_class = ScheduleForm
     invalid_message = gettext_lazy("Give a start and an end.")
-    success_message = gettext_lazy("The invitations are sent.")
+    success_message = gettext_lazy("The invitations are on their way: the participants list shows when each one arrives.")
 
     def perform(self, form):
         return convening.meeting_schedule(meeting=self.meeting, by=self.request.user, **form.cleaned_data)
@@ -311,7 +311,7 @@ poll_open = PollOpen.as_view()
 
 class PollFix(MeetingAction):
     form_class = PollFixForm
-    success_message = gettext_lazy("The time is fixed and the invitations are sent.")
+    success_message = gettext_lazy("The time is fixed and the invitations are on their way: the participants list shows when each one arrives.")
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "meeting": self.meeting}
