@@ -36,7 +36,8 @@ test-packages:
 	@scripts/test-env.sh packages
 
 # pytest runs with a redis-server of its own on a free port (unless REDIS_URL is set), stopped after,
-# on PYTEST_WORKERS pytest-xdist workers (one test database each; the seeded-demo tests stay on one).
+# on PYTEST_WORKERS pytest-xdist workers (one test database each, and one for the seeded demo),
+# which take the slow tests first (tests/conftest.py).
 PYTEST_WORKERS ?= auto
 test: test-packages install
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py check

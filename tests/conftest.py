@@ -3,7 +3,8 @@ import shutil
 
 import pytest
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
+from hypothesis import is_hypothesis_test
 from pytest_django.plugin import blocking_manager_key
 
 from deliberation.models import Role
@@ -39,32 +40,53 @@ def pytest_configure(config):
             layer["CONFIG"]["prefix"] = os.environ["CHANNEL_PREFIX"]
 
 
-@pytest.hookimpl(tryfirst=True)
+# Tests that take seconds each: a browser, daphne workers, the crawl of the demo, big uploads,
+# many generated examples (Hypothesis), subprocesses.
+SLOW_FIXTURES = {"chromium", "live_server", "asgi_workers", "seeded_demo"}
+SLOW_MODULES = (
+    "tests/meetings/live/test_multiworker",
+    "tests/deliberation/people/test_roster_bounds.py",
+    "tests/meetings/feeds/test_ical_history.py",
+    "tests/cms/test_deploy_check.py",
+)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``postgres`` prove PostgreSQL-only behaviour (row locks): on SQLite they are
     deselected, not skipped, so the SQLite pass reports nothing it did not run.
 
-    The tests on the seeded demo (the ``seeded_demo`` fixture) run one after another, and under
-    pytest-xdist (``--dist loadgroup``) on one worker, so the demo is seeded once."""
+    Then, once the other plugins have ordered the tests (pytest-django puts the transactional
+    ones last), the slow tests go first, then the other transactional ones, then the rest (each
+    group in the order it had). pytest-xdist (``--dist loadgroup``: one test at a time to
+    whichever worker is free) hands them out in this order, so the run ends on short tests on
+    every worker instead of one long test on one worker while the other waits. (A transactional
+    test's flush is repaired by ``pytest_runtest_teardown`` below, whatever test comes next.)"""
     if not settings.IS_POSTGRES:
         deselected = [item for item in items if item.get_closest_marker("postgres")]
         if deselected:
             config.hook.pytest_deselected(items=deselected)
             items[:] = [item for item in items if not item.get_closest_marker("postgres")]
-    on_demo = [item for item in items if "seeded_demo" in getattr(item, "fixturenames", ())]
-    if on_demo:
-        first = items.index(on_demo[0])
-        rest = [item for item in items if item not in on_demo]
-        items[:] = rest[:first] + on_demo + rest[first:]
-        for item in on_demo:
-            item.add_marker(pytest.mark.xdist_group("demo"))
+    result = yield
+
+    def group(item):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES or item.nodeid.startswith(SLOW_MODULES):
+            return 0
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            return 0
+        marker = item.get_closest_marker("django_db")
+        return 1 if marker is not None and marker.kwargs.get("transaction") else 2
+
+    items.sort(key=group)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """After a test, give the next one the database it expects.
 
-    - The seeded demo is rolled back when the next test does not use it.
+    - The connection leaves the demo's database when the next test does not use it.
     - A transactional test's flush erases the migrated data (page tree, site, permissions);
       Django restores the serialized copy only at the start of the next serialized test, so a
       later transactional test without ``serialized_rollback`` would find an empty database.
@@ -73,7 +95,7 @@ def pytest_runtest_teardown(item, nextitem):
     if nextitem is None:
         return result  # the test database is gone already
     with item.config.stash[blocking_manager_key].unblock():
-        if "seeded_demo" not in getattr(nextitem, "fixturenames", ()) and _SEEDED.get("demo"):
+        if "seeded_demo" not in getattr(nextitem, "fixturenames", ()) and "demo" in _SEEDED:
             _SEEDED["demo"].close()
         marker = item.get_closest_marker("django_db")
         if marker is None or not marker.kwargs.get("transaction"):
@@ -94,24 +116,75 @@ _SEEDED: dict[str, SeededDemo] = {}
 
 
 def pytest_runtest_setup(item):
-    """A demo test after a rollback of the demo (only if the run interleaved the tests) seeds it
-    again before its fixtures, as the module-scoped fixture may be set up already."""
+    """A demo test switches to the demo's database before its fixtures, as the module-scoped
+    fixture may be set up already (and the connection switched back by a test in between)."""
     if "seeded_demo" in getattr(item, "fixturenames", ()) and "demo" in _SEEDED:
         _SEEDED["demo"].open()
 
 
 @pytest.fixture(scope="session")
-def _seeded_demo(django_db_setup, django_db_blocker):
-    _SEEDED["demo"] = SeededDemo(blocker=django_db_blocker)
-    yield _SEEDED["demo"]
-    _SEEDED.pop("demo").close()
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as pytest-django builds it, plus what every worker needs of it:
+
+    - a copy of the migrated rows, restored in bulk after a transactional test's flush
+      (``MigratedRows``), in place of Django's object-by-object deserialization;
+    - the demo's database, a copy of the migrated one, seeded by the first test on the demo
+      (tests/demo_seed.py)."""
+    with django_db_blocker.unblock():
+        for alias in connections:
+            connection = connections[alias]
+            if getattr(connection, "_test_serialized_contents", None):
+                connection.creation.deserialize_db_from_string = MigratedRows(connection).restore
+    _SEEDED["demo"] = SeededDemo(blocker=django_db_blocker).clone()
+    yield
+    _SEEDED.pop("demo").destroy()
+
+
+class MigratedRows:
+    """Every row of every table of the freshly migrated database (the page tree, the site, the
+    permissions, the default categories...): what Django serialized for ``serialized_rollback``.
+
+    Django puts them back after a flush one object at a time through the serializers (``save()``
+    of each of some 450 objects, about 0.3 s per transactional test); here they go back as they
+    were read, one ``INSERT`` per table for all its rows. The foreign keys are deferred to the
+    end of the transaction, so the order of the tables does not matter."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.tables = []
+        tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+        with connection.cursor() as cursor:
+            for table in sorted(tables):
+                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+                rows = cursor.fetchall()
+                if rows:
+                    columns = [column[0] for column in cursor.description]
+                    self.tables.append((table, columns, rows))
+
+    def restore(self, data=None):
+        """``deserialize_db_from_string`` of the connection (``data``, the serialized copy of the
+        same rows, is not read). The first transactional test of a worker finds the rows still
+        there, a later one finds them flushed: the tables are emptied, then filled."""
+        connection = self.connection
+        quote = connection.ops.quote_name
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            for table, columns, rows in self.tables:
+                names = ", ".join(quote(column) for column in columns)
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.execute(f"DELETE FROM {quote(table)}")
+                cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+
+
+@pytest.fixture(scope="session")
+def _seeded_demo(django_db_setup):
+    return _SEEDED["demo"]
 
 
 @pytest.fixture(scope="module")
 def seeded_demo(_seeded_demo):
-    """The demo of ``seed_demo``, seeded twice (``seeded_demo.first``: the snapshot between the runs),
-    shared by consecutive tests; each test's changes are rolled back as usual. Module-scoped so
-    that it is set up before the test's own transaction opens; it stays open across modules."""
+    """The demo of ``seed_demo``, seeded twice (``seeded_demo.first``: the snapshot between the runs)
+    in a database of its own (tests/demo_seed.py); each test's changes are rolled back as usual.
+    Module-scoped so that the connection is switched before the test's own transaction opens."""
     return _seeded_demo.open()
 
 

@@ -1,19 +1,32 @@
-"""One ``seed_demo`` for all the tests that read the demo (the ``seeded_demo`` fixture, tests/conftest.py).
+"""One ``seed_demo`` per test process for all the tests that read the demo (the ``seeded_demo``
+fixture, tests/conftest.py).
 
-Seeding takes seconds; the tests that only read the demo (or change it and expect it back) share
-one seeded database: ``seed_demo`` runs twice inside one outer transaction (the second run must
-change nothing, and ``first`` keeps a snapshot taken between the two), each test runs in a
-savepoint inside it as usual, and the outer transaction is rolled back as soon as the next test
-does not use the demo (``tests/conftest.py`` keeps those tests next to each other, and on one
-pytest-xdist worker through the ``xdist_group`` "demo").
+Seeding takes seconds, and the tests on the demo are spread over the pytest-xdist workers with the
+others. So the demo has a database of its own: a copy of the freshly migrated test database
+(``clone``, at the start of the session), in which ``seed_demo`` runs twice, committed as
+``make seed`` commits it (the second run must change nothing; ``first`` keeps a snapshot taken
+between the two). A test on the demo switches the connection to that database (``open``) and
+runs in its own transaction there as usual, rolled back at its end, so the demo stays as seeded;
+the next test that does not use the demo switches back (``close``). Switching is a reconnection:
+the tests may come in any order, on any worker, and the demo is still seeded at most once per
+worker.
 """
 
+import os
+import sqlite3
 from dataclasses import dataclass, field
 from io import StringIO
 
 from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection
+
+SUFFIX = "demo"
+# PostgreSQL: the demo's ids start here, above any id of the test database (whose sequences go
+# on from where they are), so a counter a demo test leaves in the shared Redis cache under a
+# meeting's id never lands on a meeting of another test. (SQLite runs on the local-memory cache,
+# emptied before every test.)
+FIRST_ID = 10_000_000
 
 
 def snapshot():
@@ -30,34 +43,76 @@ def snapshot():
 
 @dataclass
 class SeededDemo:
-    """The demo seeded twice in an outer transaction that ``close`` rolls back."""
+    """The demo's database next to the test database; ``open`` and ``close`` switch between them."""
 
     blocker: object
     first: dict = field(default_factory=dict)  # the snapshot between the two runs
-    _atomic: object = None
+    test_name: str = ""
+    demo_name: str = ""
+    seeded: bool = False
+    is_open: bool = False
 
-    @property
-    def is_open(self) -> bool:
-        return self._atomic is not None
+    def clone(self) -> "SeededDemo":
+        """Copy the migrated test database (before any test ran in it) into the demo's database."""
+        with self.blocker.unblock():
+            self.test_name = connection.settings_dict["NAME"]
+            self.demo_name = connection.creation.get_test_db_clone_settings(SUFFIX)["NAME"]
+            connection.close()
+            if connection.vendor == "sqlite":
+                # The backup API copies what is still in the write-ahead log too.
+                _remove_sqlite(self.demo_name)
+                source, target = sqlite3.connect(self.test_name), sqlite3.connect(self.demo_name)
+                try:
+                    source.backup(target)
+                finally:
+                    source.close()
+                    target.close()
+            else:
+                connection.creation.clone_test_db(suffix=SUFFIX, verbosity=0, autoclobber=True)
+        return self
 
     def open(self) -> "SeededDemo":
-        if self._atomic is not None:
+        if self.is_open:
             return self
         with self.blocker.unblock():
-            atomic = transaction.atomic()
-            # A block of the test run, as TestCase marks its own: a service's durable block nests.
-            atomic._from_testcase = True
-            atomic.__enter__()
-            self._atomic = atomic
-            call_command("seed_demo", stdout=StringIO())
-            self.first = snapshot()
-            call_command("seed_demo", stdout=StringIO())
+            self._switch(self.demo_name)
+            self.is_open = True
+            if not self.seeded:
+                self.seeded = True
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT schemaname, sequencename FROM pg_sequences")
+                        for schema, name in cursor.fetchall():
+                            cursor.execute("SELECT setval(%s, %s, false)", [f'"{schema}"."{name}"', FIRST_ID])
+                call_command("seed_demo", stdout=StringIO())
+                self.first = snapshot()
+                call_command("seed_demo", stdout=StringIO())
         return self
 
     def close(self) -> None:
-        if self._atomic is None:
+        if not self.is_open:
             return
-        atomic, self._atomic = self._atomic, None
         with self.blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+            self._switch(self.test_name)
+        self.is_open = False
+
+    def destroy(self) -> None:
+        """Drop the demo's database (the connection back on the test database)."""
+        self.close()
+        with self.blocker.unblock():
+            if connection.vendor == "sqlite":
+                _remove_sqlite(self.demo_name)
+            else:
+                connection.creation._destroy_test_db(self.demo_name, verbosity=0)
+
+    @staticmethod
+    def _switch(name: str) -> None:
+        # In place: the connection handler and any new thread read this very dict.
+        connection.close()
+        connection.settings_dict["NAME"] = name
+
+
+def _remove_sqlite(name: str) -> None:
+    for path in (name, f"{name}-wal", f"{name}-shm"):
+        if os.path.exists(path):
+            os.remove(path)

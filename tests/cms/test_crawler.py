@@ -7,6 +7,11 @@ choice fields left at a real option so that the hostile text reaches the service
 counted, never raised (``raise_request_exception=False``); the exceptions behind any 5xx are
 collected and printed with the URL, so a failure says what broke and where.
 
+One test per part of the crawl, so that pytest-xdist spreads it over the workers: the hostile
+paths anonymously and as the admin, then the real ids as each role (every role sends every
+hostile payload to every form it sees), each on the demo as seeded. Each part sends at least its
+``FLOOR`` of requests; the floors add up to more than 2000.
+
 Skipped, and why: Wagtail's admin (``/admin/``), Django's admin (``/django-admin/``) and Wagtail's
 document serving (``/documents/``) are the libraries' own views, tested upstream, reached only by
 staff, and not part of this site's code; crawling their hundreds of patterns would also take
@@ -235,10 +240,39 @@ def crawled(seeded_demo, settings):
     }
 
 
-def test_no_url_and_no_form_answers_5xx_to_anyone(crawled):
+# Who the crawl goes as: first the hostile paths (anonymously and as the admin, who passes every
+# check), then the real ids as every demo role. One test each, so pytest-xdist spreads the crawl.
+HOSTILE_AS = ["anonymous", "admin@demo.cn"]
+ROLES = ["anonymous", "outsider", *(email for email, *_rest in ACCOUNTS), "secretary"]
+# The fewest requests each test must send (about 85% of what it sends today); together more
+# than 2000, as test_the_crawl_is_large checks.
+FLOOR = {
+    "hostile-anonymous": 500,
+    "hostile-admin@demo.cn": 500,
+    "real-anonymous": 370,
+    "real-outsider": 400,
+    "real-resident@demo.cn": 400,
+    "real-rep@demo.cn": 430,
+    "real-committee@demo.cn": 430,
+    "real-property@demo.cn": 440,
+    "real-worker@demo.cn": 860,
+    "real-street@demo.cn": 410,
+    "real-admin@demo.cn": 850,
+    "real-secretary": 440,
+}
+
+
+def test_the_crawl_is_large():
+    """The whole crawl: more than 2000 requests, as each test sends at least its ``FLOOR``."""
+    assert set(FLOOR) == {f"hostile-{who}" for who in HOSTILE_AS} | {f"real-{who}" for who in ROLES}
+    assert sum(FLOOR.values()) > 2000
+
+
+@pytest.fixture
+def crawl_world(crawled):
+    """The ids, the URL patterns, the pages and the people of the crawl, and the crawl itself."""
     assert Meeting.objects.filter(title=meetings_demo.SCHEDULED_TITLE).exists()
     assert Meeting.objects.filter(title=demo_live.LIVE_TITLE).exists()
-    started = time.monotonic()
     patterns = list(leaf_patterns())
     page_urls = [page.url for page in Page.objects.live().specific() if page.url]
     outsider = User.objects.create_user(username="outsider@demo.cn", email="outsider@demo.cn", password="x")
@@ -259,87 +293,95 @@ def test_no_url_and_no_form_answers_5xx_to_anyone(crawled):
     people.update({email: User.objects.get(email=email) for email, *_rest in ACCOUNTS})
     secretary = Meeting.objects.get(title=demo_live.LIVE_TITLE).participants.get(role="secretary").user
     people["secretary"] = secretary
-
+    assert list(people) == ROLES
     crawl = Crawl()
-    try:
-        # 1. Hostile path parameters, anonymously and as the admin (who passes every check). Only
-        # "0" and a wrong alternative get past the resolver into a view, so only they are POSTed.
-        hostile_urls, hostile_posts = set(), set()
-        for route, _pattern in patterns:
-            params = params_of(route)
-            for name, options in params:
-                for bad in HOSTILE_PATH if not options else ["abc"]:
-                    values = {n: (opts[0] if opts else sets[0].get(n, "1")) for n, opts in params}
-                    values[name] = bad
-                    hostile_urls.add(fill(route, values))
-                    if bad in ("0", "abc"):
-                        hostile_posts.add(fill(route, values))
-        hostile_urls |= {f"/{bad}/" for bad in HOSTILE_PATH}
-        for who in ("anonymous", "admin@demo.cn"):
-            client = _client(people[who])
-            for url in sorted(hostile_urls):
-                crawl.send(client, who, "get", url)
-            for url in sorted(hostile_posts):
-                crawl.send(client, who, "post", url, {name: HUGE for name in GENERIC_FIELDS})
-        print(f"crawler: {len(hostile_urls)} hostile paths done at {time.monotonic() - started:.1f} s")
+    yield {"patterns": patterns, "page_urls": page_urls, "sets": sets, "people": people, "crawl": crawl}
+    crawl.close()
 
-        # 2. Real ids, every role: GET each page, POST each form found on it with hostile values.
-        # A form is tried with every payload by the first role that sees it, with two by the
-        # others (their permission path). Destructive forms (cancel, close) wait until the end,
-        # so every role still meets open meetings.
-        real_urls = set(page_urls)
-        for route, _pattern in patterns:
-            params = params_of(route)
-            for values in sets if any(n == "meeting_id" for n, _o in params) else sets[:1]:
-                choices = [{n: opts[0] if opts else values.get(n, "1") for n, opts in params}]
-                for name, options in params:
-                    for option in options[1:]:
-                        choices.append({**choices[0], name: option})
-                real_urls |= {fill(route, chosen) for chosen in choices}
-        tried, destructive = set(), []
-        for who, user in people.items():
-            client = _client(user)
-            forms = {}
-            for url in sorted(real_urls):
-                response = crawl.send(client, who, "get", url)
-                if response.status_code == 200 and "html" in response.get("Content-Type", ""):
-                    parser = FormParser()
-                    parser.feed(response.content.decode())
-                    for form in parser.forms:
-                        action = urljoin(url, form["action"]) if form["action"] else url
-                        if not urlsplit(action).netloc:
-                            forms.setdefault(
-                                (form["method"], action, tuple(sorted(form["fields"]))), form["fields"]
-                            )
-            posted = {key[1] for key in forms if key[0] == "post"}
-            for url in sorted(real_urls - posted):
-                crawl.send(client, who, "post", url, {name: HUGE for name in GENERIC_FIELDS})
-            for key, fields in sorted(forms.items()):
-                if _destructive(key[1]):
-                    destructive.append((who, client, key, fields))
-                else:
-                    _submit(crawl, client, who, key, fields, tried)
-            print(f"crawler: {who}: {len(forms)} forms done at {time.monotonic() - started:.1f} s")
-        for who, client, key, fields in destructive:
-            _submit(crawl, client, who, key, fields, tried)
-    finally:
-        crawl.close()
+
+def _report(crawl, part, started):
     elapsed = time.monotonic() - started
-    print(f"crawler: {crawl.requests} requests in {elapsed:.1f} s, {len(crawl.failures)} answered 5xx")
+    print(
+        f"crawler: {part}: {crawl.requests} requests in {elapsed:.1f} s, {len(crawl.failures)} answered 5xx"
+    )
     crawl.failures = sorted(set(crawl.failures))
     for line in crawl.failures:
         print(line)
-    assert crawl.requests > 2000
+    assert crawl.requests >= FLOOR[part]
     assert not crawl.failures, "\n".join(crawl.failures)
 
 
-def _submit(crawl, client, who, key, fields, tried):
+@pytest.mark.parametrize("who", HOSTILE_AS)
+def test_no_hostile_path_answers_5xx(crawl_world, who):
+    """Hostile path parameters. Only "0" and a wrong alternative get past the resolver into a
+    view, so only they are POSTed."""
+    started = time.monotonic()
+    crawl, sets = crawl_world["crawl"], crawl_world["sets"]
+    hostile_urls, hostile_posts = set(), set()
+    for route, _pattern in crawl_world["patterns"]:
+        params = params_of(route)
+        for name, options in params:
+            for bad in HOSTILE_PATH if not options else ["abc"]:
+                values = {n: (opts[0] if opts else sets[0].get(n, "1")) for n, opts in params}
+                values[name] = bad
+                hostile_urls.add(fill(route, values))
+                if bad in ("0", "abc"):
+                    hostile_posts.add(fill(route, values))
+    hostile_urls |= {f"/{bad}/" for bad in HOSTILE_PATH}
+    client = _client(crawl_world["people"][who])
+    for url in sorted(hostile_urls):
+        crawl.send(client, who, "get", url)
+    for url in sorted(hostile_posts):
+        crawl.send(client, who, "post", url, {name: HUGE for name in GENERIC_FIELDS})
+    print(f"crawler: {who}: {len(hostile_urls)} hostile paths")
+    _report(crawl, f"hostile-{who}", started)
+
+
+@pytest.mark.parametrize("who", ROLES)
+def test_no_page_and_no_form_answers_5xx(crawl_world, who):
+    """Real ids, as one role: GET each page, POST each form found on it with every hostile
+    payload. Destructive forms (cancel, close) wait until the end, so the role still meets open
+    meetings."""
+    started = time.monotonic()
+    crawl, sets = crawl_world["crawl"], crawl_world["sets"]
+    real_urls = set(crawl_world["page_urls"])
+    for route, _pattern in crawl_world["patterns"]:
+        params = params_of(route)
+        for values in sets if any(n == "meeting_id" for n, _o in params) else sets[:1]:
+            choices = [{n: opts[0] if opts else values.get(n, "1") for n, opts in params}]
+            for name, options in params:
+                for option in options[1:]:
+                    choices.append({**choices[0], name: option})
+            real_urls |= {fill(route, chosen) for chosen in choices}
+    destructive = []
+    client = _client(crawl_world["people"][who])
+    forms = {}
+    for url in sorted(real_urls):
+        response = crawl.send(client, who, "get", url)
+        if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+            parser = FormParser()
+            parser.feed(response.content.decode())
+            for form in parser.forms:
+                action = urljoin(url, form["action"]) if form["action"] else url
+                if not urlsplit(action).netloc:
+                    forms.setdefault((form["method"], action, tuple(sorted(form["fields"]))), form["fields"])
+    posted = {key[1] for key in forms if key[0] == "post"}
+    for url in sorted(real_urls - posted):
+        crawl.send(client, who, "post", url, {name: HUGE for name in GENERIC_FIELDS})
+    for key, fields in sorted(forms.items()):
+        if _destructive(key[1]):
+            destructive.append((key, fields))
+        else:
+            _submit(crawl, client, who, key, fields)
+    for key, fields in destructive:
+        _submit(crawl, client, who, key, fields)
+    print(f"crawler: {who}: {len(forms)} forms")
+    _report(crawl, f"real-{who}", started)
+
+
+def _submit(crawl, client, who, key, fields):
     method, action, _names = key
-    payloads = hostile_payloads(fields)
-    if key in tried:
-        payloads = [payloads[0], payloads[3]]
-    tried.add(key)
-    for payload in payloads:
+    for payload in hostile_payloads(fields):
         if method == "post":
             crawl.send(client, who, "post", action, payload)
         else:
