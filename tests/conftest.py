@@ -138,6 +138,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
     _SEEDED["demo"] = SeededDemo(blocker=django_db_blocker).clone()
     yield
     _SEEDED.pop("demo").destroy()
+    with django_db_blocker.unblock():
+        for alias in connections:
+            _end_other_sessions(connections[alias])
+
+
+def _end_other_sessions(connection):
+    """PostgreSQL drops the test database only when no other session uses it: end any session
+    another thread of the run left open (seen after the WebSocket and browser tests), so that
+    pytest-django drops it instead of leaving it behind with a warning."""
+    if connection.vendor != "postgresql":
+        return
+    name = connection.settings_dict["NAME"]
+    connection.close()
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
 
 
 class MigratedRows:
