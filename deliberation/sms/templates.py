@@ -72,8 +72,8 @@ TEMPLATES: dict[str, SmsTemplate] = {
                 SmsParam("status", 10, "其他 (others)"),
                 LINK,
             ),
-            zh_hans="您的诉求${ref}有新进展：${status}。详情：{site}/${link}",
-            en="Your request ${ref} has a new step: ${status}. Details: {site}/${link}",
+            zh_hans="诉求${ref}有新进展：${status}。详情：{site}/${link}",
+            en="Request ${ref} has a new step: ${status}. Details: {site}/${link}",
         ),
         SmsTemplate(
             key="meeting_invitation",

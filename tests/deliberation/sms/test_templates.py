@@ -58,7 +58,7 @@ def test_render_in_english():
         )
 
         assert text.endswith(
-            "Your request R-2026-0042 has a new step: accepted. Details: https://yishiting.example.org/r/42"
+            "Request R-2026-0042 has a new step: accepted. Details: https://yishiting.example.org/r/42"
         )
 
 
