@@ -374,8 +374,6 @@ def render(delivery: Delivery) -> "Email | Sms":
 def _send(delivery: Delivery) -> str:
     try:
         content = render(delivery)
-    except (PermanentFailure, TemporaryFailure):
-        raise
     except ObjectGone as error:
         raise PermanentFailure(str(error)) from error
     if delivery.channel == Delivery.Channel.SMS:
