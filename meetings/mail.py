@@ -243,15 +243,38 @@ def participant_ref(participant_id: int) -> str:
     return f"participant:{participant_id}"
 
 
-def notify_participants(*, meeting, kind: str, participants=None, key: str = "") -> int:
+def notify_participants(*, meeting, kind: str, participants=None, key: str = "") -> None:
     """Store ``kind`` about ``meeting`` for ``participants`` (default: all), in the caller's
-    transaction: an inbox notice for account holders (once per key) and one delivery per channel,
-    rendered and sent by the task worker after the commit. Returns the deliveries stored.
+    transaction, as one queued task: the worker writes each person's inbox notice and deliveries
+    (``notices_store``), so inviting a hundred people costs the click what inviting ten does.
 
-    ``key`` makes the notices idempotent (the services pass the kind and the SEQUENCE).
+    The task row commits or rolls back with the caller's change (with the immediate backend of the
+    tests and the demo, the notices are stored at once). ``key`` makes the notices idempotent (the
+    services pass the kind and the SEQUENCE): a task run twice stores nothing twice.
     """
-    recipients = list(meeting.participants.select_related("user")) if participants is None else participants
-    key = key or f"meeting-{meeting.pk}-{kind}-{meeting.sequence}"
+    from .tasks import store_meeting_notices
+
+    store_meeting_notices.enqueue(
+        meeting.pk,
+        kind,
+        key or f"meeting-{meeting.pk}-{kind}-{meeting.sequence}",
+        None if participants is None else [participant.pk for participant in participants],
+    )
+
+
+def notices_store(*, meeting_id: int, kind: str, key: str, participant_ids: list[int] | None = None) -> int:
+    """In the worker (or at once with the immediate backend): the inbox notice of each account
+    holder (once per key) and one delivery per channel, which the worker renders and sends after
+    this commits. Returns the deliveries stored; a meeting deleted meanwhile has none."""
+    from .models import Meeting
+
+    meeting = Meeting.objects.select_related("community").filter(pk=meeting_id).first()
+    if meeting is None:
+        return 0
+    recipients = meeting.participants.select_related("user")
+    if participant_ids is not None:
+        recipients = recipients.filter(pk__in=participant_ids)
+    recipients = list(recipients)
     url = reverse("meeting_detail", kwargs={"meeting_id": meeting.pk})
     notices = {}
     languages = {participant.mail_language for participant in recipients}
@@ -274,6 +297,7 @@ def notify_participants(*, meeting, kind: str, participants=None, key: str = "")
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
         stored = Notification.objects.filter(key__in=[row.key for row in rows])
         notices = {(n.user_id, n.key): n for n in stored}
+    urgent = kind == REMINDER and reminder_is_urgent(meeting)
     outgoing = []
     for participant in recipients:
         outgoing.append(
@@ -284,7 +308,7 @@ def notify_participants(*, meeting, kind: str, participants=None, key: str = "")
                 renderer=RENDERER,
                 renderer_args={"meeting": meeting.pk, "participant": participant.pk, "kind": kind},
                 notification=notices.get((participant.user_id, notification_key(key, participant.pk))),
-                urgent=kind == REMINDER and reminder_is_urgent(meeting),
+                urgent=urgent,
             )
         )
     return len(deliver_many(outgoing, about=about_key("meeting", meeting.pk), community=meeting.community))
