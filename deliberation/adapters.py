@@ -2,7 +2,15 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.db import transaction
 from django.utils import translation
 
-from .services.accounts import account_fill_signup
+from .forms.people import MainlandMobileField
+from .services.accounts import (
+    account_fill_signup,
+    account_phone_of,
+    account_phone_set,
+    account_phone_verified,
+    user_by_phone,
+    verification_code_send,
+)
 from .services.delivery import deliver_account_email
 
 
@@ -25,3 +33,23 @@ class AccountAdapter(DefaultAccountAdapter):
         message = self.render_mail(template_prefix, email, context)
         with transaction.atomic():
             deliver_account_email(message=message, template=template_prefix)
+
+    # --- Phone-number accounts: allauth's phone support, stored on our User ------------------
+
+    def phone_form_field(self, **kwargs):
+        return MainlandMobileField(**kwargs)
+
+    def send_verification_code_sms(self, user, phone, code, **kwargs):
+        verification_code_send(phone=phone, code=code, user=user)
+
+    def get_phone(self, user):
+        return account_phone_of(user)
+
+    def set_phone(self, user, phone, verified):
+        account_phone_set(user=user, phone=phone, verified=verified)
+
+    def set_phone_verified(self, user, phone):
+        account_phone_verified(user=user, phone=phone)
+
+    def get_user_by_phone(self, phone):
+        return user_by_phone(phone)
