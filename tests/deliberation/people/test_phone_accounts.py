@@ -243,3 +243,12 @@ def test_an_email_account_with_a_contact_phone_logs_in_without_a_code(client):
     assert response.status_code == 302 and response["Location"] != reverse("account_verify_phone")
     assert client.session["_auth_user_id"] == str(user.pk)
     assert not sms.outbox
+
+
+def test_a_demo_account_logs_in_by_phone_with_the_printed_code(seeded_demo, client):
+    """The README's way: the resident's number, the code the SMS backend delivered, logged in."""
+    resident = User.objects.get(email="resident@demo.cn")
+    assert (str(resident.phone), resident.phone_verified) == ("+8613800138000", True)
+    client.post(reverse("account_request_login_code"), {"phone": "138 0013 8000"})
+    client.post(reverse("account_confirm_login_code"), {"code": last_code("+8613800138000")})
+    assert client.session["_auth_user_id"] == str(resident.pk)
