@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.db import transaction
 from django.utils import translation
 
@@ -12,6 +13,7 @@ from .services.accounts import (
     verification_code_send,
 )
 from .services.delivery import deliver_account_email
+from .wechat.browser import in_wechat
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -53,3 +55,19 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_user_by_phone(self, phone):
         return user_by_phone(phone)
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """WeChat login (``deliberation.wechat``): the application that fits the browser, and the
+    nickname as the person's shown name (``account_fill_signup``, like a sign-up form's name)."""
+
+    def list_apps(self, request, provider=None, client_id=None):
+        apps = super().list_apps(request, provider=provider, client_id=client_id)
+        if request is None:
+            return apps
+        wanted = in_wechat(request)
+        return [app for app in apps if app.provider != "weixin" or bool(app.settings.get("in_wechat")) == wanted]
+
+    def populate_user(self, request, sociallogin, data):
+        user = super().populate_user(request, sociallogin, data)
+        return account_fill_signup(user, display_name=data.get("name") or "", language=translation.get_language())
