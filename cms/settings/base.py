@@ -187,6 +187,7 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optio
 ACCOUNT_UNIQUE_EMAIL = True
 # Extra fields on allauth's own sign-up form (ACCOUNT_FORMS["signup"] would replace the whole form)
 ACCOUNT_SIGNUP_FORM_CLASS = "deliberation.forms.people.SignupForm"
+ACCOUNT_FORMS = {"request_login_code": "deliberation.forms.accounts.RequestLoginCodeForm"}
 ACCOUNT_ADAPTER = "deliberation.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区议事厅] "

@@ -252,3 +252,20 @@ def test_a_demo_account_logs_in_by_phone_with_the_printed_code(seeded_demo, clie
     client.post(reverse("account_request_login_code"), {"phone": "138 0013 8000"})
     client.post(reverse("account_confirm_login_code"), {"code": last_code("+8613800138000")})
     assert client.session["_auth_user_id"] == str(resident.pk)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({}, "Give your mobile number (or an e-mail address)."),
+        ({"phone": "", "email": ""}, "Give your mobile number (or an e-mail address)."),
+        ({"phone": "notaphone"}, "is not a phone number"),
+        ({"phone": PHONE, "email": "a@example.cn"}, "only one"),
+    ],
+)
+def test_asking_for_a_code_with_bad_input_gets_a_message(client, data, message):
+    in_english(client)
+    response = client.post(reverse("account_request_login_code"), data)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not sms.outbox
