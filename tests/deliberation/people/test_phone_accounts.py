@@ -269,3 +269,13 @@ def test_asking_for_a_code_with_bad_input_gets_a_message(client, data, message):
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not sms.outbox
+
+
+def test_the_profile_says_whether_the_number_logs_in(client):
+    in_english(client)
+    user = UserFactory(phone=PHONE)
+    client.force_login(user)
+    page = client.get(reverse("profile")).content.decode()
+    assert "Log in with my mobile number" in page and reverse("account_change_phone") in page
+    User.objects.filter(pk=user.pk).update(phone_verified=True)
+    assert "you can log in with it" in client.get(reverse("profile")).content.decode()
