@@ -40,7 +40,6 @@ class CheckinQrScreen(MeetingMixin, PermissionView):
                 "state": live_state(meeting),
                 "checkin_url": url,
                 "qr": qr_svg(url, fluid=True),
-                "refresh_seconds": 3600,  # a screen left on gets a fresh link every hour
             },
         )
 

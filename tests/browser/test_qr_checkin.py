@@ -24,7 +24,7 @@ from meetings.models import Attendance, Meeting
 from meetings.services import convening, minutes
 from meetings.signing import CHECKIN_MAX_AGE, CHECKIN_SALT
 
-from .helpers import BROWSER, DESKTOP, PHONE, shot
+from .helpers import BROWSER, DESKTOP, PHONE, assert_accessible, shot
 from .live_helpers import live_meeting
 
 pytestmark = BROWSER
@@ -67,6 +67,7 @@ def test_the_secretarys_qr_code_checks_a_participant_in_and_stale_links_are_refu
     expect(phone.locator("#checkin-done")).to_contain_text("已签到")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(phone, "qr-checkin-phone-done")
+    assert_accessible(phone, "check-in confirmation")
     assert Attendance.objects.filter(meeting=meeting, participant=live.viewer).count() == 1
     # ... and the secretary's page shows it, without a reload.
     expect(viewer_row).to_have_attribute("data-present", "true", timeout=TIMEOUT)
@@ -92,6 +93,7 @@ def test_the_secretarys_qr_code_checks_a_participant_in_and_stale_links_are_refu
     assert refused.status == 400
     expect(phone.locator(".error-reason")).to_contain_text("另一场会议")
     shot(phone, "qr-checkin-phone-refused")
+    assert_accessible(phone, "check-in refused")
     assert Attendance.objects.filter(meeting=meeting).count() == 4  # three before, the viewer now
     assert not Attendance.objects.filter(meeting=other).exists()
 
@@ -105,4 +107,5 @@ def test_the_secretarys_qr_code_checks_a_participant_in_and_stale_links_are_refu
     assert screen_url == big.get_attribute("data-checkin-url")
     assert screen_url.startswith(f"{worker.url}/meetings/{meeting.pk}/checkin/")
     shot(secretary, "qr-checkin-screen")
+    assert_accessible(secretary, "check-in QR full screen")
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.IN_PROGRESS

@@ -5,6 +5,7 @@ that says why; a participant invited by phone without an account confirms with a
 import html
 import re
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 import time_machine
@@ -23,6 +24,7 @@ from tests.factories import UserFactory, add_participant, community_worker, in_e
 pytestmark = pytest.mark.django_db
 
 PHONE = "+8613912345678"
+PASSWORD = "pass-word-123"
 
 
 @pytest.fixture(autouse=True)
@@ -359,3 +361,19 @@ def test_no_qr_code_once_the_meeting_is_closed(client, meeting, secretary):
     assert "data-checkin-url" not in text(
         get(client, reverse("meeting_live", args=[meeting.pk]), secretary.user)
     )
+
+
+def test_an_anonymous_participant_who_logs_in_is_checked_in(client, meeting, member):
+    """ "Log in" on the link's page comes back to the link, which checks the person in."""
+    in_english(client)
+    path = link(meeting)
+    page = text(client.get(path))
+    login_url = re.search(r'href="([^"]+)" id="checkin-login"', page).group(1)
+    assert login_url == reverse("account_login") + "?" + urlencode({"next": path})
+    member.user.set_password(PASSWORD)
+    member.user.save()
+    response = client.post(login_url, {"login": member.user.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.url == path
+    done = client.get(path)
+    assert done.status_code == 200 and 'data-already="false"' in text(done)
+    assert Attendance.objects.filter(meeting=meeting, participant=member).exists()
