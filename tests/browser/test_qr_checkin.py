@@ -73,6 +73,15 @@ def test_the_secretarys_qr_code_checks_a_participant_in_and_stale_links_are_refu
     expect(viewer_row).to_have_attribute("data-present", "true", timeout=TIMEOUT)
     expect(viewer_row.locator(".presence")).to_contain_text("✔")
 
+    # A phone that is not signed in is offered to log in, or an SMS code for the invited number.
+    anonymous = new_context(viewport=PHONE, base_url=worker.url).new_page()
+    anonymous.goto(url)
+    expect(anonymous.locator("#checkin-login")).to_be_visible()
+    expect(anonymous.locator("#checkin-phone-form input[name=phone]")).to_be_visible()
+    assert anonymous.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert_accessible(anonymous, "check-in link, not signed in")
+    shot(anonymous, "qr-checkin-phone-anonymous")
+
     # Scanning again changes nothing.
     phone.goto(url)
     expect(phone.locator("#checkin-done")).to_have_attribute("data-already", "true")
