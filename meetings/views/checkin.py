@@ -50,8 +50,11 @@ TEMPLATE = "meetings/checkin_link.html"
 
 
 def _refused(request, meeting, error):
+    """The reason, and the meeting's title only to those who may see the meeting: a link that
+    is not valid proves nothing, and a members-only meeting's title is not for anyone."""
+    shown = meeting if request.user.has_perm("meetings.view_meeting", meeting) else None
     status = getattr(error, "status", 403)
-    return render(request, TEMPLATE, {"meeting": meeting, "refused": error.message}, status=status)
+    return render(request, TEMPLATE, {"meeting": shown, "refused": error.message}, status=status)
 
 
 def _done(request, meeting, result):

@@ -377,3 +377,17 @@ def test_an_anonymous_participant_who_logs_in_is_checked_in(client, meeting, mem
     done = client.get(path)
     assert done.status_code == 200 and 'data-already="false"' in text(done)
     assert Attendance.objects.filter(meeting=meeting, participant=member).exists()
+
+
+def test_a_refusal_does_not_show_a_members_only_meetings_title_to_strangers(client, community):
+    private = make_meeting(community, visibility=Meeting.Visibility.MEMBERS)
+    private.title = "业主委员会内部会议"
+    private.save(update_fields=["title"])
+    url = reverse("meeting_checkin_link", args=[private.pk, "garbage"])
+    in_english(client)
+    refused = client.get(url)
+    assert refused.status_code == 400 and "This check-in link is not valid" in text(refused)
+    assert private.title not in text(refused)
+    # A participant of it sees which meeting the refusal is about.
+    participant = add_participant(private)
+    assert private.title in text(get(client, url, participant.user))
