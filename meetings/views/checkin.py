@@ -31,15 +31,18 @@ class CheckinQrScreen(MeetingMixin, PermissionView):
 
     def get(self, request, meeting_id):
         meeting = self.meeting
-        url = checkin.checkin_url(meeting=meeting)
+        state = live_state(meeting)
+        url = ""
+        if meeting.allows("prepare_live") and not state.is_finalised:  # else check-in is over
+            url = checkin.checkin_url(meeting=meeting)
         return render(
             request,
             "meetings/checkin_qr.html",
             {
                 "meeting": meeting,
-                "state": live_state(meeting),
+                "state": state,
                 "checkin_url": url,
-                "qr": qr_svg(url, fluid=True),
+                "qr": qr_svg(url, fluid=True) if url else "",
             },
         )
 
