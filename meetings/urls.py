@@ -89,7 +89,38 @@ urlpatterns = [
         name="community_resolutions",
     ),
     path("resolutions/<id:resolution_id>/", resolutions.resolution_detail, name="resolution_detail"),
+    # Owners' votes over a period (业主表决)
+    path(
+        "communities/<id:community_id>/owners-votes/",
+        owners_votes.community_owners_votes,
+        name="community_owners_votes",
+    ),
+    path(
+        "communities/<id:community_id>/owners-votes/new/",
+        owners_votes.owners_vote_create,
+        name="owners_vote_create",
+    ),
     path("owners-votes/<id:vote_id>/", owners_votes.owners_vote_detail, name="owners_vote_detail"),
+    path(
+        "owners-votes/<id:vote_id>/documents/",
+        owners_votes.owners_vote_document_add,
+        name="owners_vote_document_add",
+    ),
+    path(
+        "owners-votes/<id:vote_id>/announce/", owners_votes.owners_vote_announce, name="owners_vote_announce"
+    ),
+    path("owners-votes/<id:vote_id>/close/", owners_votes.owners_vote_close, name="owners_vote_close"),
+    path("owners-votes/<id:vote_id>/ballot/", owners_votes.owners_ballot, name="owners_ballot"),
+    path(
+        "owners-votes/<id:vote_id>/ballot/receipt/",
+        owners_votes.owners_ballot_receipt,
+        name="owners_ballot_receipt",
+    ),
+    path("owners-votes/<id:vote_id>/collect/", owners_votes.owners_collect, name="owners_collect"),
+    path("owners-votes/<id:vote_id>/proxy/", owners_votes.owners_proxy, name="owners_proxy"),
+    path(
+        "owners-votes/<id:vote_id>/receipt/", owners_votes.owners_receipt_check, name="owners_receipt_check"
+    ),
     path("resolutions/<id:resolution_id>/actions/", resolutions.action_add, name="resolution_action_add"),
     path("actions/<id:action_id>/progress/", resolutions.action_progress, name="action_progress"),
 ]

@@ -17,6 +17,7 @@ ballot being replaced (``of=("self",)``) make concurrent ballots count once each
 import hashlib
 import json
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,8 +36,9 @@ from deliberation.services.photos import clean_photo
 
 from .. import voting
 from ..mail import sms_when
-from ..models import OwnersBallot, OwnersBallotChange, OwnersVote, VoteQuestion
+from ..models import OwnersBallot, OwnersBallotChange, OwnersVote, VoteDocument, VoteQuestion
 from ..timefmt import format_datetime
+from . import minutes
 from .motions import owner_registry
 
 logger = logging.getLogger(__name__)
@@ -195,6 +197,62 @@ def _tell_owners(vote, *, kind: str, households) -> int:
             )
             told += 1
     return told
+
+
+def owners_vote_audience(vote) -> dict:
+    """Who the announcement will reach (the confirm step says it): owners with a linked account
+    (their inbox, and e-mail or SMS as they chose) and owners told by SMS to the roster's phone."""
+    from deliberation.phones import is_mobile
+
+    owners = Owner.objects.filter(household__building__community=vote.community)
+    inbox = owners.filter(user__isnull=False).count()
+    sms = sum(
+        1 for phone in owners.filter(user__isnull=True).values_list("phone", flat=True) if is_mobile(phone)
+    )
+    return {"inbox": inbox, "sms": sms, "owners": owners.count()}
+
+
+#: What owners read before voting: a PDF, or a photo or scan of the paper.
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"RIFF")
+
+
+@transaction.atomic
+def owners_vote_document_add(*, vote, by, title: str, file) -> VoteDocument:
+    """Attach the plan, the budget… to a draft (what owners read must not change once announced)."""
+    vote = _locked(vote)
+    if not rules.has_perm("meetings.organise_owners_vote", by, vote.community):
+        raise ServiceError(
+            _("Only the community's workers and the owners' committee organise owners' votes.")
+        )
+    if vote.status != OwnersVote.Status.DRAFT:
+        raise ServiceError(_("Documents are added before the vote is announced."))
+    title = " ".join((title or "").split())
+    if not title:
+        raise ServiceError(_("Give the document a title."), field="title")
+    if file is None:
+        raise ServiceError(_("Choose the file."), field="file")
+    if file.size > DOCUMENT_MAX_BYTES:
+        raise ServiceError(
+            _("The file is larger than %(mb)d MB.") % {"mb": DOCUMENT_MAX_BYTES // 2**20}, field="file"
+        )
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    if head.startswith(b"%PDF-"):
+        extension = "pdf"
+    elif head.startswith(DOCUMENT_IMAGE_MAGIC):
+        try:
+            cleaned = clean_photo(file)
+        except ServiceError as error:
+            raise ServiceError(error.message, field="file") from error
+        extension, file = cleaned.name.rsplit(".", 1)[1], cleaned
+    else:
+        raise ServiceError(_("The file must be a PDF or an image (JPEG, PNG or WebP)."), field="file")
+    document = VoteDocument(vote=vote, title=title[:200])
+    document.file.save(f"{vote.pk}-{secrets.token_hex(6)}.{extension}", file, save=False)
+    document.save()
+    return document
 
 
 def vote_url(vote) -> str:
@@ -427,6 +485,72 @@ def owners_receipt_check(*, vote, code: str) -> dict:
         "replaced_at": None if latest else change.ballot.cast_at,
         "sealed": vote.status == OwnersVote.Status.CLOSED,
     }
+
+
+#: Wrong receipt codes allowed per client address and per vote in ``RECEIPT_WINDOW`` seconds: a
+#: person mistyping a few times gets through, guessing ten-character codes does not.
+RECEIPT_WRONG_PER_CLIENT = 10
+RECEIPT_WRONG_PER_VOTE = 200
+RECEIPT_WINDOW = 60 * 60
+
+
+def owners_receipt_lookup(*, vote, code: str, client: str) -> dict:
+    """``owners_receipt_check`` behind a limit on wrong codes per client (its IP address) and per
+    vote, so receipt codes cannot be found by trying many."""
+    client_digest = hashlib.sha256(str(client).encode()).hexdigest()[:32]
+    keys = [
+        (f"owners-receipt-wrong:{client_digest}", RECEIPT_WRONG_PER_CLIENT),
+        (f"owners-receipt-wrong-vote:{vote.pk}", RECEIPT_WRONG_PER_VOTE),
+    ]
+    if not minutes.attempts_left(keys):
+        raise ServiceError(
+            _("Too many wrong codes. Try again in %(minutes)d minutes.") % {"minutes": RECEIPT_WINDOW // 60},
+            field="code",
+        )
+    if not normalise_receipt(code):
+        raise ServiceError(_("Type the receipt code."), field="code")
+    try:
+        return owners_receipt_check(vote=vote, code=code)
+    except NotFound as error:
+        minutes.attempt_failed(keys, window=RECEIPT_WINDOW)
+        raise ServiceError(error.message, field="code") from error
+
+
+LABEL_WORDS = frozenset({"号", "号楼", "楼", "栋", "幢", "单元", "室", "户"})
+
+
+def households_matching(community, text: str, *, limit: int = 20) -> list[Household]:
+    """The community's households whose building, unit and room match the words typed: "5 1 101",
+    "5号楼1单元101" and "5-1-101" all find building 5, unit 1, room 101; "101" finds every 101."""
+    words = re.findall(r"\d+|[^\W\d_]+", text or "")
+    numbers = [w for w in words if w.isdigit()]
+    households = Household.objects.for_community(community).select_related("building")
+    if not words:
+        return []
+    if numbers:
+        households = households.filter(room__contains=numbers[-1])
+    found = []
+    for household in households.order_by("building__name", "unit", "room"):
+        label = f"{household.building.name} {household.unit} {household.room}"
+        own = re.findall(r"\d+", label)
+        # The typed numbers appear, in order, as whole numbers of the label (the room last)…
+        position = 0
+        for number in numbers:
+            while position < len(own) and own[position].lstrip("0") != number.lstrip("0"):
+                position += 1
+            if position == len(own):
+                break
+            position += 1
+        else:
+            # …and any typed word that is not a number or a label word (号楼, 单元, 室) is in it.
+            others = [w for w in words if not w.isdigit() and w not in LABEL_WORDS]
+            room = re.findall(r"\d+", household.room)
+            room_matches = not numbers or (room and room[-1].lstrip("0") == numbers[-1].lstrip("0"))
+            if room_matches and all(w in label for w in others):
+                found.append(household)
+        if len(found) >= limit:
+            break
+    return found
 
 
 # --- Reminders and the close -----------------------------------------------------------------

@@ -42,3 +42,9 @@ def by_party(parties):
     return [(code, parties[code]) for code in Party.values if code in parties] + [
         (code, figures) for code, figures in parties.items() if code not in Party.values
     ]
+
+
+@register.filter
+def choice_of(choices, question_id):
+    """The choice posted or stored for one question (``{"<question id>": "for"}``)."""
+    return (choices or {}).get(str(question_id), "")
