@@ -47,6 +47,14 @@ def labels() -> dict:
             "open": _("Open"),
             "closed": _("Closed"),
             "close_vote": _("Close the vote"),
+            # Asked before what cannot be undone (live.js asks with window.confirm).
+            "confirm_close_vote": _(
+                "Close this vote now? No more ballots can be cast and this cannot be undone. "
+                "Everyone on the live page sees the result."
+            ),
+            "confirm_close_meeting": _(
+                "Close the meeting and seal the minutes now? Nothing can be added or changed afterwards."
+            ),
             "your_vote": _("Your vote"),
             "vote_recorded": _("Your vote was recorded."),
             "saved": _("Saved."),
