@@ -531,15 +531,20 @@ def normalize_household_text(text: str) -> str:
 
 def household_search(*, community, q: str):
     """The community's households whose "building-unit-room" contains every word of ``q`` (words
-    split by spaces or dashes), in roster order, at most ``HOUSEHOLD_SEARCH_LIMIT``."""
+    split by spaces or dashes; three words are the building, the unit and the room), in roster
+    order, at most ``HOUSEHOLD_SEARCH_LIMIT``."""
     words = normalize_household_text(q).replace("-", " ").split()
     qs = (
         Household.objects.for_community(community)
         .select_related("building")
         .annotate(label=household_label_expression())
     )
-    for word in words:
-        qs = qs.filter(label__icontains=word)
+    if len(words) == 3:  # building, unit, room: each in its place ("3号楼 1 101" is not 3号楼-2-101)
+        building, unit, room = words
+        qs = qs.filter(building__name__icontains=building, unit__icontains=unit, room__icontains=room)
+    else:
+        for word in words:
+            qs = qs.filter(label__icontains=word)
     return qs[:HOUSEHOLD_SEARCH_LIMIT]
 
 

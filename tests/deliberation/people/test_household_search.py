@@ -1,6 +1,8 @@
 """Approving a member: the roster is searched on the server, not offered as a list of every
 household; a household can also be written out ("3号楼-1-101") and is checked on the server."""
 
+import html as html_lib
+
 import pytest
 from django.urls import reverse
 
@@ -122,9 +124,9 @@ def test_a_household_not_on_the_roster_is_refused_with_a_clear_message(
 ):
     response = worker_client.post(approve_url(community, applicant), {"household_text": text}, follow=True)
     assert response.status_code == 200
-    assert f"No household “{text}” is on this community's roster." in response.content.decode().replace(
-        "&lt;", "<"
-    ).replace("&gt;", ">")
+    assert f"No household “{text}” is on this community's roster." in html_lib.unescape(
+        response.content.decode()
+    )
     applicant.refresh_from_db()
     assert applicant.status == Membership.Status.PENDING
 

@@ -104,7 +104,9 @@ def test_closing_a_vote_and_sealing_the_minutes_ask_first(client, meeting, peopl
     from meetings.services import motions
 
     chair = people["chair"].user
-    motions.motion_open(meeting=meeting, by=chair, text="同意更换电梯", rule="four_party_consensus")
+    motions.motion_open(
+        meeting=meeting, by=chair, text="同意更换电梯", rule="four_party_consensus", agenda_item=None
+    )
     client.force_login(chair)
     html = page(in_english(client), f"/meetings/{meeting.pk}/live/")
     close_vote = re.search(r'<form[^>]*class="inline motion-close-form"[^>]*>', html).group(0)
