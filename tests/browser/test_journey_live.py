@@ -42,6 +42,9 @@ def test_the_meeting_runs_live_and_resolves_the_request(
     with translation.override("zh-hans"):
         assert translation.gettext(QUORUM_OK) in chair.locator("#quorum").inner_text()
 
+    # Closing a vote cannot be undone: the page asks first, in the server's words.
+    asked = []
+    chair.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     chair.locator(f"#motion-{motion_id} .motion-close-form button").click()
     for page in pages.values():
         page.locator(f"#motion-{motion_id}[data-status=closed] .tally-outcome[data-passed=true]").wait_for()
@@ -49,6 +52,7 @@ def test_the_meeting_runs_live_and_resolves_the_request(
         # A closed vote offers nothing to press any more, without a reload.
         assert page.locator(f"#motion-{motion_id} .ballot-form button:visible").count() == 0
         assert page.locator(f"#motion-{motion_id} .motion-close-form:visible").count() == 0
+    assert asked and asked[0].startswith("现在结束表决吗？"), asked
     shot(chair, "journey3-zh-hans-03-resolution-published")
 
     # The motion was taken on the request's agenda item: its resolution answers the request.
