@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from meetings.models import Meeting, Party
 from meetings.selectors import audience_sentence, meeting_audience
@@ -94,10 +95,10 @@ def test_a_meeting_without_participants_tells_nobody(community, convener):
     meeting = convening.meeting_create(
         community=community, by=convener, title="空会议", place="会议室", starts_at=starts, ends_at=ends
     )
-    assert (
-        audience_sentence(meeting_audience(meeting))
-        == "Nobody will be told: the meeting has no participants yet."
-    )
+    with translation.override("en"):
+        english = audience_sentence(meeting_audience(meeting))
+    assert english == "Nobody will be told: the meeting has no participants yet."
+    assert audience_sentence(meeting_audience(meeting)) == "不会通知任何人：会议还没有参会人。"
 
 
 def test_closing_a_vote_and_sealing_the_minutes_ask_first(client, meeting, people):
