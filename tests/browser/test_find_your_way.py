@@ -8,11 +8,12 @@ import re
 
 from allauth.account.models import EmailAddress
 
+from deliberation.models import Membership
 from deliberation.selectors import hall_url
 from deliberation.services.requests import request_escalate
 from tests.factories import UserFactory
 
-from .helpers import BROWSER, PASSWORD, shot
+from .helpers import BROWSER, PASSWORD, assert_accessible, shot
 
 pytestmark = BROWSER
 
@@ -41,6 +42,7 @@ def test_each_role_lands_on_its_work_and_finds_its_pages(world, hall_request, li
     for user in (officer, staff):
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     request_escalate(request=hall_request, by=world.worker, reason="需要街道协调")
+    applicant = Membership.objects.get(user=world.applicant)
 
     roles = {
         # role: (user, where the login lands, the header's links, the link with a badge)
@@ -66,6 +68,9 @@ def test_each_role_lands_on_its_work_and_finds_its_pages(world, hall_request, li
             href = page.locator(f"header [data-nav='{key}']").get_attribute("href")
             assert page.request.get(base + href).status == 200, (role, href)
         shot(page, f"find-your-way-{role}-landing")
+        # Reloaded first: the one-time "signed in" message's list (base.html) is not part of this check.
+        page.reload()
+        assert_accessible(page, f"{role}'s landing page")
 
         if role == "resident":
             page.locator("header [data-nav=mine]").click()
@@ -83,4 +88,20 @@ def test_each_role_lands_on_its_work_and_finds_its_pages(world, hall_request, li
             shot(page, "find-your-way-resident-hall")
         if role == "worker":
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"]
+            # Verifying the applicant: the roster is searched, not listed, and works without script.
+            page.locator(f"header [data-nav='members-{community.pk}']").click()
+            search = page.locator(f"#membership-{applicant.pk} form[role=search]")
+            search.locator("input[name=q]").fill("2号楼 2单元 302")
+            search.locator("button[type=submit]").click()
+            page.wait_for_url(lambda url: "q=" in url)
+            results = page.locator(f"#membership-{applicant.pk} .household-results")
+            assert results.locator("input[type=radio]").count() == 2  # 2号楼-2单元-302, and "keep"
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"]
+            assert_accessible(page, "members page with a roster search")
+            shot(page, "find-your-way-worker-roster-search")
+            results.locator("label", has_text="2号楼-2单元-302").click()
+            page.locator(f"#membership-{applicant.pk} button", has_text="通过").click()
+            page.wait_for_load_state()
+            applicant.refresh_from_db()
+            assert applicant.household == world.households[5]
         page.context.close()
