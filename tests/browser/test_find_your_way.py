@@ -8,7 +8,7 @@ import re
 
 from allauth.account.models import EmailAddress
 
-from deliberation.models import Membership
+from deliberation.models import HallPage, Membership
 from deliberation.selectors import hall_url
 from deliberation.services.requests import request_escalate
 from tests.factories import UserFactory
@@ -43,6 +43,14 @@ def test_each_role_lands_on_its_work_and_finds_its_pages(world, hall_request, li
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     request_escalate(request=hall_request, by=world.worker, reason="需要街道协调")
     applicant = Membership.objects.get(user=world.applicant)
+    # The hall's own text, as long as the demo's: it must not push the requests off the first screen.
+    hall = HallPage.objects.child_of(community).get()
+    hall.rules = "".join(
+        f"<p>{n}、居民实名认证后可在议事厅提交诉求，同一事项请先附议，避免重复提交。</p>" for n in "一二三四"
+    )
+    hall.notices = "<p>四方会议每月第一个周四晚七点在党群服务中心召开，欢迎旁听。</p>"
+    hall.contacts = "<p>社区服务电话 0471-2222222（工作日 8:30–17:30）；物业 24 小时报修 0471-1111111。</p>"
+    hall.save_revision().publish()
 
     roles = {
         # role: (user, where the login lands, the header's links, the link with a badge)
@@ -80,6 +88,8 @@ def test_each_role_lands_on_its_work_and_finds_its_pages(world, hall_request, li
             first = page.locator(".request-row").first.bounding_box()
             assert first is not None and first["y"] < PHONE_SCREEN["height"], first
             assert page.locator("#hall-filters").get_attribute("open") is None
+            assert page.locator("#hall-notices").get_attribute("open") is not None  # notices stay open
+            assert page.locator("#hall-rules").get_attribute("open") is None
             assert not page.locator("#hall-filters select[name=status]").is_visible()
             # No sideways scroll on the phone.
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"]
