@@ -267,3 +267,11 @@ def test_what_the_warning_says_is_what_happens(client, resolved, users_by_role):
     assert response.status_code == 200
     resolved.refresh_from_db()
     assert resolved.status == Request.Status.ACCEPTED and resolved.reopen_count == 1
+
+
+def test_a_given_rating_is_shown_with_its_meaning(client, resolved, users_by_role):
+    from deliberation.services.requests import request_evaluate
+
+    request_evaluate(request=resolved, by=users_by_role["resident"], rating=4)
+    html = client.get(resolved.get_absolute_url()).content.decode()
+    assert "4 / 5 · Satisfied" in html
