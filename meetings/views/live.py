@@ -162,8 +162,21 @@ live_start = LiveStart.as_view()
 
 
 class LiveClose(LiveAction):
+    """Close the meeting and seal the minutes: it cannot be undone, so a post without
+    ``confirm=yes`` answers a page that asks (without JavaScript; live.js asks with the same words
+    and adds ``confirm=yes``)."""
+
     permission_required = "meetings.chair_meeting"
     success_message = gettext_lazy("The meeting is closed and the minutes are final.")
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "meetings/meeting_close_confirm.html",
+                {"meeting": self.meeting, "question": labels()["text"]["confirm_close_meeting"]},
+            )
+        return super().post(request, *args, **kwargs)
 
     def perform(self, form):
         return minutes_services.meeting_close(meeting=self.meeting, by=self.request.user)

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from deliberation.models import Request
 from deliberation.selectors import request_url
+from meetings.models import Meeting
 
 from .helpers import BROWSER, PHONE, assert_accessible, shot
 from .journeys import MOTION, goto_live, live_contexts, run_meeting_core
@@ -78,6 +79,18 @@ def test_the_meeting_runs_live_and_resolves_the_request(
     hall_request.refresh_from_db()
     assert hall_request.status == Request.Status.EVALUATED and hall_request.rating == 5
     shot(requester, "journey3-zh-hans-05-request-evaluated")
+
+    # Sealing the minutes cannot be undone: the chair is asked once (the browser's dialog, in the
+    # server's words) and the meeting closes without the no-script confirmation page.
+    chair.goto(f"{worker.url}/meetings/{meeting.pk}/live/")
+    sealed = []
+    chair.once("dialog", lambda dialog: (sealed.append(dialog.message), dialog.accept()))
+    chair.locator("#meeting-close").click()
+    chair.wait_for_url(re.compile(r"/live/$"))
+    chair.wait_for_load_state()
+    assert sealed and sealed[0].startswith("现在结束会议并封存纪要吗？"), sealed
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CLOSED
 
 
 def test_live_page_is_accessible_and_votes_by_keyboard(world, live_meeting, asgi_workers, new_context):

@@ -350,6 +350,10 @@
       e.preventDefault();
       return;
     }
+    // Answered here: the server's own confirmation page (for a browser without script) is skipped.
+    if (ask && !form.dataset.wsType && form.querySelector("input[name=confirm]") === null) {
+      form.appendChild(el("input", { type: "hidden", name: "confirm", value: "yes" }));
+    }
     var type = form.dataset && form.dataset.wsType;
     if (!type || !socket || socket.readyState !== WebSocket.OPEN) return; // falls back to a normal POST
     e.preventDefault();

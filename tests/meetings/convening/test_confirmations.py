@@ -118,3 +118,22 @@ def test_closing_a_vote_and_sealing_the_minutes_ask_first(client, meeting, peopl
     seal = re.search(r'<form method="post" action="/meetings/\d+/live/close/"[^>]*>', html).group(0)
     assert 'data-confirm="Close the meeting and seal the minutes now? Nothing can be added or changed' in seal
     assert '"confirm_close_vote": "Close this vote now?' in html  # for the votes live.js draws
+
+
+def test_sealing_the_minutes_without_javascript_asks_on_a_page_first(client, meeting, people):
+    client.force_login(people["chair"].user)
+    url = reverse("meeting_live_close", args=[meeting.pk])
+    html = html_lib.unescape(in_english(client).post(url).content.decode())
+    assert "Close the meeting and seal the minutes now? Nothing can be added or changed afterwards." in html
+    assert 'id="meeting-close-confirm"' in html
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.IN_PROGRESS
+    assert client.post(url, {"confirm": "yes"}).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CLOSED
+
+
+def test_only_the_chair_is_asked(client, meeting, people):
+    client.force_login(people[Party.RESIDENTS].user)
+    response = client.post(reverse("meeting_live_close", args=[meeting.pk]))
+    assert response.status_code == 403

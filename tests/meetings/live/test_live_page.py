@@ -91,7 +91,11 @@ def test_the_console_works_without_javascript(client, meeting, people):
     client.post(url("meeting_live_motion_close", motion.pk))
     motion.refresh_from_db()
     assert motion.passed is True
-    client.post(url("meeting_live_close"))
+    # Sealing the minutes cannot be undone: a page asks first, then the post with confirm=yes.
+    asked = client.post(url("meeting_live_close"))
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.IN_PROGRESS
+    client.post(url("meeting_live_close"), {"confirm": "yes"})
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CLOSED
     body = page(client, meeting).content.decode()
     assert 'data-verified="true"' in body
