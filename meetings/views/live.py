@@ -161,22 +161,38 @@ class LiveStart(LiveAction):
 live_start = LiveStart.as_view()
 
 
-class LiveClose(LiveAction):
-    """Close the meeting and seal the minutes: it cannot be undone, so a post without
-    ``confirm=yes`` answers a page that asks (without JavaScript; live.js asks with the same words
-    and adds ``confirm=yes``)."""
+class ConfirmFirst:
+    """For a console action that cannot be undone: a post without ``confirm=yes`` answers a page
+    that asks (for a browser without JavaScript; live.js asks with a dialog in the same words and
+    adds ``confirm=yes``, and the WebSocket path is asked before it sends)."""
 
-    permission_required = "meetings.chair_meeting"
-    success_message = gettext_lazy("The meeting is closed and the minutes are final.")
+    confirm_question = ""
+    confirm_button = ""
 
     def post(self, request, *args, **kwargs):
         if request.POST.get("confirm") != "yes":
             return render(
                 request,
-                "meetings/meeting_close_confirm.html",
-                {"meeting": self.meeting, "question": labels()["text"]["confirm_close_meeting"]},
+                "meetings/live_confirm.html",
+                {
+                    "meeting": self.meeting,
+                    "heading": self.confirm_button,
+                    "question": labels()["text"][self.confirm_question],
+                    "button": self.confirm_button,
+                    "action": request.path,
+                    "back_anchor": self.anchor,
+                },
             )
         return super().post(request, *args, **kwargs)
+
+
+class LiveClose(ConfirmFirst, LiveAction):
+    """Close the meeting and seal the minutes."""
+
+    permission_required = "meetings.chair_meeting"
+    success_message = gettext_lazy("The meeting is closed and the minutes are final.")
+    confirm_question = "confirm_close_meeting"
+    confirm_button = gettext_lazy("Yes, close the meeting and seal the minutes")
 
     def perform(self, form):
         return minutes_services.meeting_close(meeting=self.meeting, by=self.request.user)
@@ -273,9 +289,11 @@ class LiveMotionOpen(LiveAction):
 live_motion_open = LiveMotionOpen.as_view()
 
 
-class LiveMotionClose(LiveAction):
+class LiveMotionClose(ConfirmFirst, LiveAction):
     permission_required = "meetings.chair_meeting"
     anchor = "#motions"
+    confirm_question = "confirm_close_vote"
+    confirm_button = gettext_lazy("Yes, close the vote")
 
     def perform(self, form):
         return motion_services.motion_close(

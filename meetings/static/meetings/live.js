@@ -350,12 +350,15 @@
       e.preventDefault();
       return;
     }
-    // Answered here: the server's own confirmation page (for a browser without script) is skipped.
-    if (ask && !form.dataset.wsType && form.querySelector("input[name=confirm]") === null) {
-      form.appendChild(el("input", { type: "hidden", name: "confirm", value: "yes" }));
-    }
     var type = form.dataset && form.dataset.wsType;
-    if (!type || !socket || socket.readyState !== WebSocket.OPEN) return; // falls back to a normal POST
+    if (!type || !socket || socket.readyState !== WebSocket.OPEN) {
+      // A normal POST. Answered here: the server's confirmation page (for a browser without
+      // script) is skipped.
+      if (ask && form.querySelector("input[name=confirm]") === null) {
+        form.appendChild(el("input", { type: "hidden", name: "confirm", value: "yes" }));
+      }
+      return;
+    }
     e.preventDefault();
     var message = { type: type, client_id: newId() };
     new FormData(form).forEach(function (value, key) {

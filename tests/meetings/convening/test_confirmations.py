@@ -125,7 +125,7 @@ def test_sealing_the_minutes_without_javascript_asks_on_a_page_first(client, mee
     url = reverse("meeting_live_close", args=[meeting.pk])
     html = html_lib.unescape(in_english(client).post(url).content.decode())
     assert "Close the meeting and seal the minutes now? Nothing can be added or changed afterwards." in html
-    assert 'id="meeting-close-confirm"' in html
+    assert 'id="confirm-yes"' in html
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.IN_PROGRESS
     assert client.post(url, {"confirm": "yes"}).status_code == 302
@@ -137,3 +137,22 @@ def test_only_the_chair_is_asked(client, meeting, people):
     client.force_login(people[Party.RESIDENTS].user)
     response = client.post(reverse("meeting_live_close", args=[meeting.pk]))
     assert response.status_code == 403
+
+
+def test_closing_a_vote_without_javascript_asks_on_a_page_first(client, meeting, people):
+    from meetings.models import Motion
+    from meetings.services import motions
+
+    chair = people["chair"].user
+    motions.motion_open(meeting=meeting, by=chair, text="同意修路灯", agenda_item=None)
+    motion = Motion.objects.get(text="同意修路灯")
+    client.force_login(chair)
+    url = reverse("meeting_live_motion_close", args=[meeting.pk, motion.pk])
+    html = html_lib.unescape(in_english(client).post(url, {"motion": motion.pk}).content.decode())
+    assert "Close this vote now? No more ballots can be cast and this cannot be undone." in html
+    assert "Yes, close the vote" in html and f'action="{url}"' in html
+    motion.refresh_from_db()
+    assert motion.is_open
+    assert client.post(url, {"motion": motion.pk, "confirm": "yes"}).status_code == 302
+    motion.refresh_from_db()
+    assert not motion.is_open
