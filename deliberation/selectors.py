@@ -30,6 +30,7 @@ from .models import (
     RequestEvent,
     RequestPhoto,
     Response,
+    ResponsibleParty,
     Role,
     User,
 )
@@ -426,7 +427,7 @@ def nav_links_for(user, *, counts: bool = True) -> list[NavLink]:
         if counts:
             count = (
                 Request.objects.filter(assigned_company_id=user.property_company_id)
-                .filter(responsible_party="property")
+                .filter(responsible_party=ResponsibleParty.PROPERTY)
                 .open()
                 .count()
             )
