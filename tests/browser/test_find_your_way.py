@@ -79,6 +79,7 @@ def test_each_role_lands_on_its_work_and_finds_its_pages(world, hall_request, li
         # Reloaded first: the one-time "signed in" message's list (base.html) is not part of this check.
         page.reload()
         assert_accessible(page, f"{role}'s landing page")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_SCREEN["width"], role
 
         if role == "resident":
             page.locator("header [data-nav=mine]").click()
