@@ -7,13 +7,19 @@ tests are built directly (``MeetingFactory``, ``make_meeting``, ``four_parties``
 tests build them through the convening services (``add_four_parties``).
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.sessions.backends.db import SessionStore
+from django.db.models.signals import post_save
 from django.utils import timezone
 from factory.django import DjangoModelFactory
+from modelsearch import index
+from modelsearch import signal_handlers as search_signal_handlers
+from wagtail.models import Page
+from wagtail.signal_handlers import disable_reference_index_auto_update
 
 from cms.models import CommunityPage, HomePage, StreetOfficePage
 from deliberation.models import Building, Household, Membership, Owner, PropertyCompany, Role, Tenure, User
@@ -52,9 +58,26 @@ def home_page() -> HomePage:
     return HomePage.objects.get(depth=2)
 
 
+@contextmanager
+def pages_unindexed():
+    """Pages made for a test skip Wagtail's reference index and the search index of pages (a third
+    of the cost of a community, hundreds of times a run); nothing tested reads either for them.
+    Requests, which the hall searches, are indexed as always."""
+    page_models = [model for model in index.get_indexed_models() if issubclass(model, Page)]
+    for model in page_models:
+        post_save.disconnect(search_signal_handlers.post_save_signal_handler, sender=model)
+    try:
+        with disable_reference_index_auto_update():
+            yield
+    finally:
+        for model in page_models:
+            post_save.connect(search_signal_handlers.post_save_signal_handler, sender=model)
+
+
 def make_street(title="大学西路街道", slug=None) -> StreetOfficePage:
     street = StreetOfficePage(title=title, slug=slug or f"street-{StreetOfficePage.objects.count() + 1}")
-    home_page().add_child(instance=street)
+    with pages_unindexed():
+        home_page().add_child(instance=street)
     return street
 
 
@@ -67,9 +90,10 @@ def make_community(street=None, title="幸福社区", company=None, threshold=3,
         property_company=company,
         support_threshold=threshold,
     )
-    street.add_child(instance=community)
-    hall_page_ensure(community)  # as the admin's after_create_page hooks do
-    meeting_index_ensure(community)
+    with pages_unindexed():
+        street.add_child(instance=community)
+        hall_page_ensure(community)  # as the admin's after_create_page hooks do
+        meeting_index_ensure(community)
     return community
 
 

@@ -23,7 +23,14 @@ from ..forms import hall as forms
 from ..models import Request
 from ..permissions import require_reachable
 from ..rules import TRANSITION_PERMISSIONS
-from ..selectors import outbox_counts, request_for_detail, request_list, request_notices, work_queue
+from ..selectors import (
+    outbox_counts,
+    own_requests,
+    request_for_detail,
+    request_list,
+    request_notices,
+    work_queue,
+)
 from ..services import AlreadySubmitted
 from ..services import requests as services
 from ..services.supports import support_add, support_withdraw
@@ -48,6 +55,10 @@ def hall(request, community_id):
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # The filters in use (not the default order): the folded filter form opens to show them.
+    active_filters = [
+        name for name, value in filters.items() if value and (name, value) != ("sort", "newest")
+    ]
     user = request.user
     return render(
         request,
@@ -57,6 +68,7 @@ def hall(request, community_id):
             "form": form,
             "page_obj": page,
             "query": query.urlencode(),
+            "active_filters": active_filters,
             "can_submit": user.has_perm("deliberation.submit_request", community),
             "can_record": user.has_perm("deliberation.record_request", community),
         },
@@ -370,3 +382,11 @@ def work(request):
         "deliberation/work.html",
         {"sections": sections, "outboxes": outbox_counts(user=request.user)},
     )
+
+
+@login_required
+def my_requests(request):
+    """我的诉求: the requests a person submitted (or that were recorded for them), the ones with
+    news they have not read first marked."""
+    page = Paginator(own_requests(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "deliberation/my_requests.html", {"page_obj": page, "query": ""})

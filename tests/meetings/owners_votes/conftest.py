@@ -93,7 +93,7 @@ def choices(vote, *picks):
 
 @pytest.fixture(autouse=True)
 def _english():
-    """The services' messages are asserted in English (the site's default language is Chinese)."""
+    """The services' refusals are read in English here (the site's default is Chinese)."""
     with translation.override("en"):
         yield
 
