@@ -108,8 +108,11 @@ def request_list(
     flag: str = "",
     q: str = "",
     sort: str = "newest",
+    requester=None,
 ):
     qs = Request.objects.for_list()
+    if requester is not None:  # "my requests": the ones this person submitted
+        qs = qs.filter(requester=requester)
     if community is not None:
         qs = qs.filter(community=community)
     if communities is not None:

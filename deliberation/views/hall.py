@@ -37,6 +37,8 @@ def hall(request, community_id):
     community = community_from_url(request, community_id)
     form = forms.HallFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    user = request.user
+    mine = request.GET.get("mine") == "1" and user.is_authenticated
     requests = request_list(
         community=community,
         status=filters.get("status") or "",
@@ -44,11 +46,11 @@ def hall(request, community_id):
         flag=filters.get("flag") or "",
         q=(filters.get("q") or "").strip(),
         sort=filters.get("sort") or "newest",
+        requester=user if mine else None,
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    user = request.user
     return render(
         request,
         "deliberation/hall.html",
@@ -59,6 +61,7 @@ def hall(request, community_id):
             "query": query.urlencode(),
             "can_submit": user.has_perm("deliberation.submit_request", community),
             "can_record": user.has_perm("deliberation.record_request", community),
+            "mine": mine,
         },
     )
 

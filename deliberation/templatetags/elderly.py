@@ -1,0 +1,30 @@
+"""长辈模式's block of big buttons: the main actions first, in plain words (includes/elderly_actions.html)."""
+
+from django import template
+
+from ..models import Membership
+
+register = template.Library()
+
+
+@register.inclusion_tag("includes/elderly_actions.html", takes_context=True)
+def elderly_actions(context, community=None):
+    """The actions for ``community``, or on the home page the person's own community (their
+    first verified membership). Rendered hidden outside the mode (``elderly.css``), so a page
+    keeps one HTML for both."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    signed_in = bool(user is not None and user.is_authenticated)
+    if community is None and signed_in:
+        membership = (
+            Membership.objects.approved().filter(user=user).select_related("community").order_by("pk").first()
+        )
+        community = membership.community if membership is not None else None
+    return {
+        "request": request,
+        "community": community,
+        "signed_in": signed_in,
+        "can_submit": community is not None
+        and (not signed_in or user.has_perm("deliberation.submit_request", community)),
+        "shown": getattr(request, "elderly_mode", False),
+    }
