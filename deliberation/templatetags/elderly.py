@@ -2,6 +2,8 @@
 
 from django import template
 
+from cms.models import CommunityPage
+
 from ..models import Membership
 
 register = template.Library()
@@ -10,7 +12,7 @@ register = template.Library()
 @register.inclusion_tag("includes/elderly_actions.html", takes_context=True)
 def elderly_actions(context, community=None):
     """The actions for ``community``, or on the home page the person's own community (their
-    first verified membership). Rendered hidden outside the mode (``elderly.css``), so a page
+    first verified membership, or the site's only one). Rendered hidden outside the mode (``elderly.css``), so a page
     keeps one HTML for both."""
     request = context.get("request")
     user = getattr(request, "user", None)
@@ -20,6 +22,9 @@ def elderly_actions(context, community=None):
             Membership.objects.approved().filter(user=user).select_related("community").order_by("pk").first()
         )
         community = membership.community if membership is not None else None
+    if community is None:  # a site of one community: its actions; else the list of communities
+        communities = list(CommunityPage.objects.live().public()[:2])
+        community = communities[0] if len(communities) == 1 else None
     return {
         "request": request,
         "community": community,
