@@ -123,3 +123,27 @@ def test_the_switch_speaks_chinese_by_default():
 
     body = Client().get("/").content.decode()
     assert "长辈模式" in body
+
+
+def test_the_main_actions_come_first_in_the_mode_only(client, community):
+    from deliberation.models import Role
+    from deliberation.selectors import hall_url
+    from meetings.selectors import meetings_url
+    from tests.factories import make_member
+
+    resident = make_member(community, role=Role.RESIDENT)
+    client.force_login(resident)
+    assert "elderly-actions" not in client.get("/").content.decode()
+    client.post(SWITCH, {"on": "1", "next": "/"})
+    for path in ("/", hall_url(community)):
+        body = client.get(path).content.decode()
+        block = body[body.index('class="elderly-actions"') :]
+        block = block[: block.index("</nav>")]
+        assert body.index('class="elderly-actions"') < body.index("</h1>") + 200  # right after the title
+        for href, words in [
+            (hall_url(community, "request_new"), "反映问题（提交诉求）"),
+            (hall_url(community) + "?sort=supported#requests", "支持邻居的诉求"),
+            (hall_url(community) + "?mine=1#requests", "查看我的诉求"),
+            (meetings_url(community), "观看会议"),
+        ]:
+            assert f'href="{href}">{words}</a>' in block, (path, words)
