@@ -68,6 +68,19 @@ OTHER_PAGES = [
 
 # Visible elements with their own text: each one's font size and line spacing.
 TEXT_SIZES = """() => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = c => {
+    const [r, g, b] = rgb(c).slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const background = el => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = getComputedStyle(e).backgroundColor, parts = rgb(c);
+      if (parts.length === 3 || (parts.length === 4 && parts[3] === 1)) return c;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  const contrast = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
   const out = [];
   for (const el of document.body.querySelectorAll('*')) {
     if (el.closest('.visually-hidden, .skip-link, script, style, template, option')) continue;
@@ -80,7 +93,8 @@ TEXT_SIZES = """() => {
     const size = parseFloat(cs.fontSize);
     const line = cs.lineHeight === 'normal' ? 0 : parseFloat(cs.lineHeight);
     out.push({tag: el.tagName.toLowerCase(), cls: el.className || '', text: el.textContent.trim().slice(0, 30),
-              size, ratio: line / size, heading: /^H[1-6]$/.test(el.tagName)});
+              size, ratio: line / size, heading: /^H[1-6]$/.test(el.tagName),
+              contrast: contrast(cs.color, background(el))});
   }
   return {body: parseFloat(getComputedStyle(document.body).fontSize), items: out};
 }"""
@@ -229,6 +243,8 @@ def test_elderly_mode_on_the_key_pages_and_no_sideways_scroll_anywhere(
                 problems.append(
                     f"{where}: {item['tag']}.{item['cls']} '{item['text']}' line spacing {item['ratio']:.2f}"
                 )
+            if item["contrast"] < 7:  # the norm's 4.5:1 is axe's; body text aims at 7:1
+                problems.append(f"{where}: '{item['text']}' has a contrast of {item['contrast']:.1f}:1")
             if item["heading"] and item["size"] <= sizes["body"]:
                 problems.append(f"{where}: heading '{item['text']}' is not larger than the text")
         headings = [item for item in sizes["items"] if item["heading"]]
