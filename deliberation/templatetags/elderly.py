@@ -12,9 +12,11 @@ register = template.Library()
 @register.inclusion_tag("includes/elderly_actions.html", takes_context=True)
 def elderly_actions(context, community=None):
     """The actions for ``community``, or on the home page the person's own community (their
-    first verified membership, or the site's only one). Rendered hidden outside the mode (``elderly.css``), so a page
-    keeps one HTML for both."""
+    first verified membership, or the site's only one). Outside the mode it renders nothing
+    and asks the database nothing."""
     request = context.get("request")
+    if not getattr(request, "elderly_mode", False):
+        return {"shown": False}
     user = getattr(request, "user", None)
     signed_in = bool(user is not None and user.is_authenticated)
     if community is None and signed_in:
@@ -31,5 +33,5 @@ def elderly_actions(context, community=None):
         "signed_in": signed_in,
         "can_submit": community is not None
         and (not signed_in or user.has_perm("deliberation.submit_request", community)),
-        "shown": getattr(request, "elderly_mode", False),
+        "shown": True,
     }
