@@ -64,6 +64,11 @@ OTHER_PAGES = [
     ("resolution", None),
     ("live-public", None),
     ("street-statistics", "street"),
+    ("record", "worker"),
+    ("password-reset", None),
+    ("emails", "resident"),
+    ("meeting-resolutions", None),
+    ("minutes", None),
 ]
 
 # Visible elements with their own text: each one's font size and line spacing.
@@ -160,6 +165,11 @@ def _paths(world, hall_request, live_meeting, resolution) -> dict:
         "resolutions": f"/communities/{community.pk}/resolutions/",
         "resolution": f"/resolutions/{resolution.pk}/",
         "street-statistics": f"/streets/{world.street.pk}/statistics/",
+        "record": hall_url(community, "request_record"),
+        "password-reset": "/accounts/password/reset/",
+        "emails": "/accounts/email/",
+        "meeting-resolutions": f"/meetings/{resolution.meeting_id}/resolutions/",
+        "minutes": f"/meetings/{resolution.meeting_id}/minutes/print/",
     }
 
 
