@@ -68,3 +68,15 @@ def is_mobile(value) -> bool:
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
     )
+
+
+def mainland_mobile(value, *, field: str = "phone") -> str:
+    """A mainland mobile number in E.164, for logging in and signing up by SMS code; ServiceError
+    for anything else (a landline or a foreign number cannot receive the code)."""
+    phone = normalize_phone(value, field=field)
+    number = _parsed(phone)
+    if not phone or phonenumbers.region_code_for_number(number) != REGION or not is_mobile(phone):
+        raise ServiceError(
+            _("Write a mainland mobile number, such as 138 0013 8000: the code is sent to it by SMS."), field=field
+        )
+    return phone

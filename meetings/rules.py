@@ -15,6 +15,7 @@ permissions as the views, on every message.
 | meetings.view_live | as meetings.view_meeting: ``Meeting.objects.visible_to`` (one rule for the lists and the pages) |
 | meetings.keep_minutes | the meeting's secretary, the community's workers, admins |
 | meetings.chair_meeting | the meeting's chair, the community's workers, admins |
+| meetings.show_checkin_qr | as keep_minutes: whoever may check people in shows the door's QR code (``services.checkin``) |
 | meetings.check_in_self | an invited participant (admins pass every rule; the service still refuses non-participants) |
 | meetings.cast_ballot | a voting participant, or an owner on the roster linked to the user's account (asked about one motion: owners on art. 278 motions, participants on the others) |
 | meetings.view_resolution | as view_live |
@@ -50,6 +51,7 @@ keeps_minutes = is_meeting_secretary | is_meeting_worker | is_site_admin
 rules.add_perm("meetings.view_live", can_view_meeting)
 rules.add_perm("meetings.keep_minutes", keeps_minutes)
 rules.add_perm("meetings.chair_meeting", is_meeting_chair | is_meeting_worker | is_site_admin)
+rules.add_perm("meetings.show_checkin_qr", keeps_minutes)
 rules.add_perm("meetings.check_in_self", is_participant)
 rules.add_perm(
     "meetings.cast_ballot",

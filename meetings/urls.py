@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from cms.converters import ID_REGEX as ID  # also registers <id:...>
 
-from .views import convening, feeds, live, moved, resolutions
+from .views import checkin, convening, feeds, live, moved, resolutions
 
 urlpatterns = [
     # The list and the convening form live below each community's meetings page
@@ -59,6 +59,9 @@ urlpatterns = [
         live.live_check_in_self,
         name="meeting_live_check_in_self",
     ),
+    # Check-in by the QR code at the door (services.checkin)
+    path("meetings/<id:meeting_id>/live/checkin/qr/", checkin.checkin_qr, name="meeting_checkin_qr"),
+    path("meetings/<id:meeting_id>/checkin/<key:token>/", checkin.checkin_link, name="meeting_checkin_link"),
     path("meetings/<id:meeting_id>/live/motions/", live.live_motion_open, name="meeting_live_motion_open"),
     path(
         "meetings/<id:meeting_id>/live/motions/<id:motion_id>/close/",

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "phonenumber_field",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "deliberation.wechat",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -170,15 +172,45 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "profile"
-ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+# Residents sign up and log in with a mainland mobile number and an SMS code (sent through the
+# outbox as the `verification_code` template); e-mail accounts keep working. Sign-up asks for one
+# of the two (deliberation.forms.people.SignupForm); a phone given is verified by its code first.
+ACCOUNT_LOGIN_METHODS = {"email", "phone"}
+ACCOUNT_SIGNUP_FIELDS = ["phone", "email", "password1*", "password2*"]
+# allauth warns when no login method is a required sign-up field: ours is "one of the two".
+SILENCED_SYSTEM_CHECKS = ["account.W001"]
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+# The registered SMS template says "valid for 5 minutes" and takes digits only.
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 # Extra fields on allauth's own sign-up form (ACCOUNT_FORMS["signup"] would replace the whole form)
 ACCOUNT_SIGNUP_FORM_CLASS = "deliberation.forms.people.SignupForm"
+ACCOUNT_FORMS = {"request_login_code": "deliberation.forms.accounts.RequestLoginCodeForm"}
 ACCOUNT_ADAPTER = "deliberation.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区议事厅] "
+
+# WeChat login (deliberation/wechat): each application is offered only when its keys are set. The
+# Open Platform's website application logs in by QR code on a desktop; the official account's
+# logs in inside WeChat's own browser. Without either, no WeChat button shows.
+SOCIALACCOUNT_ADAPTER = "deliberation.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = {
+    "weixin": {
+        "APPS": [
+            {
+                "client_id": os.environ[f"{prefix}_APP_ID"],
+                "secret": os.environ.get(f"{prefix}_APP_SECRET", ""),
+                "settings": {"in_wechat": in_wechat},
+            }
+            for prefix, in_wechat in (("WEIXIN", False), ("WEIXIN_MP", True))
+            if os.environ.get(f"{prefix}_APP_ID") and os.environ.get(f"{prefix}_APP_SECRET")
+        ]
+    }
+}
+SOCIALACCOUNT_STORE_TOKENS = False
 
 # --- Mail -------------------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -23,7 +23,10 @@ if CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer") and not
 ):
     raise ImproperlyConfigured("Set REDIS_URL: live minutes need a shared channel layer in production.")
 
-ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# Sign-up is by phone (proven by its SMS code before the account is used) or by e-mail; allauth
+# cannot make e-mail verification mandatory while e-mail is optional, so an e-mail given is
+# confirmed by the link allauth sends ("optional"), and the phone's code is always required.
+ACCOUNT_EMAIL_VERIFICATION = "optional"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SESSION_COOKIE_SECURE = True

@@ -8,10 +8,30 @@ from cms.fields import ModelIdChoiceField, PhoneField, SingleLineField
 from cms.services import ServiceError
 
 from ..models import COMMUNITY_ROLES, Household, Membership, Owner, Tenure
-from ..phones import display_phone, is_mobile, normalize_phone
+from ..phones import display_phone, is_mobile, mainland_mobile, normalize_phone
 
 #: The approval form's answer "this person is none of the household's owners".
 NOT_AN_OWNER = "none"
+
+
+class MainlandMobileField(forms.CharField):
+    """A mainland mobile number, written as people say it (138 0013 8000), cleaned to E.164: the
+    one field allauth shows wherever an account's phone is asked for (``phone_form_field``)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Mobile number"))
+        kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return value
+        try:
+            return mainland_mobile(value)
+        except ServiceError as error:
+            raise forms.ValidationError(error.message) from error
 
 
 class SignupForm(forms.Form):
@@ -20,6 +40,14 @@ class SignupForm(forms.Form):
     display_name = SingleLineField(
         label=_("Your name"), max_length=60, help_text=_("Shown to community workers, not publicly.")
     )
+
+    def clean(self):
+        """allauth's form (built on this one) has both fields optional: one of them is needed."""
+        cleaned = super().clean()
+        if "phone" in self.fields and not cleaned.get("phone") and not cleaned.get("email"):
+            if not self.errors.get("phone") and not self.errors.get("email"):
+                self.add_error("phone", _("Give your mobile number (or an e-mail address)."))
+        return cleaned
 
     def signup(self, request, user):
         """Required by allauth; the account adapter has already written the name (``adapters.py``)."""

@@ -58,6 +58,10 @@ class User(AbstractUser):
     display_name = models.CharField(_("name"), max_length=60, blank=True)
     #: Written through ``deliberation.phones.normalize_phone`` (E.164), like every phone below.
     phone = PhoneNumberField(_("phone"), blank=True, region="CN")
+    #: Whether ``phone`` is a login: None, a contact number only (typed on the profile or by a
+    #: worker); False, given at sign-up or as a new login number and waiting for its SMS code;
+    #: True, proven by the code. Only a proven number logs in, and one account at most holds it.
+    phone_verified = models.BooleanField(_("phone verified"), null=True, default=None)
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
@@ -90,6 +94,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["phone"], condition=models.Q(phone_verified=True), name="one_account_per_verified_phone"
+            )
+        ]
 
     def __str__(self):
         return self.display_name or self.email or self.username

@@ -99,3 +99,25 @@ class CheckInForm(forms.Form):
 
 class CheckInCodeForm(ClientIdMixin):
     code = SingleLineField(label=_("Check-in code"), max_length=12)
+
+
+class CheckInPhoneForm(forms.Form):
+    """The check-in link, for a participant without an account: the number the invitation used."""
+
+    phone = SingleLineField(
+        label=_("Your mobile number"),
+        max_length=32,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("The number the invitation was sent to. We send a check-in code to it by SMS."),
+    )
+
+
+class CheckInSmsCodeForm(forms.Form):
+    """The code the SMS carried, with the number it was sent to (kept in the form, not the session)."""
+
+    phone = SingleLineField(max_length=32, widget=forms.HiddenInput)
+    code = SingleLineField(
+        label=_("Code from the SMS"),
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

@@ -3,6 +3,7 @@
 - ``convening``: create, edit, participants, agenda, invitations, cancel, the 24-hour reminder.
 - ``polls``: the time poll (candidate slots, answers, fixing the time).
 - ``rsvp``: participants' accept / tentative / decline answers.
+- ``minutes``, ``motions``: the live meeting; ``checkin``: check-in by the door's QR code.
 
 Refusals raise ``cms.services.ServiceError`` (the same class as the deliberation hall's) with a translated
 message, so views show it next to the form.

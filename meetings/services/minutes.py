@@ -335,7 +335,7 @@ def attendance_self_check_in(*, meeting, user, code, client_id="") -> LiveEvent 
     if participant is None:
         raise ServiceError(_("Only invited participants can check in."))
     keys = _checkin_attempt_keys(meeting, user)
-    if not _checkin_attempts_left(keys):
+    if not attempts_left(keys):
         raise ServiceError(
             _(
                 "Too many wrong check-in codes for this meeting. Try again in %(minutes)d minutes, "
@@ -347,7 +347,7 @@ def attendance_self_check_in(*, meeting, user, code, client_id="") -> LiveEvent 
     expected = live_state(meeting).checkin_code
     # Bytes: compare_digest refuses str with non-ASCII characters (a TypeError, a 500).
     if not hmac.compare_digest(str(code or "").strip().encode(), expected.encode()):
-        _checkin_attempt_failed(keys)
+        attempt_failed(keys)
         raise ServiceError(_("That is not the meeting's check-in code."), field="code")
     return attendance_check_in(
         meeting=meeting, participant=participant, by=user, client_id=client_id, client_type="checkin.self"
@@ -366,18 +366,21 @@ def _checkin_attempt_keys(meeting, user) -> tuple[tuple[str, int], tuple[str, in
     )
 
 
-def _checkin_attempts_left(keys) -> bool:
+def attempts_left(keys) -> bool:
     counts = cache.get_many([key for key, _limit in keys])
     return all(counts.get(key, 0) < limit for key, limit in keys)
 
 
-def _checkin_attempt_failed(keys) -> None:
+def attempt_failed(keys, *, window: int = CHECKIN_WINDOW) -> None:
+    """Count one wrong code against each ``(key, limit)``; a count lives ``window`` seconds from
+    its first wrong code. ``attempts_left`` asks the counts. (The SMS codes of the check-in link,
+    ``services.checkin``, are counted the same way.)"""
     for key, _limit in keys:
-        cache.add(key, 0, timeout=CHECKIN_WINDOW)
+        cache.add(key, 0, timeout=window)
         try:
             cache.incr(key)
         except ValueError:  # expired between add and incr: this wrong code starts a new window
-            cache.add(key, 1, timeout=CHECKIN_WINDOW)
+            cache.add(key, 1, timeout=window)
 
 
 def live_state(meeting):

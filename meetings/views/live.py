@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.qr import qr_svg
 from cms.views import PermissionView, ServiceActionView
 from deliberation.models import Owner
 
@@ -18,7 +19,7 @@ from ..forms import live as forms
 from ..models import Action as ActionModel
 from ..models import Choice, Meeting, MinuteEntry, Motion, Party
 from ..selectors import live_state, minutes_context, motions_with_tallies
-from ..services import NotFound
+from ..services import NotFound, checkin
 from ..services import minutes as minutes_services
 from ..services import motions as motion_services
 from ..voting import CHOICES
@@ -79,10 +80,16 @@ class MeetingLive(MeetingMixin, PermissionView):
             owners = Owner.objects.filter(household__building__community=meeting.community).select_related(
                 "household__building"
             )
+        # The door's QR code, for whoever may check people in, while check-in is possible.
+        checkin_url = ""
+        if user.has_perm("meetings.show_checkin_qr", meeting) and meeting.allows("prepare_live"):
+            checkin_url = checkin.checkin_url(meeting=meeting)
         context.update(
             {
                 "meeting": meeting,
                 "state": state,
+                "checkin_url": checkin_url,
+                "checkin_qr": qr_svg(checkin_url, fluid=True) if checkin_url else "",
                 "agenda": list(meeting.agenda_items.all()),
                 "motions": motions,
                 "can_keep": can_keep,

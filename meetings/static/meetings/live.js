@@ -194,7 +194,7 @@
       setStatus(data.status);
       notice(T.meeting_closed);
       showTime("meeting-ended", data.ended_local, data.ended_at);
-      document.querySelectorAll("#entry-form, #motion-form, .ballot-form, .motion-close-form, .checkin-form, #agenda-next")
+      document.querySelectorAll("#entry-form, #motion-form, .ballot-form, .motion-close-form, .checkin-form, #agenda-next, #checkin-qr-box")
         .forEach(function (node) { node.hidden = true; });
     }
   };

@@ -21,6 +21,7 @@ def test_sign_up_writes_the_name_once_with_the_new_account(client):
         response = client.post(
             "/accounts/signup/",
             {
+                "phone": "138 0013 8007",
                 "email": "new@example.cn",
                 "password1": "x7-Long-password",
                 "password2": "x7-Long-password",

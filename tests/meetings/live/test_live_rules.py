@@ -16,6 +16,7 @@ EXPECTED = {
     "meetings.view_live": EVERYONE_WHO_SEES | {"chair", "secretary", "voter", "owner"},
     "meetings.keep_minutes": {"worker", "admin", "secretary"},
     "meetings.chair_meeting": {"worker", "admin", "chair"},
+    "meetings.show_checkin_qr": {"worker", "admin", "secretary"},
     "meetings.check_in_self": {"chair", "secretary", "voter", "admin"},
     "meetings.cast_ballot": {"chair", "voter", "owner", "admin"},
     "meetings.view_resolution": EVERYONE_WHO_SEES | {"chair", "secretary", "voter", "owner"},

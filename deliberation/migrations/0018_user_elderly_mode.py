@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("deliberation", "0016_phone_fields"),
+        ("deliberation", "0017_user_phone_verified"),
     ]
 
     operations = [
