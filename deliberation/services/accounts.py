@@ -14,7 +14,15 @@ from ..phones import mainland_mobile, normalize_phone
 from . import ServiceError
 from .delivery import Recipient, Sms, deliver
 
-PROFILE_FIELDS = ["display_name", "phone", "phone_verified", "language", "notify_email", "notify_sms", "elderly_mode"]
+PROFILE_FIELDS = [
+    "display_name",
+    "phone",
+    "phone_verified",
+    "language",
+    "notify_email",
+    "notify_sms",
+    "elderly_mode",
+]
 
 
 def _supported(language: str) -> bool:
@@ -81,6 +89,7 @@ def user_set_elderly_mode(*, user: User, on: bool) -> bool:
     user.save(update_fields=["elderly_mode"])
     return True
 
+
 # --- Phone-number accounts (allauth's phone support calls these through the adapter) ---------
 
 
@@ -129,7 +138,9 @@ def requests_claim_by_phone(*, user: User) -> int:
     yet, become the user's ("my requests", notices). Returns how many."""
     if not user.phone_verified or not user.phone:
         return 0
-    return Request.objects.filter(requester__isnull=True, requester_phone=str(user.phone)).update(requester=user)
+    return Request.objects.filter(requester__isnull=True, requester_phone=str(user.phone)).update(
+        requester=user
+    )
 
 
 def verification_code_send(*, phone: str, code: str, user: User | None = None) -> None:
