@@ -69,6 +69,8 @@ OTHER_PAGES = [
     ("emails", "resident"),
     ("meeting-resolutions", None),
     ("minutes", None),
+    ("login-code", None),
+    ("checkin-qr", "worker"),
 ]
 
 # Visible elements with their own text: each one's font size and line spacing.
@@ -170,6 +172,8 @@ def _paths(world, hall_request, live_meeting, resolution) -> dict:
         "emails": "/accounts/email/",
         "meeting-resolutions": f"/meetings/{resolution.meeting_id}/resolutions/",
         "minutes": f"/meetings/{resolution.meeting_id}/minutes/print/",
+        "login-code": "/accounts/login/code/",
+        "checkin-qr": f"/meetings/{meeting.pk}/live/checkin/qr/",
     }
 
 
@@ -203,8 +207,9 @@ class Visitor:
         response = self.page.goto(self.base_url + path)
         assert response.status == 200, f"{path} answered {response.status}"
         self.page.wait_for_load_state("load")
-        in_mode = self.page.evaluate("document.documentElement.classList.contains('elderly')")
-        assert in_mode == self.elderly, f"{path}: elderly class is {in_mode}"
+        if self.page.locator("header.site-header").count():  # not the door's full-screen QR page
+            in_mode = self.page.evaluate("document.documentElement.classList.contains('elderly')")
+            assert in_mode == self.elderly, f"{path}: elderly class is {in_mode}"
 
     def width(self) -> int:
         return self.page.evaluate("document.documentElement.scrollWidth")
