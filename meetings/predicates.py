@@ -2,7 +2,7 @@
 
 import rules
 
-from deliberation.predicates import is_community_worker
+from deliberation.predicates import community_of, is_community_worker, is_published_community
 from deliberation.selectors import owners_linked
 
 from .models import Meeting, Motion, participant_for
@@ -88,3 +88,15 @@ def is_owners_motion(user, obj):
 @rules.predicate
 def is_participants_motion(user, obj):
     return not isinstance(obj, Motion) or obj.rule != Motion.Rule.CIVIL_CODE_278
+
+
+@rules.predicate
+def is_community_roster_owner(user, obj):
+    """An owner on the roster of the object's community, linked to the user's account."""
+    return is_roster_owner(user, community_of(obj))
+
+
+@rules.predicate
+def is_announced_owners_vote(user, obj):
+    """An owners' vote's notice is public once announced, like the paper on the lobby's board."""
+    return getattr(obj, "status", "draft") != "draft" and is_published_community(user, obj)

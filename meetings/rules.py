@@ -20,14 +20,25 @@ permissions as the views, on every message.
 | meetings.cast_ballot | a voting participant, or an owner on the roster linked to the user's account (asked about one motion: owners on art. 278 motions, participants on the others) |
 | meetings.view_resolution | as view_live |
 | meetings.manage_actions | the community's workers, the meeting's secretary, admins |
+
+Owners' votes over a period (the object is the community or the vote):
+
+| permission | who |
+|---|---|
+| meetings.view_owners_vote | anyone once it is announced (its notice is public); a draft, its organisers |
+| meetings.organise_owners_vote | the community's workers and owners' committee members, admins |
+| meetings.collect_owners_ballots | the organisers, and resident representatives (volunteers 扫楼) |
+| meetings.cast_own_owners_ballot | an owner on the community's roster linked to the user's account |
 """
 
 import rules
 
-from deliberation.predicates import is_community_worker, is_site_admin
+from deliberation.predicates import is_committee_member, is_community_worker, is_representative, is_site_admin
 
 from .predicates import (
     can_view_meeting,
+    is_announced_owners_vote,
+    is_community_roster_owner,
     is_meeting_chair,
     is_meeting_owner,
     is_meeting_secretary,
@@ -59,3 +70,10 @@ rules.add_perm(
 )
 rules.add_perm("meetings.view_resolution", can_view_meeting)
 rules.add_perm("meetings.manage_actions", keeps_minutes)
+
+# Owners' votes over a period
+organises_owners_votes = is_community_worker | is_committee_member | is_site_admin
+rules.add_perm("meetings.organise_owners_vote", organises_owners_votes)
+rules.add_perm("meetings.collect_owners_ballots", organises_owners_votes | is_representative)
+rules.add_perm("meetings.cast_own_owners_ballot", is_community_roster_owner)
+rules.add_perm("meetings.view_owners_vote", is_announced_owners_vote | organises_owners_votes)

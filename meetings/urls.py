@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from cms.converters import ID_REGEX as ID  # also registers <id:...>
 
-from .views import checkin, convening, feeds, live, moved, resolutions
+from .views import checkin, convening, feeds, live, moved, owners_votes, resolutions
 
 urlpatterns = [
     # The list and the convening form live below each community's meetings page
@@ -89,6 +89,7 @@ urlpatterns = [
         name="community_resolutions",
     ),
     path("resolutions/<id:resolution_id>/", resolutions.resolution_detail, name="resolution_detail"),
+    path("owners-votes/<id:vote_id>/", owners_votes.owners_vote_detail, name="owners_vote_detail"),
     path("resolutions/<id:resolution_id>/actions/", resolutions.action_add, name="resolution_action_add"),
     path("actions/<id:action_id>/progress/", resolutions.action_progress, name="action_progress"),
 ]

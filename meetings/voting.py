@@ -121,6 +121,39 @@ def four_party_consensus(votes: Iterable[Vote], *, eligible_by_party: dict | Non
     return Result(FOUR_PARTY_CONSENSUS, not reasons, figures, tuple(reasons))
 
 
+def turnout_reached(part: Fraction, total: Fraction) -> bool:
+    """Art. 278's quorum, for area and for heads alike: at least two thirds take part."""
+    return total > 0 and 3 * part >= 2 * total
+
+
+def turnout_figures(part_area, part_heads, *, total_area, total_heads) -> dict:
+    """Participation as the results and the running turnout show it (strings, exact inputs)."""
+    part_area, part_heads = Fraction(part_area), Fraction(part_heads)
+    total_area, total_heads = Fraction(total_area), Fraction(total_heads)
+    return {
+        "total_area": _num(total_area),
+        "total_heads": _num(total_heads, "1") if total_heads.denominator == 1 else _num(total_heads),
+        "participating_area": _num(part_area),
+        "participating_heads": _num(part_heads, "1") if part_heads.denominator == 1 else _num(part_heads),
+        "turnout_area_pct": _pct(part_area, total_area),
+        "turnout_heads_pct": _pct(part_heads, total_heads),
+    }
+
+
+def owners_turnout(votes: Iterable[Vote], *, total_area, total_heads) -> dict:
+    """How far a running vote is from the quorum, from the heads that took part (their choices
+    are not looked at: a turnout shown before the close reveals none)."""
+    votes = list(votes)
+    part_area = sum((Fraction(v.area) for v in votes), Fraction(0))
+    part_heads = sum((Fraction(v.heads) for v in votes), Fraction(0))
+    return {
+        **turnout_figures(part_area, part_heads, total_area=total_area, total_heads=total_heads),
+        "turnout_threshold": "2/3",
+        "area_reached": turnout_reached(part_area, Fraction(total_area)),
+        "heads_reached": turnout_reached(part_heads, Fraction(total_heads)),
+    }
+
+
 def civil_code_278(
     votes: Iterable[Vote], *, total_area: Fraction, total_heads: Fraction, matter: str = ORDINARY
 ) -> Result:
@@ -143,9 +176,9 @@ def civil_code_278(
     part_area, part_heads = sum(area.values()), sum(heads.values())
 
     reasons = []
-    if not (total_area > 0 and 3 * part_area >= 2 * total_area):
+    if not turnout_reached(part_area, total_area):
         reasons.append("turnout_area")
-    if not (total_heads > 0 and 3 * part_heads >= 2 * total_heads):
+    if not turnout_reached(part_heads, total_heads):
         reasons.append("turnout_heads")
     if matter == MAJOR:
         area_ok = part_area > 0 and 4 * area[FOR] >= 3 * part_area
@@ -164,12 +197,7 @@ def civil_code_278(
         "matter": matter,
         "threshold": threshold,
         "turnout_threshold": "2/3",
-        "total_area": _num(total_area),
-        "total_heads": _num(total_heads, "1") if total_heads.denominator == 1 else _num(total_heads),
-        "participating_area": _num(part_area),
-        "participating_heads": _num(part_heads, "1") if part_heads.denominator == 1 else _num(part_heads),
-        "turnout_area_pct": _pct(part_area, total_area),
-        "turnout_heads_pct": _pct(part_heads, total_heads),
+        **turnout_figures(part_area, part_heads, total_area=total_area, total_heads=total_heads),
         "area": {c: _num(area[c]) for c in CHOICES},
         "heads": {c: _num(heads[c], "1") if heads[c].denominator == 1 else _num(heads[c]) for c in CHOICES},
         "for_area_pct": _pct(area[FOR], part_area),

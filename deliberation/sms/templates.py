@@ -93,6 +93,18 @@ TEMPLATES: dict[str, SmsTemplate] = {
             zh_hans="提醒：${title}将于${time}在${place}举行。详情：{site}/${link}",
             en="Reminder: ${title} takes place at ${time}, ${place}. Details: {site}/${link}",
         ),
+        SmsTemplate(
+            key="owners_vote_notice",
+            params=(TITLE, TIME, LINK),
+            zh_hans="业主表决公告：${title}，${time}开始投票。表决事项及材料：{site}/${link}",
+            en="Owners' vote announced: ${title}; voting opens ${time}. Matters and documents: {site}/${link}",
+        ),
+        SmsTemplate(
+            key="owners_vote_reminder",
+            params=(TITLE, TIME, LINK),
+            zh_hans="业主表决提醒：${title}将于${time}截止，您家尚未表决。投票：{site}/${link}",
+            en="Owners' vote reminder: ${title} closes ${time}; your household has not voted. Vote: {site}/${link}",
+        ),
     )
 }
 

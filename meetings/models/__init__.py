@@ -3,6 +3,8 @@
 - ``convening``: meetings, participants, agenda, the time poll and RSVP.
 - ``live``: the live state and events, minutes, attendance, motions and ballots.
 - ``resolutions``: resolutions with their public notice, follow-up actions and progress.
+- ``owners_votes``: owners' votes over a period (written consultation), their ballots from every
+  channel and the audit trail.
 - ``pages``: the meetings' Wagtail page below each community (its introduction, the list and
   convening routes).
 """
@@ -28,6 +30,7 @@ from .live import (
     Motion,
     new_checkin_code,
 )
+from .owners_votes import OwnersBallot, OwnersBallotChange, OwnersVote, VoteDocument, VoteQuestion
 from .pages import MeetingIndexPage
 from .resolutions import Action, ActionProgress, Resolution
 
@@ -45,12 +48,17 @@ __all__ = [
     "MeetingIndexPage",
     "MinuteEntry",
     "Motion",
+    "OwnersBallot",
+    "OwnersBallotChange",
+    "OwnersVote",
     "Participant",
     "ParticipantRole",
     "Party",
     "Resolution",
     "SlotAnswer",
     "TimeSlot",
+    "VoteDocument",
+    "VoteQuestion",
     "new_checkin_code",
     "participant_for",
 ]

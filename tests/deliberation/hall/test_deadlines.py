@@ -51,8 +51,8 @@ def test_each_notice_is_sent_once(
     # 5 May, 23:30 Shanghai (15:30 UTC): the day before the due date — a reminder to the company.
     with time_machine.travel(at(5, 23) + datetime.timedelta(minutes=30), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=1, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0",
-            "reminded=0, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=1, urged=0, escalated=0, closed=0, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0",
         ]
     assert [m.to for m in mail.outbox] == [[property_staff.email]]
     assert events(request, "reminded") == 1
@@ -62,7 +62,7 @@ def test_each_notice_is_sent_once(
     with time_machine.travel(at(7), tick=False):
         assert (
             run_twice(django_capture_on_commit_callbacks)[0]
-            == "reminded=0, urged=1, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0"
+            == "reminded=0, urged=1, escalated=0, closed=0, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0"
         )
     assert sorted(m.to[0] for m in mail.outbox) == sorted([property_staff.email, worker.email])
     assert events(request, "urged") == 1
@@ -71,8 +71,8 @@ def test_each_notice_is_sent_once(
     mail.outbox.clear()
     with time_machine.travel(at(9), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=0, urged=0, escalated=1, closed=0, deliveries_requeued=0, meetings_reminded=0",
-            "reminded=0, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=1, closed=0, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0",
         ]
     request.refresh_from_db()
     assert request.escalated_at == at(9) and "2026-05-06" in request.escalation_reason
@@ -88,12 +88,12 @@ def test_each_notice_is_sent_once(
     with time_machine.travel(at(17, 8), tick=False):
         assert (
             run_twice(django_capture_on_commit_callbacks)[0]
-            == "reminded=0, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0"
+            == "reminded=0, urged=0, escalated=0, closed=0, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0"
         )
     with time_machine.travel(at(17, 10), tick=False):
         assert run_twice(django_capture_on_commit_callbacks) == [
-            "reminded=0, urged=0, escalated=0, closed=1, deliveries_requeued=0, meetings_reminded=0",
-            "reminded=0, urged=0, escalated=0, closed=0, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=1, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0",
+            "reminded=0, urged=0, escalated=0, closed=0, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0",
         ]
     request.refresh_from_db()
     assert request.status == Request.Status.CLOSED and request.closed_without_evaluation
@@ -198,7 +198,7 @@ def test_overdue_means_the_same_in_the_hall_the_statistics_and_the_urges(
     assert counted == len(overdue)
     assert (
         out.getvalue().strip()
-        == "reminded=1, urged=3, escalated=2, closed=0, deliveries_requeued=0, meetings_reminded=0"
+        == "reminded=1, urged=3, escalated=2, closed=0, owners_votes_reminded=0, owners_votes_closed=0, deliveries_requeued=0, meetings_reminded=0"
     )
     escalated = set(Request.objects.filter(escalated_at__isnull=False).values_list("title", flat=True))
     assert escalated == {"late_responded", "late_on_agenda"}  # three days past 5 May

@@ -38,6 +38,8 @@ def test_the_catalogue_has_the_products_templates():
         "meeting_invitation",
         "meeting_change",
         "reminder",
+        "owners_vote_notice",
+        "owners_vote_reminder",
     }
 
 
