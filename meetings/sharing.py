@@ -64,3 +64,18 @@ def resolutions_share(community, meeting=None) -> dict:
         % {"where": one_line(where)},
         "type": "website",
     }
+
+
+def owners_vote_share(vote) -> dict:
+    """An owners' vote's notice (公告): its state, its period and what is decided."""
+    facts = [_("Owners' vote"), str(vote.get_status_display())]
+    facts.append(
+        _("voting %(opens)s to %(closes)s") % {"opens": _when(vote.opens_at), "closes": _when(vote.closes_at)}
+    )
+    matters = "；".join(one_line(q.text) for q in vote.questions.all()[:3])
+    description = " · ".join(facts) + (f" — {Truncator(matters).chars(EXCERPT_CHARS)}" if matters else "")
+    return {
+        "title": f"{one_line(vote.title)} · {vote.community.title}",
+        "description": description,
+        "type": "article",
+    }

@@ -19,3 +19,8 @@ def resolution_share(resolution):
 @register.simple_tag
 def resolutions_share(community, meeting=None):
     return sharing.resolutions_share(community, meeting)
+
+
+@register.simple_tag
+def owners_vote_share(vote):
+    return sharing.owners_vote_share(vote)
