@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils import translation
 
 from .forms.people import MainlandMobileField
+from .selectors import landing_url_for
 from .services.accounts import (
     account_fill_signup,
     account_phone_of,
@@ -28,6 +29,13 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_login_redirect_url(self, request):
+        """After login each person lands where their work is (``selectors.landing_url_for``): a
+        resident on their requests, a worker on the work queue, property staff on their assigned
+        requests, a street officer on the escalations. A safe ``next`` is followed before this
+        is asked (allauth's ``get_login_redirect_url``)."""
+        return landing_url_for(request.user)
 
     def send_mail(self, template_prefix, email, context):
         """Account mail (address confirmation, password reset) goes through the outbox like every

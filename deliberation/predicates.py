@@ -77,13 +77,27 @@ def is_street_officer_for(user, obj):
 
 
 @rules.predicate
+def is_property_staff(user):
+    """Staff of some property company (the requests assigned to it are their work)."""
+    return bool(user.is_authenticated and user.property_company_id)
+
+
+@rules.predicate
+def is_street_officer(user):
+    """An officer of some street office (its escalations and statistics are their work)."""
+    return bool(user.is_authenticated and user.street_office_id)
+
+
+@rules.predicate
 def has_no_membership(user, obj):
     community = community_of(obj)
     if not user.is_authenticated or community is None:
         return False
-    return not Membership.objects.filter(user=user, community=community).exclude(
-        status=Membership.Status.REJECTED
-    ).exists()
+    return (
+        not Membership.objects.filter(user=user, community=community)
+        .exclude(status=Membership.Status.REJECTED)
+        .exists()
+    )
 
 
 is_authenticated = rules.is_authenticated

@@ -11,11 +11,13 @@ from .predicates import (
     is_community_worker,
     is_not_escalated,
     is_offline_request,
+    is_property_staff,
     is_published_community,
     is_requester,
     is_responsible_committee,
     is_responsible_street,
     is_site_admin,
+    is_street_officer,
     is_street_officer_for,
     is_verified_member,
 )
@@ -74,6 +76,16 @@ rules.add_perm("deliberation.view_requester_contact", is_requester | reaches_req
 # staff who may reach the requester, so they know when to call instead. Not the requester: their
 # inbox is their record.
 rules.add_perm("deliberation.view_request_deliveries", reaches_requester)
+
+# --- Finding one's way: which pages the header leads to (selectors.nav_links_for) -----------
+# "My requests": the community's verified members who are not its workers (a worker's requests
+# are the work queue); anyone who has submitted a request also sees it (selectors.nav_links_for).
+rules.add_perm("deliberation.follow_own_requests", is_verified_member & ~is_community_worker)
+# The community's work queue (requests to accept, overdue ones): its workers, as triage.
+# The requests assigned to one's property company: its staff. No object: the company's.
+rules.add_perm("deliberation.view_company_queue", is_property_staff)
+# The escalations and statistics of one's street: its officers. No object: the street's.
+rules.add_perm("deliberation.oversee_street", is_street_officer)
 
 # --- The outbox (object: a community, or a delivery of it) ------------------------------------
 # Failed notices and sending them again: the community's workers. Street officers read the

@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from django.db.models import Count, F, Prefetch, Q
+import rules
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from wagtail.search.backends import get_search_backend
 
 from cms.converters import is_id
@@ -18,6 +22,7 @@ from cms.models import CommunityPage
 from .models import (
     Delivery,
     HallPage,
+    Household,
     Membership,
     Notification,
     Owner,
@@ -25,6 +30,7 @@ from .models import (
     RequestEvent,
     RequestPhoto,
     Response,
+    ResponsibleParty,
     Role,
     User,
 )
@@ -108,11 +114,8 @@ def request_list(
     flag: str = "",
     q: str = "",
     sort: str = "newest",
-    requester=None,
 ):
     qs = Request.objects.for_list()
-    if requester is not None:  # "my requests": the ones this person submitted
-        qs = qs.filter(requester=requester)
     if community is not None:
         qs = qs.filter(community=community)
     if communities is not None:
@@ -340,3 +343,221 @@ def outbox_counts(*, user) -> list[dict]:
         .values_list("community", "n")
     )
     return [{"community": c, "failed": counts.get(c.pk, 0)} for c in communities]
+
+
+# --- Finding one's way: the header's links and where a login lands ----------------------------
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """One link of the header: its words, its address, and how many things wait there (0: none)."""
+
+    key: str
+    label: str | Promise
+    url: str
+    count: int = 0
+    #: What the count counts, for screen readers and the title ("3 to accept, 1 overdue").
+    count_label: str | Promise = ""
+
+
+def unread_request_updates(user):
+    """Unread inbox notices about one request of ``user``'s: ``request_notice_key`` starts with
+    ``request:<pk>:``. A subquery for ``Exists``."""
+    prefix = Concat(
+        Value("request:"), Cast(OuterRef("pk"), CharField()), Value(":"), output_field=CharField()
+    )
+    return Notification.objects.filter(user=user, read_at__isnull=True, key__startswith=prefix)
+
+
+def own_requests(*, user):
+    """The requests ``user`` submitted (or that were recorded for them), newest first, each with
+    ``has_update``: an inbox notice about it not read yet."""
+    return (
+        Request.objects.for_list()
+        .filter(requester=user)
+        .annotate(has_update=Exists(unread_request_updates(user)))
+        .order_by("-created_at", "-id")
+    )
+
+
+def _member_communities(user) -> list:
+    return list(
+        CommunityPage.objects.filter(
+            pk__in=Membership.objects.approved().filter(user=user).values("community")
+        ).order_by("title")
+    )
+
+
+def _titled(label, community, many: bool) -> str:
+    return f"{label} · {community.title}" if many else label
+
+
+def nav_links_for(user, *, counts: bool = True) -> list[NavLink]:
+    """The one answer to "which of their pages does the header show this person": each link is
+    there because a permission rule holds (``deliberation/rules.py``), never because of a role's
+    name. The first link is where their work is (``landing_url_for``). The counts are aggregate
+    queries, one per kind of work, whatever the number of requests.
+    """
+    if not user.is_authenticated:
+        return []
+    links: list[NavLink] = []
+    communities = _member_communities(user)
+    triage = [c for c in communities if rules.has_perm("deliberation.triage_request", user, c)]
+    follow = [c for c in communities if rules.has_perm("deliberation.follow_own_requests", user, c)]
+    deciders = [c for c in communities if rules.has_perm("deliberation.decide_membership", user, c)]
+    members = [c for c in communities if rules.has_perm("deliberation.view_members", user, c)]
+    rosters = [c for c in communities if rules.has_perm("deliberation.import_roster", user, c)]
+    work_url = reverse("work_queue")
+
+    if triage:
+        count, label = 0, ""
+        if counts:
+            totals = Request.objects.filter(community__in=triage).aggregate(
+                to_accept=Count("pk", filter=Q(status=Request.Status.SUBMITTED)),
+                overdue=Count("pk", filter=Request.overdue_condition()),
+            )
+            count = totals["to_accept"] + totals["overdue"]
+            label = _("%(accept)d to accept, %(overdue)d overdue") % {
+                "accept": totals["to_accept"],
+                "overdue": totals["overdue"],
+            }
+        links.append(NavLink("work", _("Work queue"), work_url, count, label))
+    if rules.has_perm("deliberation.view_company_queue", user):
+        count = 0
+        if counts:
+            count = (
+                Request.objects.filter(assigned_company_id=user.property_company_id)
+                .filter(responsible_party=ResponsibleParty.PROPERTY)
+                .open()
+                .count()
+            )
+        links.append(
+            NavLink(
+                "company",
+                _("Assigned requests"),
+                f"{work_url}#company",
+                count,
+                _("%(n)d open") % {"n": count},
+            )
+        )
+    if rules.has_perm("deliberation.oversee_street", user):
+        count = 0
+        if counts:
+            count = (
+                Request.objects.filter(
+                    community__in=CommunityPage.objects.child_of(user.street_office).values("pk")
+                )
+                .escalated()
+                .open()
+                .count()
+            )
+        links.append(
+            NavLink(
+                "escalations", _("Escalations"), f"{work_url}#street", count, _("%(n)d open") % {"n": count}
+            )
+        )
+        links.append(
+            NavLink(
+                "street_statistics",
+                _("Street statistics"),
+                reverse("street_statistics", kwargs={"street_id": user.street_office_id}),
+            )
+        )
+    own = {"total": 0, "updated": 0}
+    if counts or not follow:
+        own = Request.objects.filter(requester=user).aggregate(
+            total=Count("pk"), updated=Count("pk", filter=Q(Exists(unread_request_updates(user))))
+        )
+    if follow or own["total"]:
+        label = _("%(n)d with news") % {"n": own["updated"]}
+        mine = NavLink("mine", _("My requests"), reverse("my_requests"), own["updated"], label)
+        # A resident's work is their requests: first. Staff who also submitted one: after their work.
+        links.append(mine)
+    pending = {}
+    if counts and deciders:
+        pending = dict(
+            Membership.objects.pending()
+            .filter(community__in=deciders)
+            .order_by()
+            .values_list("community")
+            .annotate(n=Count("pk"))
+            .values_list("community", "n")
+        )
+    for community in members:
+        n = pending.get(community.pk, 0)
+        links.append(
+            NavLink(
+                f"members-{community.pk}",
+                _titled(_("Members"), community, len(members) > 1),
+                reverse("members", kwargs={"community_id": community.pk}),
+                n,
+                _("%(n)d waiting for verification") % {"n": n},
+            )
+        )
+    for community in rosters:
+        links.append(
+            NavLink(
+                f"roster-{community.pk}",
+                _titled(_("Roster"), community, len(rosters) > 1),
+                reverse("roster", kwargs={"community_id": community.pk}),
+            )
+        )
+    return links
+
+
+def landing_url_for(user) -> str:
+    """Where a login without a ``next`` lands: the first page of ``nav_links_for`` (where the
+    person's work is), or their account page when they have none yet (e.g. not verified)."""
+    links = nav_links_for(user, counts=False)
+    return links[0].url if links else reverse("profile")
+
+
+# --- The roster's households, searched (approving a member) -------------------------------------
+
+#: A search of the roster shows at most this many households.
+HOUSEHOLD_SEARCH_LIMIT = 20
+#: Dashes people type between building, unit and room (full-width ones from Chinese keyboards).
+HOUSEHOLD_SEPARATORS = str.maketrans({"－": "-", "—": "-", "–": "-", "/": "-", "　": " "})
+
+
+def household_label_expression():
+    return Concat("building__name", Value("-"), "unit", Value("-"), "room", output_field=CharField())
+
+
+def normalize_household_text(text: str) -> str:
+    """``3号楼 - 1 - 101`` → ``3号楼-1-101``: the words of ``Household.__str__``."""
+    text = (text or "").translate(HOUSEHOLD_SEPARATORS)
+    return "-".join(part.strip() for part in text.split("-") if part.strip())
+
+
+def household_search(*, community, q: str):
+    """The community's households whose "building-unit-room" contains every word of ``q`` (words
+    split by spaces or dashes; three words are the building, the unit and the room), in roster
+    order, at most ``HOUSEHOLD_SEARCH_LIMIT``."""
+    words = normalize_household_text(q).replace("-", " ").split()
+    qs = (
+        Household.objects.for_community(community)
+        .select_related("building")
+        .annotate(label=household_label_expression())
+    )
+    if len(words) == 3:  # building, unit, room: each in its place ("3号楼 1 101" is not 3号楼-2-101)
+        building, unit, room = words
+        qs = qs.filter(building__name__icontains=building, unit__icontains=unit, room__icontains=room)
+    else:
+        for word in words:
+            qs = qs.filter(label__icontains=word)
+    return qs[:HOUSEHOLD_SEARCH_LIMIT]
+
+
+def household_by_label(*, community, text: str):
+    """The one household of ``community`` written as "building-unit-room", or ``None``."""
+    label = normalize_household_text(text)
+    if not label:
+        return None
+    matches = list(
+        Household.objects.for_community(community)
+        .select_related("building")
+        .annotate(label=household_label_expression())
+        .filter(label__iexact=label)[:2]
+    )
+    return matches[0] if len(matches) == 1 else None

@@ -63,6 +63,7 @@ urlpatterns = [
         name="request_action",
     ),
     path("work/", hall.work, name="work_queue"),
+    path("my/requests/", hall.my_requests, name="my_requests"),
     path(
         "communities/<id:community_id>/statistics/",
         statistics.community_statistics_view,

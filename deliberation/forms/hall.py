@@ -3,6 +3,7 @@
 import uuid
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cms.fields import ModelIdChoiceField, MultiLineField, PhoneField, SingleLineField
@@ -106,12 +107,31 @@ class NoteForm(forms.Form):
     note = SingleLineField(label=_("Note"), max_length=300, required=False)
 
 
+#: What each number of stars means (the scale of ``Request.rating``, 1 to 5).
+RATING_MEANINGS = {
+    5: _("Very satisfied"),
+    4: _("Satisfied"),
+    3: _("Neither satisfied nor dissatisfied"),
+    2: _("Dissatisfied"),
+    1: _("Very dissatisfied"),
+}
+
+
+def rating_choices():
+    return [(n, format_lazy("{} {} {}", "★" * n, n, meaning)) for n, meaning in RATING_MEANINGS.items()]
+
+
 class EvaluateForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=_("How satisfied are you?"),
         coerce=int,
-        choices=[(5, "★★★★★"), (4, "★★★★"), (3, "★★★"), (2, "★★"), (1, "★")],
+        choices=rating_choices(),
         widget=forms.RadioSelect,
+        # What ``request_evaluate`` does with 1 or 2 stars, said before the person chooses.
+        help_text=_(
+            "1 or 2 stars reopen the request: it goes back to the party handling it for another try. "
+            "If it was already reopened once, the community workers are told and decide what happens next."
+        ),
     )
     comment = MultiLineField(
         label=_("Comment"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})

@@ -9,6 +9,7 @@ from cms.services import ServiceError
 
 from ..models import COMMUNITY_ROLES, Household, Membership, Owner, Tenure
 from ..phones import display_phone, is_mobile, mainland_mobile, normalize_phone
+from ..selectors import household_by_label
 
 #: The approval form's answer "this person is none of the household's owners".
 NOT_AN_OWNER = "none"
@@ -73,6 +74,8 @@ class ApproveForm(forms.Form):
     household = ModelIdChoiceField(
         label=_("Household on the roster"), queryset=Household.objects.none(), required=False
     )
+    #: The household written out ("3号楼-1-101"), when none was picked from a search of the roster.
+    household_text = SingleLineField(label=_("Household (building-unit-room)"), required=False, max_length=80)
     owner = SingleLineField(label=_("Which owner is this person"), required=False, max_length=20)
 
     def __init__(self, *args, community=None, **kwargs):
@@ -82,6 +85,24 @@ class ApproveForm(forms.Form):
             self.fields["household"].queryset = Household.objects.for_community(community).select_related(
                 "building"
             )
+
+    def clean(self):
+        data = super().clean()
+        text = data.get("household_text") or ""
+        if text and not data.get("household") and "household" not in self.errors:
+            household = household_by_label(community=self.community, text=text)
+            if household is None:
+                self.add_error(
+                    "household_text",
+                    _(
+                        "No household “%(text)s” is on this community's roster. Write it as "
+                        "building-unit-room (e.g. 3号楼-1-101), or search the roster."
+                    )
+                    % {"text": text},
+                )
+            else:
+                data["household"] = household
+        return data
 
     def clean_owner(self):
         """``{"owner": Owner | None, "not_an_owner": bool}`` for the service."""
@@ -192,3 +213,17 @@ class PropertyCompanyForm(WagtailAdminModelForm):
             return normalize_phone(self.cleaned_data.get("contact_phone", ""), field="contact_phone")
         except ServiceError as error:
             raise forms.ValidationError(error.message) from None
+
+
+class HouseholdSearchForm(forms.Form):
+    """The members page's search of the roster for one person waiting to be verified (GET)."""
+
+    membership = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    q = SingleLineField(
+        label=_("Search the roster"),
+        max_length=60,
+        error_messages={
+            "required": _("Type a building, unit or room to search the roster."),
+            "max_length": _("Type at most %(limit_value)d characters to search the roster."),
+        },
+    )

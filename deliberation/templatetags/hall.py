@@ -5,6 +5,7 @@ view): ``{% hall_url community %}``, ``{% hall_url community "request_new" %}``,
 from django import template
 
 from .. import selectors
+from ..forms.hall import RATING_MEANINGS
 
 register = template.Library()
 
@@ -23,3 +24,9 @@ def request_url(context, obj, name="request_detail", *args):
 def hall_page(context, community):
     """``{% hall_page community as hall_page %}``: the page whose text the hall shows."""
     return selectors.hall_page_for(community, request=context.get("request"))
+
+
+@register.filter
+def rating_meaning(rating) -> str:
+    """What a number of stars means ("满意" for 4): the words the evaluation form offered."""
+    return str(RATING_MEANINGS.get(rating, ""))

@@ -23,7 +23,14 @@ from ..forms import hall as forms
 from ..models import Request
 from ..permissions import require_reachable
 from ..rules import TRANSITION_PERMISSIONS
-from ..selectors import outbox_counts, request_for_detail, request_list, request_notices, work_queue
+from ..selectors import (
+    outbox_counts,
+    own_requests,
+    request_for_detail,
+    request_list,
+    request_notices,
+    work_queue,
+)
 from ..services import AlreadySubmitted
 from ..services import requests as services
 from ..services.supports import support_add, support_withdraw
@@ -37,8 +44,6 @@ def hall(request, community_id):
     community = community_from_url(request, community_id)
     form = forms.HallFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    user = request.user
-    mine = request.GET.get("mine") == "1" and user.is_authenticated
     requests = request_list(
         community=community,
         status=filters.get("status") or "",
@@ -46,11 +51,15 @@ def hall(request, community_id):
         flag=filters.get("flag") or "",
         q=(filters.get("q") or "").strip(),
         sort=filters.get("sort") or "newest",
-        requester=user if mine else None,
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    # The filters in use (not the default order): the folded filter form opens to show them.
+    active_filters = [
+        name for name, value in filters.items() if value and (name, value) != ("sort", "newest")
+    ]
+    user = request.user
     return render(
         request,
         "deliberation/hall.html",
@@ -59,9 +68,9 @@ def hall(request, community_id):
             "form": form,
             "page_obj": page,
             "query": query.urlencode(),
+            "active_filters": active_filters,
             "can_submit": user.has_perm("deliberation.submit_request", community),
             "can_record": user.has_perm("deliberation.record_request", community),
-            "mine": mine,
         },
     )
 
@@ -373,3 +382,11 @@ def work(request):
         "deliberation/work.html",
         {"sections": sections, "outboxes": outbox_counts(user=request.user)},
     )
+
+
+@login_required
+def my_requests(request):
+    """我的诉求: the requests a person submitted (or that were recorded for them), the ones with
+    news they have not read first marked."""
+    page = Paginator(own_requests(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "deliberation/my_requests.html", {"page_obj": page, "query": ""})

@@ -21,6 +21,7 @@ from ..exports import xlsx_response
 from ..forms.people import (
     NOT_AN_OWNER,
     ApproveForm,
+    HouseholdSearchForm,
     JoinCommunityForm,
     OwnerLinkForm,
     ProfileForm,
@@ -30,6 +31,7 @@ from ..forms.people import (
 )
 from ..models import Household, Membership, Notification, Owner, RoleEvent
 from ..phones import display_phone
+from ..selectors import household_search
 from ..services.accounts import profile_update, user_set_language
 from ..services.memberships import (
     membership_approve,
@@ -119,7 +121,6 @@ class Members(CommunityMixin, PermissionView):
         memberships = Membership.objects.for_community(community).select_related(
             "user", "household__building", "decided_by"
         )
-        households = Household.objects.for_community(community).select_related("building")
         owners = list(
             Owner.objects.filter(household__building__community=community).select_related(
                 "household__building", "user"
@@ -136,6 +137,7 @@ class Members(CommunityMixin, PermissionView):
             # The claimed household's owners, the ones matching the person's name or phone first.
             m.household_owners = by_household.get(m.household_id, [])
             m.suggested = owner_suggestions(user=m.user, owners=m.household_owners)
+        search = self.household_search(community, pending)
         can_link = request.user.has_perm("deliberation.link_owner", community)
         for m in approved:
             m.linked_owners = by_user.get(m.user_id, [])
@@ -148,7 +150,7 @@ class Members(CommunityMixin, PermissionView):
                 "pending": pending,
                 "approved": approved,
                 "rejected": [m for m in memberships if m.status == Membership.Status.REJECTED][:50],
-                "households": households,
+                "search": search,
                 "can_decide": request.user.has_perm("deliberation.decide_membership", community),
                 "can_link": can_link,
                 "unlinked_owners": [o for o in owners if o.user_id is None],
@@ -159,6 +161,26 @@ class Members(CommunityMixin, PermissionView):
                 .order_by("-at")[:30],
             },
         )
+
+    def household_search(self, community, pending) -> dict:
+        """The roster searched for one waiting person (``?membership=&q=``): at most 20 households,
+        or a message saying why there are none. Not a list of every household: a community has
+        hundreds."""
+        if "q" not in self.request.GET:
+            return {}
+        form = HouseholdSearchForm(self.request.GET)
+        target = next((m for m in pending if str(m.pk) == self.request.GET.get("membership", "")), None)
+        if target is None:
+            return {"error": _("That person is no longer waiting for verification.")}
+        search = {"membership": target.pk, "q": self.request.GET.get("q", "")[:60]}
+        if not form.is_valid():
+            errors = form.errors.get("q") or form.errors.get("membership") or [_("Check the search.")]
+            return {**search, "error": errors[0]}
+        results = list(household_search(community=community, q=form.cleaned_data["q"]))
+        target.search_results = results
+        if not results:
+            search["error"] = _("No household on the roster matches “%(q)s”.") % {"q": form.cleaned_data["q"]}
+        return search
 
 
 members = Members.as_view()
@@ -195,8 +217,9 @@ class MembershipDecide(MembershipMixin, MembersAction):
     def get_invalid_message(self, form):
         if not self.approving:
             return "; ".join(form.errors["reason"])
-        if "owner" in form.errors:
-            return form.errors["owner"][0]
+        for name in ("owner", "household_text"):
+            if name in form.errors:
+                return form.errors[name][0]
         return _("Pick a household from the roster.")
 
     def perform(self, form):
@@ -376,7 +399,9 @@ def set_language(request):
     language = request.POST.get("language", "")
     supported = {code for code, _name in settings.LANGUAGES}
     target = request.POST.get("next") or request.headers.get("referer") or "/"
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         target = "/"
     response = HttpResponseRedirect(target)
     if language in supported:

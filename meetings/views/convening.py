@@ -27,7 +27,7 @@ from ..forms.convening import (
     parse_poll_answers,
 )
 from ..models import AgendaItem, Meeting, Participant, Party, SlotAnswer, participant_for
-from ..selectors import participant_notices
+from ..selectors import audience_sentence, meeting_audience, participant_notices
 from ..services import convening, polls, rsvp
 from ..signing import LinkExpired, LinkInvalid, participant_from_token
 from ..templatetags.meetings_tags import webcal
@@ -166,6 +166,7 @@ class MeetingDetail(MeetingMixin, PermissionView):
                 poll_form=PollOpenForm() if meeting.status == Meeting.Status.DRAFT else None,
                 cancel_form=CancelForm(),
                 suggested_requests=list(convening.suggested_requests(meeting)),
+                told=audience_sentence(meeting_audience(meeting)),
             )
         return render(request, "meetings/meeting_detail.html", context)
 
@@ -288,7 +289,9 @@ class MeetingSchedule(MeetingAction):
 
     form_class = ScheduleForm
     invalid_message = gettext_lazy("Give a start and an end.")
-    success_message = gettext_lazy("The invitations are on their way: the participants list shows when each one arrives.")
+    success_message = gettext_lazy(
+        "The invitations are on their way: the participants list shows when each one arrives."
+    )
 
     def perform(self, form):
         return convening.meeting_schedule(meeting=self.meeting, by=self.request.user, **form.cleaned_data)
@@ -311,7 +314,9 @@ poll_open = PollOpen.as_view()
 
 class PollFix(MeetingAction):
     form_class = PollFixForm
-    success_message = gettext_lazy("The time is fixed and the invitations are on their way: the participants list shows when each one arrives.")
+    success_message = gettext_lazy(
+        "The time is fixed and the invitations are on their way: the participants list shows when each one arrives."
+    )
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "meeting": self.meeting}
@@ -372,7 +377,12 @@ class MeetingCancel(MeetingMixin, ServiceFormView):
     success_message = gettext_lazy("The meeting is cancelled; participants were told.")
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(meeting=self.meeting, **kwargs)
+        meeting = self.meeting
+        if meeting.status in (Meeting.Status.SCHEDULED, Meeting.Status.POLLING):
+            told = audience_sentence(meeting_audience(meeting))
+        else:  # ``meeting_cancel`` tells only those who were sent something
+            told = _("Nobody is told: no invitation was sent yet.")
+        return super().get_context_data(meeting=meeting, told=told, **kwargs)
 
     def perform(self, form):
         return convening.meeting_cancel(

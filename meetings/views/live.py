@@ -48,6 +48,14 @@ def labels() -> dict:
             "open": _("Open"),
             "closed": _("Closed"),
             "close_vote": _("Close the vote"),
+            # Asked before what cannot be undone (live.js asks with window.confirm).
+            "confirm_close_vote": _(
+                "Close this vote now? No more ballots can be cast and this cannot be undone. "
+                "Everyone on the live page sees the result."
+            ),
+            "confirm_close_meeting": _(
+                "Close the meeting and seal the minutes now? Nothing can be added or changed afterwards."
+            ),
             "your_vote": _("Your vote"),
             "vote_recorded": _("Your vote was recorded."),
             "saved": _("Saved."),
@@ -160,9 +168,38 @@ class LiveStart(LiveAction):
 live_start = LiveStart.as_view()
 
 
-class LiveClose(LiveAction):
+class ConfirmFirst:
+    """For a console action that cannot be undone: a post without ``confirm=yes`` answers a page
+    that asks (for a browser without JavaScript; live.js asks with a dialog in the same words and
+    adds ``confirm=yes``, and the WebSocket path is asked before it sends)."""
+
+    confirm_question = ""
+    confirm_button = ""
+
+    def post(self, request, *args, **kwargs):
+        if request.POST.get("confirm") != "yes":
+            return render(
+                request,
+                "meetings/live_confirm.html",
+                {
+                    "meeting": self.meeting,
+                    "heading": self.confirm_button,
+                    "question": labels()["text"][self.confirm_question],
+                    "button": self.confirm_button,
+                    "action": request.path,
+                    "back_anchor": self.anchor,
+                },
+            )
+        return super().post(request, *args, **kwargs)
+
+
+class LiveClose(ConfirmFirst, LiveAction):
+    """Close the meeting and seal the minutes."""
+
     permission_required = "meetings.chair_meeting"
     success_message = gettext_lazy("The meeting is closed and the minutes are final.")
+    confirm_question = "confirm_close_meeting"
+    confirm_button = gettext_lazy("Yes, close the meeting and seal the minutes")
 
     def perform(self, form):
         return minutes_services.meeting_close(meeting=self.meeting, by=self.request.user)
@@ -259,9 +296,11 @@ class LiveMotionOpen(LiveAction):
 live_motion_open = LiveMotionOpen.as_view()
 
 
-class LiveMotionClose(LiveAction):
+class LiveMotionClose(ConfirmFirst, LiveAction):
     permission_required = "meetings.chair_meeting"
     anchor = "#motions"
+    confirm_question = "confirm_close_vote"
+    confirm_button = gettext_lazy("Yes, close the vote")
 
     def perform(self, form):
         return motion_services.motion_close(

@@ -18,6 +18,7 @@ from django.utils import translation
 
 from deliberation.models import Request
 from deliberation.selectors import request_url
+from meetings.models import Meeting
 
 from .helpers import BROWSER, PHONE, assert_accessible, shot
 from .journeys import MOTION, goto_live, live_contexts, run_meeting_core
@@ -42,6 +43,9 @@ def test_the_meeting_runs_live_and_resolves_the_request(
     with translation.override("zh-hans"):
         assert translation.gettext(QUORUM_OK) in chair.locator("#quorum").inner_text()
 
+    # Closing a vote cannot be undone: the page asks first, in the server's words.
+    asked = []
+    chair.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     chair.locator(f"#motion-{motion_id} .motion-close-form button").click()
     for page in pages.values():
         page.locator(f"#motion-{motion_id}[data-status=closed] .tally-outcome[data-passed=true]").wait_for()
@@ -49,6 +53,7 @@ def test_the_meeting_runs_live_and_resolves_the_request(
         # A closed vote offers nothing to press any more, without a reload.
         assert page.locator(f"#motion-{motion_id} .ballot-form button:visible").count() == 0
         assert page.locator(f"#motion-{motion_id} .motion-close-form:visible").count() == 0
+    assert asked and asked[0].startswith("现在结束表决吗？"), asked
     shot(chair, "journey3-zh-hans-03-resolution-published")
 
     # The motion was taken on the request's agenda item: its resolution answers the request.
@@ -74,6 +79,18 @@ def test_the_meeting_runs_live_and_resolves_the_request(
     hall_request.refresh_from_db()
     assert hall_request.status == Request.Status.EVALUATED and hall_request.rating == 5
     shot(requester, "journey3-zh-hans-05-request-evaluated")
+
+    # Sealing the minutes cannot be undone: the chair is asked once (the browser's dialog, in the
+    # server's words) and the meeting closes without the no-script confirmation page.
+    chair.goto(f"{worker.url}/meetings/{meeting.pk}/live/")
+    sealed = []
+    chair.once("dialog", lambda dialog: (sealed.append(dialog.message), dialog.accept()))
+    chair.locator("#meeting-close").click()
+    chair.wait_for_url(re.compile(r"/live/$"))
+    chair.wait_for_load_state()
+    assert sealed and sealed[0].startswith("现在结束会议并封存纪要吗？"), sealed
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CLOSED
 
 
 def test_live_page_is_accessible_and_votes_by_keyboard(world, live_meeting, asgi_workers, new_context):

@@ -163,10 +163,14 @@ def test_supported_request_goes_to_a_four_party_meeting_with_a_polled_time(
     best = worker.locator("#poll table.poll-table tbody tr.best")
     assert best.count() == 1
     mail.outbox.clear()
+    # Fixing the time messages everyone: the page asks first and says who will be told.
+    asked = []
+    worker.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     best.locator("form.fix-slot button[type=submit]").click()
     worker.wait_for_load_state()
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.SCHEDULED
+    assert asked and any(word in asked[0] for word in ("SMS:", "短信")), asked
     assert (meeting.starts_at, meeting.ends_at) == (first.starts_at, first.ends_at)
     shot(worker, f"{prefix}-07-meeting-scheduled")
 

@@ -325,7 +325,7 @@
 
   function closeForm(motionId) {
     var form = el("form", { className: "inline motion-close-form", "data-ws-type": "motion.close", method: "post",
-      action: location.pathname + "motions/" + motionId + "/close/" });
+      action: location.pathname + "motions/" + motionId + "/close/", "data-confirm": T.confirm_close_vote });
     form.appendChild(el("input", { type: "hidden", name: "motion", value: motionId }));
     form.appendChild(el("button", { type: "submit", className: "secondary" }, T.close_vote));
     return form;
@@ -343,8 +343,22 @@
 
   document.addEventListener("submit", function (e) {
     var form = e.target;
+    // What cannot be undone (closing a vote, sealing the minutes) is asked first, in words the
+    // server wrote (data-confirm); refused, nothing is sent.
+    var ask = form.dataset && form.dataset.confirm;
+    if (ask && !window.confirm(ask)) {
+      e.preventDefault();
+      return;
+    }
     var type = form.dataset && form.dataset.wsType;
-    if (!type || !socket || socket.readyState !== WebSocket.OPEN) return; // falls back to a normal POST
+    if (!type || !socket || socket.readyState !== WebSocket.OPEN) {
+      // A normal POST. Answered here: the server's confirmation page (for a browser without
+      // script) is skipped.
+      if (ask && form.querySelector("input[name=confirm]") === null) {
+        form.appendChild(el("input", { type: "hidden", name: "confirm", value: "yes" }));
+      }
+      return;
+    }
     e.preventDefault();
     var message = { type: type, client_id: newId() };
     new FormData(form).forEach(function (value, key) {

@@ -75,7 +75,7 @@ def test_mail_server_down_then_back_every_message_delivered_exactly_once(
     assert invite.status_code == 302
     assert invited.participants.count() == 40
     client.force_login(people["chair"].user)
-    close = client.post(reverse("meeting_live_motion_close", args=[live.pk, motion]))
+    close = client.post(reverse("meeting_live_motion_close", args=[live.pk, motion]), {"confirm": "yes"})
     assert close.status_code == 302
     assert Motion.objects.get(pk=motion).passed is True
     # The requester of the request the motion decided is told too: every path ends in the outbox.

@@ -143,7 +143,7 @@ def test_the_main_actions_come_first_in_the_mode_only(client, community):
         for href, words in [
             (hall_url(community, "request_new"), "反映问题（提交诉求）"),
             (hall_url(community) + "?sort=supported#requests", "支持邻居的诉求"),
-            (hall_url(community) + "?mine=1#requests", "查看我的诉求"),
+            (reverse("my_requests"), "查看我的诉求"),
             (meetings_url(community), "观看会议"),
         ]:
             assert f'href="{href}">{words}</a>' in block, (path, words)

@@ -18,6 +18,10 @@ TABLE = {
     "deliberation.export_roster": "0 0 0 0 0 0 1 1 1",
     # a published community; unpublished: tests/deliberation/people/test_unpublished_community.py
     "deliberation.reach_community": "1 1 1 1 1 1 1 1 1",
+    # the header's links (selectors.nav_links_for); the last two take no object
+    "deliberation.follow_own_requests": "0 0 1 1 1 0 0 0 1",
+    "deliberation.view_company_queue": "0 0 0 0 0 1 0 0 1",
+    "deliberation.oversee_street": "0 0 0 0 0 0 0 1 1",
 }
 
 

@@ -88,10 +88,16 @@ def test_the_console_works_without_javascript(client, meeting, people):
     motion = Motion.objects.get(text="维修路灯")
     client.post(url("meeting_live_ballot_cast", motion.pk), {"choice": "for"})
     assert Ballot.objects.get(motion=motion).choice == "for"
-    client.post(url("meeting_live_motion_close", motion.pk))
+    asked = client.post(url("meeting_live_motion_close", motion.pk))  # without script: a page asks
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.content.decode()
+    client.post(url("meeting_live_motion_close", motion.pk), {"confirm": "yes"})
     motion.refresh_from_db()
     assert motion.passed is True
-    client.post(url("meeting_live_close"))
+    # Sealing the minutes cannot be undone: a page asks first, then the post with confirm=yes.
+    asked = client.post(url("meeting_live_close"))
+    assert asked.status_code == 200 and 'name="confirm" value="yes"' in asked.content.decode()
+    assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.IN_PROGRESS
+    client.post(url("meeting_live_close"), {"confirm": "yes"})
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.CLOSED
     body = page(client, meeting).content.decode()
     assert 'data-verified="true"' in body

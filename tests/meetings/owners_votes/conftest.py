@@ -4,7 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from deliberation import sms
 from deliberation.models import Building, Role, Tenure
@@ -89,6 +89,13 @@ def at(vote, hours=1):
 
 def choices(vote, *picks):
     return {str(q.pk): pick for q, pick in zip(vote.questions.all(), picks, strict=True)}
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The services' refusals are read in English here (the site's default is Chinese)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
