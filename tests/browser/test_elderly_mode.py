@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.urls import reverse
 
 from cms.middleware import ELDERLY_COOKIE_NAME
 from deliberation.models import User
@@ -74,6 +75,7 @@ OTHER_PAGES = [
     ("minutes", None),
     ("login-code", None),
     ("checkin-qr", "worker"),
+    ("my-requests", "resident"),
 ]
 
 # Visible elements with their own text: each one's font size and line spacing.
@@ -177,6 +179,7 @@ def _paths(world, hall_request, live_meeting, resolution) -> dict:
         "minutes": f"/meetings/{resolution.meeting_id}/minutes/print/",
         "login-code": "/accounts/login/code/",
         "checkin-qr": f"/meetings/{meeting.pk}/live/checkin/qr/",
+        "my-requests": reverse("my_requests"),
     }
 
 
