@@ -27,3 +27,44 @@ class CookieLocaleMiddleware:
             response.headers["Vary"] = f"{patch}, Cookie" if patch else "Cookie"
         translation.deactivate()
         return response
+
+
+#: The browser's 长辈模式 choice: "1" on, "0" off. A signed-in person's stored choice wins.
+ELDERLY_COOKIE_NAME = "elderly_mode"
+
+
+def set_elderly_cookie(response, on: bool) -> None:
+    response.set_cookie(
+        ELDERLY_COOKIE_NAME,
+        "1" if on else "0",
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+class ElderlyModeMiddleware:
+    """``request.elderly_mode``: the account's choice for a signed-in person, else the browser's
+    cookie. The cookie follows the account, so the browser keeps the person's choice after they
+    log out (after ``AuthenticationMiddleware``)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        cookie = request.COOKIES.get(ELDERLY_COOKIE_NAME)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            request.elderly_mode = bool(getattr(user, "elderly_mode", False))
+        else:
+            request.elderly_mode = cookie == "1"
+        response = self.get_response(request)
+        user = getattr(request, "user", None)  # a login or logout during the request changes it
+        if (
+            user is not None
+            and user.is_authenticated
+            and ELDERLY_COOKIE_NAME not in response.cookies
+            and cookie != ("1" if getattr(user, "elderly_mode", False) else "0")
+        ):
+            set_elderly_cookie(response, bool(getattr(user, "elderly_mode", False)))
+        return response

@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from deliberation.views import elderly as elderly_views
 from deliberation.views import people as people_views
 
 urlpatterns = [
@@ -13,6 +14,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("language/", people_views.set_language, name="set_language"),
+    path("elderly-mode/", elderly_views.set_elderly_mode, name="set_elderly_mode"),
     path("", include("deliberation.urls")),
     path("", include("meetings.urls")),
 ]

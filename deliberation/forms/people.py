@@ -167,6 +167,13 @@ class ProfileForm(forms.Form):
     language = forms.ChoiceField(label=_("Language for mail"), choices=settings.LANGUAGES)
     notify_sms = forms.BooleanField(label=_("Send me notices by text message (SMS)"), required=False)
     notify_email = forms.BooleanField(label=_("Send me notices by e-mail"), required=False)
+    elderly_mode = forms.BooleanField(
+        label=_("Elderly mode: larger text and buttons, nothing that moves"),
+        required=False,
+        help_text=_(
+            "Also the 长辈模式 switch at the top of every page; it follows you to every phone you log in on."
+        ),
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -86,6 +86,8 @@ class User(AbstractUser):
     #: when the person also has its address (a person with only a phone gets SMS).
     notify_email = models.BooleanField(_("notices by e-mail"), default=True)
     notify_sms = models.BooleanField(_("notices by SMS"), default=True)
+    #: 长辈模式: larger text, bigger targets, nothing that moves (``cms.middleware.ElderlyModeMiddleware``).
+    elderly_mode = models.BooleanField(_("elderly mode"), default=False)
 
     objects = EmailOnlyUserManager()
 

@@ -14,7 +14,15 @@ from ..phones import mainland_mobile, normalize_phone
 from . import ServiceError
 from .delivery import Recipient, Sms, deliver
 
-PROFILE_FIELDS = ["display_name", "phone", "phone_verified", "language", "notify_email", "notify_sms"]
+PROFILE_FIELDS = [
+    "display_name",
+    "phone",
+    "phone_verified",
+    "language",
+    "notify_email",
+    "notify_sms",
+    "elderly_mode",
+]
 
 
 def _supported(language: str) -> bool:
@@ -38,6 +46,7 @@ def profile_update(
     language: str,
     notify_email: bool | None = None,
     notify_sms: bool | None = None,
+    elderly_mode: bool | None = None,
 ) -> User:
     """Save the profile. The notice channels are the person's choice (``None`` keeps it); the
     outbox uses a chosen channel only when there is an address for it, and the inbox always has
@@ -56,6 +65,8 @@ def profile_update(
         user.notify_email = notify_email
     if notify_sms is not None:
         user.notify_sms = notify_sms
+    if elderly_mode is not None:
+        user.elderly_mode = elderly_mode
     user.save(update_fields=PROFILE_FIELDS)
     return user
 
@@ -66,6 +77,16 @@ def user_set_language(*, user: User, language: str) -> bool:
         return False
     user.language = language
     user.save(update_fields=["language"])
+    return True
+
+
+def user_set_elderly_mode(*, user: User, on: bool) -> bool:
+    """Remember 长辈模式 on the account (it then follows the person to every browser); ``False``
+    if it was not changed."""
+    if user.elderly_mode == on:
+        return False
+    user.elderly_mode = on
+    user.save(update_fields=["elderly_mode"])
     return True
 
 
@@ -117,7 +138,9 @@ def requests_claim_by_phone(*, user: User) -> int:
     yet, become the user's ("my requests", notices). Returns how many."""
     if not user.phone_verified or not user.phone:
         return 0
-    return Request.objects.filter(requester__isnull=True, requester_phone=str(user.phone)).update(requester=user)
+    return Request.objects.filter(requester__isnull=True, requester_phone=str(user.phone)).update(
+        requester=user
+    )
 
 
 def verification_code_send(*, phone: str, code: str, user: User | None = None) -> None:

@@ -68,6 +68,7 @@ def profile(request):
                 "language": request.user.language,
                 "notify_sms": request.user.notify_sms,
                 "notify_email": request.user.notify_email,
+                "elderly_mode": request.user.elderly_mode,
             },
         )
     memberships = request.user.memberships.select_related("community", "household__building")
