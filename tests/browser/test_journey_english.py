@@ -66,7 +66,7 @@ def test_key_pages_in_english(world, hall_request, polling_meeting, live_server,
             expected=[
                 "Deliberation hall",
                 "Submit a request",
-                "Filter",
+                "Search and filter",  # the folded filters' summary on a phone
                 "Accepted",
                 hall_request.tracking_number,
             ],
