@@ -23,8 +23,10 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo
 
-# The web server and the task worker that sends the outbox; Ctrl-C stops both.
+# The web server and the task worker that sends the outbox; Ctrl-C stops both. The printable
+# notices need pango and a CJK font (installed as root with apt-get, else named).
 run: seed
+	@scripts/test-env.sh runtime-packages
 	@PY=$(PY) scripts/run.sh
 
 lint: install

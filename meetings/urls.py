@@ -2,7 +2,7 @@ from django.urls import path, re_path
 
 from cms.converters import ID_REGEX as ID  # also registers <id:...>
 
-from .views import checkin, convening, feeds, live, moved, owners_votes, resolutions
+from .views import checkin, convening, feeds, live, moved, owners_votes, printing, resolutions
 
 urlpatterns = [
     # The list and the convening form live below each community's meetings page
@@ -79,6 +79,9 @@ urlpatterns = [
         name="meeting_live_ballot_proxy",
     ),
     path("meetings/<id:meeting_id>/minutes/print/", live.minutes_print, name="meeting_minutes_print"),
+    path("meetings/<id:meeting_id>/minutes.pdf", printing.minutes_pdf, name="meeting_minutes_pdf"),
+    path("meetings/<id:meeting_id>/notice.pdf", printing.meeting_notice_pdf, name="meeting_notice_pdf"),
+    path("resolutions/<id:resolution_id>/notice.pdf", printing.resolution_notice_pdf, name="resolution_notice_pdf"),
     # Resolutions and their follow-up
     path(
         "meetings/<id:meeting_id>/resolutions/", resolutions.meeting_resolutions, name="meeting_resolutions"

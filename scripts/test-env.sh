@@ -2,8 +2,10 @@
 # What `make test` needs beyond Python, set up by `make test` itself.
 #
 #   scripts/test-env.sh packages     the Debian packages the suite drives (Chromium, gettext, a CJK
-#                                    font, redis-server): installed when we are root with apt-get,
-#                                    otherwise one line says what to install and we stop.
+#                                    font, pango for the PDFs, poppler-utils, redis-server):
+#                                    installed when we are root with apt-get, otherwise one line
+#                                    says what to install and we stop.
+#   scripts/test-env.sh runtime-packages   only what the site needs to draw its PDFs (`make run`).
 #   scripts/test-env.sh run CMD...   runs CMD with a Redis for the tests that start several daphne
 #                                    workers (they share a channel layer): REDIS_URL when set, else
 #                                    a redis-server of our own on a free port, stopped on exit
@@ -11,12 +13,20 @@
 #                                    the suite itself keeps the in-memory channel layer.
 set -euo pipefail
 
+# What the site itself needs to draw its PDFs (WeasyPrint): pango, and a CJK font to embed.
+missing_runtime_packages() {
+  local need=()
+  ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+  fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" || need+=(fonts-wqy-microhei)
+  echo "${need[@]}"
+}
+
 missing_packages() {
   local need=()
+  read -r -a need <<<"$(missing_runtime_packages)"
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # the PDF tests read the text back
   command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
-  # Browser screenshots must show Chinese text, not boxes.
-  fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" || need+=(fonts-wqy-microhei)
   if [[ -z "${REDIS_URL:-}" ]]; then
     command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 || need+=(redis-server)
   fi
@@ -25,7 +35,7 @@ missing_packages() {
 
 packages() {
   local need
-  need=$(missing_packages)
+  need=$(if [[ "${1:-}" == runtime ]]; then missing_runtime_packages; else missing_packages; fi)
   [[ -z "$need" ]] && return 0
   if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "make test: installing $need"
@@ -71,6 +81,7 @@ run() {
 
 case "${1:-}" in
   packages) packages ;;
+  runtime-packages) packages runtime ;;
   run) shift; run "$@" ;;
-  *) echo "usage: $0 packages | run CMD..." >&2; exit 2 ;;
+  *) echo "usage: $0 packages | runtime-packages | run CMD..." >&2; exit 2 ;;
 esac

@@ -1,0 +1,67 @@
+"""Paper for the lobby's notice board: the meeting notice (会议通知), the resolution notice
+(决议公示) and the minutes (会议纪要) as A4 PDFs, drawn on the server by WeasyPrint from HTML
+templates (templates/meetings/print/), with the CJK font embedded and a QR code (segno) that leads
+from the paper to the page. The figures come from the same selectors as the pages."""
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from cms.qr import qr_png_data_uri
+
+from .selectors import minutes_context, motions_with_tallies, parties_with_attendance
+
+
+def absolute(path: str) -> str:
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def pdf_from_template(template: str, context: dict) -> bytes:
+    """The template rendered in the current language, as a PDF (A4 is set in the print CSS)."""
+    from weasyprint import HTML  # imported on use: it loads pango, which only these pages need
+
+    html = render_to_string(template, {**context, "language": translation.get_language()})
+    return HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+
+
+def meeting_notice_pdf(meeting) -> bytes:
+    url = absolute(reverse("meeting_detail", kwargs={"meeting_id": meeting.pk}))
+    return pdf_from_template(
+        "meetings/print/meeting_notice.html",
+        {
+            "meeting": meeting,
+            "agenda": list(meeting.agenda_items.all()),
+            "parties": parties_with_attendance(meeting),
+            "url": url,
+            "qr": qr_png_data_uri(url),
+        },
+    )
+
+
+def resolution_notice_pdf(resolution) -> bytes:
+    url = absolute(reverse("resolution_detail", kwargs={"resolution_id": resolution.pk}))
+    return pdf_from_template(
+        "meetings/print/resolution_notice.html",
+        {
+            "resolution": resolution,
+            "meeting": resolution.meeting,
+            "actions": list(resolution.actions.all()),
+            "url": url,
+            "qr": qr_png_data_uri(url),
+        },
+    )
+
+
+def minutes_pdf(meeting) -> bytes:
+    url = absolute(reverse("meeting_live", kwargs={"meeting_id": meeting.pk}))
+    return pdf_from_template(
+        "meetings/print/minutes.html",
+        {
+            **minutes_context(meeting),
+            "meeting": meeting,
+            "motions": motions_with_tallies(meeting),
+            "url": url,
+            "qr": qr_png_data_uri(url),
+        },
+    )
