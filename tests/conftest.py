@@ -29,6 +29,11 @@ def pytest_configure(config):
     """Under pytest-xdist each worker has its own test database (pytest-django adds ``_gw0``...),
     and here its own media folder and Redis channel prefix: meeting ids of the two databases
     overlap, so the workers' groups must not (the cache prefix is per process already)."""
+    # The live server queues pending connections as a production server does (Django's
+    # development server keeps 10): a test that opens many connections at once is not refused.
+    from django.core.servers.basehttp import WSGIServer
+
+    WSGIServer.request_queue_size = 128
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return
@@ -210,12 +215,20 @@ def seeded_demo(_seeded_demo):
 def _fresh_cache():
     """Counters kept in the cache (check-in attempts) start at zero in every test: SQLite reuses the
     ids of rolled-back rows, so a count left by one test would land on the next test's meeting.
-    (A Redis cache gets a prefix of its own per test run in ``cms/settings/test.py``.)"""
+    (A Redis cache gets a prefix of its own per test process in ``cms/settings/test.py``.)"""
     from django.core.cache import caches
     from django.core.cache.backends.locmem import LocMemCache
 
-    if isinstance(caches["default"], LocMemCache):
-        caches["default"].clear()
+    cache = caches["default"]
+    if isinstance(cache, LocMemCache):
+        cache.clear()
+    elif cache.key_prefix and hasattr(cache, "_cache"):
+        # Redis: ids do not repeat on PostgreSQL, but a counter about a phone number would reach
+        # the next test; this process's keys (its own prefix) are removed, no other worker's.
+        client = cache._cache.get_client(None, write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:*"))
+        if keys:
+            client.delete(*keys)
 
 
 @pytest.fixture(autouse=True, scope="session")
