@@ -5,7 +5,7 @@ import rules
 from deliberation.predicates import community_of, is_community_worker, is_published_community
 from deliberation.selectors import owners_linked
 
-from .models import Meeting, Motion, participant_for
+from .models import Meeting, Motion, Resolution, participant_for
 
 
 def meeting_of(obj):
@@ -100,3 +100,22 @@ def is_community_roster_owner(user, obj):
 def is_announced_owners_vote(user, obj):
     """An owners' vote's notice is public once announced, like the paper on the lobby's board."""
     return getattr(obj, "status", "draft") != "draft" and is_published_community(user, obj)
+
+
+def owners_vote_of(obj):
+    """The owners' vote a resolution was published from (None for a meeting's resolution)."""
+    if isinstance(obj, Resolution) and obj.owners_vote_id:
+        return obj.owners_vote
+    return None
+
+
+@rules.predicate
+def is_owners_vote_resolution(user, obj):
+    return owners_vote_of(obj) is not None
+
+
+@rules.predicate
+def can_view_owners_vote_resolution(user, obj):
+    """A vote's resolution is seen by whoever sees the vote (``meetings.view_owners_vote``)."""
+    vote = owners_vote_of(obj)
+    return vote is not None and rules.has_perm("meetings.view_owners_vote", user, vote)

@@ -46,6 +46,7 @@ def resolution_notice_pdf(resolution) -> bytes:
         {
             "resolution": resolution,
             "meeting": resolution.meeting,
+            "vote": resolution.owners_vote,
             "actions": list(resolution.actions.all()),
             "url": url,
             "qr": qr_png_data_uri(url),

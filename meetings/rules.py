@@ -18,8 +18,8 @@ permissions as the views, on every message.
 | meetings.show_checkin_qr | as keep_minutes: whoever may check people in shows the door's QR code (``services.checkin``) |
 | meetings.check_in_self | an invited participant (admins pass every rule; the service still refuses non-participants) |
 | meetings.cast_ballot | a voting participant, or an owner on the roster linked to the user's account (asked about one motion: owners on art. 278 motions, participants on the others) |
-| meetings.view_resolution | as view_live |
-| meetings.manage_actions | the community's workers, the meeting's secretary, admins |
+| meetings.view_resolution | as view_live; a resolution of an owners' vote, as meetings.view_owners_vote on the vote |
+| meetings.manage_actions | the community's workers, the meeting's secretary, admins; on an owners' vote's resolution, its organisers |
 
 Owners' votes over a period (the object is the community or the vote):
 
@@ -29,6 +29,7 @@ Owners' votes over a period (the object is the community or the vote):
 | meetings.organise_owners_vote | the community's workers and owners' committee members, admins |
 | meetings.collect_owners_ballots | the organisers, and resident representatives (volunteers 扫楼) |
 | meetings.cast_own_owners_ballot | an owner on the community's roster linked to the user's account |
+| meetings.export_owners_vote | as organise_owners_vote: the roster with names and phones, the ballots, the evidence |
 """
 
 import rules
@@ -37,6 +38,7 @@ from deliberation.predicates import is_committee_member, is_community_worker, is
 
 from .predicates import (
     can_view_meeting,
+    can_view_owners_vote_resolution,
     is_announced_owners_vote,
     is_community_roster_owner,
     is_meeting_chair,
@@ -44,6 +46,7 @@ from .predicates import (
     is_meeting_secretary,
     is_meeting_worker,
     is_owners_motion,
+    is_owners_vote_resolution,
     is_participant,
     is_participants_motion,
     is_voting_participant,
@@ -68,8 +71,6 @@ rules.add_perm(
     "meetings.cast_ballot",
     (is_voting_participant & is_participants_motion) | (is_meeting_owner & is_owners_motion),
 )
-rules.add_perm("meetings.view_resolution", can_view_meeting)
-rules.add_perm("meetings.manage_actions", keeps_minutes)
 
 # Owners' votes over a period
 organises_owners_votes = is_community_worker | is_committee_member | is_site_admin
@@ -77,3 +78,10 @@ rules.add_perm("meetings.organise_owners_vote", organises_owners_votes)
 rules.add_perm("meetings.collect_owners_ballots", organises_owners_votes | is_representative)
 rules.add_perm("meetings.cast_own_owners_ballot", is_community_roster_owner)
 rules.add_perm("meetings.view_owners_vote", is_announced_owners_vote | organises_owners_votes)
+rules.add_perm("meetings.export_owners_vote", organises_owners_votes)
+
+# Resolutions: of a meeting's motion, or of an owners' vote
+rules.add_perm("meetings.view_resolution", can_view_meeting | can_view_owners_vote_resolution)
+rules.add_perm(
+    "meetings.manage_actions", keeps_minutes | (is_owners_vote_resolution & organises_owners_votes)
+)

@@ -3,6 +3,7 @@ first; the WebSocket then applies events after ``last_seq``)."""
 
 from weakref import WeakKeyDictionary
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -21,6 +22,7 @@ from .models import (
     MeetingIndexPage,
     MinuteEntry,
     Motion,
+    OwnersVote,
     Party,
     Resolution,
 )
@@ -106,9 +108,13 @@ def resolutions_for(community, user):
     as one queryset: the meetings they may see are filtered in the database, not resolution by
     resolution, so a page costs the same few queries for 2 meetings as for 200."""
     meetings = Meeting.objects.visible_to(user, community)
+    # An owners' vote's resolution is made at its close, and a closed vote's notice is public
+    # (``meetings.view_owners_vote``): the community's page being reachable is the only condition.
+    from_votes = Q(owners_vote__isnull=False) & ~Q(owners_vote__status=OwnersVote.Status.DRAFT)
     return (
-        Resolution.objects.filter(community=community, meeting__in=meetings.values("pk"))
-        .select_related("meeting", "motion")
+        Resolution.objects.filter(community=community)
+        .filter(Q(meeting__in=meetings.values("pk")) | from_votes)
+        .select_related("meeting", "motion", "owners_vote")
         .prefetch_related("actions")
         .order_by("-published_at", "-pk")
     )

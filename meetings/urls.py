@@ -2,7 +2,17 @@ from django.urls import path, re_path
 
 from cms.converters import ID_REGEX as ID  # also registers <id:...>
 
-from .views import checkin, convening, feeds, live, moved, owners_votes, printing, resolutions
+from .views import (
+    checkin,
+    convening,
+    feeds,
+    live,
+    moved,
+    owners_vote_records,
+    owners_votes,
+    printing,
+    resolutions,
+)
 
 urlpatterns = [
     # The list and the convening form live below each community's meetings page
@@ -81,7 +91,11 @@ urlpatterns = [
     path("meetings/<id:meeting_id>/minutes/print/", live.minutes_print, name="meeting_minutes_print"),
     path("meetings/<id:meeting_id>/minutes.pdf", printing.minutes_pdf, name="meeting_minutes_pdf"),
     path("meetings/<id:meeting_id>/notice.pdf", printing.meeting_notice_pdf, name="meeting_notice_pdf"),
-    path("resolutions/<id:resolution_id>/notice.pdf", printing.resolution_notice_pdf, name="resolution_notice_pdf"),
+    path(
+        "resolutions/<id:resolution_id>/notice.pdf",
+        printing.resolution_notice_pdf,
+        name="resolution_notice_pdf",
+    ),
     # Resolutions and their follow-up
     path(
         "meetings/<id:meeting_id>/resolutions/", resolutions.meeting_resolutions, name="meeting_resolutions"
@@ -123,6 +137,37 @@ urlpatterns = [
     path("owners-votes/<id:vote_id>/proxy/", owners_votes.owners_proxy, name="owners_proxy"),
     path(
         "owners-votes/<id:vote_id>/receipt/", owners_votes.owners_receipt_check, name="owners_receipt_check"
+    ),
+    # The records of an owners' vote: exports, evidence, the official platform's result
+    path(
+        "owners-votes/<id:vote_id>/export.csv",
+        owners_vote_records.owners_vote_export_csv,
+        name="owners_vote_export_csv",
+    ),
+    path(
+        "owners-votes/<id:vote_id>/export-audit.csv",
+        owners_vote_records.owners_vote_audit_csv,
+        name="owners_vote_audit_csv",
+    ),
+    path(
+        "owners-votes/<id:vote_id>/export.xlsx",
+        owners_vote_records.owners_vote_export_xlsx,
+        name="owners_vote_export_xlsx",
+    ),
+    path(
+        "owners-votes/<id:vote_id>/evidence/<id:change_id>/",
+        owners_vote_records.owners_vote_evidence,
+        name="owners_vote_evidence",
+    ),
+    path(
+        "owners-votes/<id:vote_id>/official/",
+        owners_vote_records.owners_vote_official,
+        name="owners_vote_official",
+    ),
+    path(
+        "owners-votes/<id:vote_id>/official/document/",
+        owners_vote_records.owners_vote_official_document,
+        name="owners_vote_official_document",
     ),
     path("resolutions/<id:resolution_id>/actions/", resolutions.action_add, name="resolution_action_add"),
     path("actions/<id:action_id>/progress/", resolutions.action_progress, name="action_progress"),

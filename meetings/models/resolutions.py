@@ -14,10 +14,19 @@ __all__ = ["Action", "ActionProgress", "Resolution"]
 
 
 class Resolution(models.Model):
-    """决议: a passed motion, published with a public-notice (公示) period."""
+    """决议: a passed motion of a meeting, or the result of an owners' vote over a period, published
+    with a public-notice (公示) period. Exactly one origin is set: ``motion`` with its ``meeting``,
+    or ``owners_vote``."""
 
-    motion = models.OneToOneField(Motion, on_delete=models.PROTECT, related_name="resolution")
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="resolutions")
+    motion = models.OneToOneField(
+        Motion, null=True, blank=True, on_delete=models.PROTECT, related_name="resolution"
+    )
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="resolutions"
+    )
+    owners_vote = models.OneToOneField(
+        "meetings.OwnersVote", null=True, blank=True, on_delete=models.PROTECT, related_name="resolution"
+    )
     community = models.ForeignKey("cms.CommunityPage", on_delete=models.CASCADE, related_name="resolutions")
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("text"))
@@ -29,9 +38,26 @@ class Resolution(models.Model):
         verbose_name = _("resolution")
         verbose_name_plural = _("resolutions")
         ordering = ["-published_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(motion__isnull=False, meeting__isnull=False, owners_vote__isnull=True)
+                    | models.Q(motion__isnull=True, meeting__isnull=True, owners_vote__isnull=False)
+                ),
+                name="resolution_one_origin",
+            ),
+        ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def tallies(self) -> list[tuple[str, dict]]:
+        """``(question, tally)`` pairs for ``includes/tally.html``: a motion's one tally (no
+        question: the resolution's text is the motion), or each question of an owners' vote."""
+        if "questions" in (self.result or {}):
+            return [(q.get("text", ""), q.get("tally", {})) for q in self.result["questions"]]
+        return [("", self.result or {})]
 
     @property
     def notice_ends_at(self):

@@ -40,6 +40,7 @@ from ..models import OwnersBallot, OwnersBallotChange, OwnersVote, VoteDocument,
 from ..timefmt import format_datetime
 from . import minutes
 from .motions import owner_registry
+from .owners_vote_results import clean_official_figures, owners_vote_publish
 
 logger = logging.getLogger(__name__)
 Channel = OwnersVote.Channel
@@ -232,27 +233,34 @@ def owners_vote_document_add(*, vote, by, title: str, file) -> VoteDocument:
         raise ServiceError(_("Give the document a title."), field="title")
     if file is None:
         raise ServiceError(_("Choose the file."), field="file")
-    if file.size > DOCUMENT_MAX_BYTES:
-        raise ServiceError(
-            _("The file is larger than %(mb)d MB.") % {"mb": DOCUMENT_MAX_BYTES // 2**20}, field="file"
-        )
-    file.seek(0)
-    head = file.read(16)
-    file.seek(0)
-    if head.startswith(b"%PDF-"):
-        extension = "pdf"
-    elif head.startswith(DOCUMENT_IMAGE_MAGIC):
-        try:
-            cleaned = clean_photo(file)
-        except ServiceError as error:
-            raise ServiceError(error.message, field="file") from error
-        extension, file = cleaned.name.rsplit(".", 1)[1], cleaned
-    else:
-        raise ServiceError(_("The file must be a PDF or an image (JPEG, PNG or WebP)."), field="file")
+    extension, file = checked_document(file, field="file")
     document = VoteDocument(vote=vote, title=title[:200])
     document.file.save(f"{vote.pk}-{secrets.token_hex(6)}.{extension}", file, save=False)
     document.save()
     return document
+
+
+#: The official platform's result document (a PDF export or a photo of the printed result).
+OFFICIAL_MAX_BYTES = DOCUMENT_MAX_BYTES
+
+
+def checked_document(file, *, field: str, max_bytes: int = DOCUMENT_MAX_BYTES):
+    """``(extension, file)`` for a PDF, or an image re-encoded by ``clean_photo`` (its metadata
+    gone); anything else, or a file over ``max_bytes``, is refused with a message on ``field``."""
+    if file.size > max_bytes:
+        raise ServiceError(_("The file is larger than %(mb)d MB.") % {"mb": max_bytes // 2**20}, field=field)
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf", file
+    if head.startswith(DOCUMENT_IMAGE_MAGIC):
+        try:
+            cleaned = clean_photo(file)
+        except ServiceError as error:
+            raise ServiceError(error.message, field=field) from error
+        return cleaned.name.rsplit(".", 1)[1], cleaned
+    raise ServiceError(_("The file must be a PDF or an image (JPEG, PNG or WebP)."), field=field)
 
 
 def vote_url(vote) -> str:
@@ -383,7 +391,13 @@ def owners_ballot_cast(
     ballot.entered_by = by
     ballot.cast_at = now
     if stored_evidence is not None:
-        ballot.evidence.save(f"{vote.pk}-{household.pk}-{ballot.version}.jpg", stored_evidence, save=False)
+        # A random part in the name: the file is served only through the organisers' evidence view,
+        # and a name nobody can guess keeps it private even where /media/ is served directly.
+        ballot.evidence.save(
+            f"{vote.pk}-{household.pk}-{ballot.version}-{secrets.token_hex(8)}.jpg",
+            stored_evidence,
+            save=False,
+        )
     else:
         ballot.evidence = ""
     ballot.save()
@@ -621,6 +635,7 @@ def owners_vote_close(*, vote, by=None, now=None) -> OwnersVote:
     now = now or timezone.now()
     locked = _locked(vote)
     if locked.status == OwnersVote.Status.CLOSED:
+        owners_vote_publish(vote=locked, now=locked.closed_at or now)
         return locked
     if locked.status != OwnersVote.Status.ANNOUNCED:
         raise ServiceError(_("A draft vote cannot be closed."))
@@ -631,6 +646,42 @@ def owners_vote_close(*, vote, by=None, now=None) -> OwnersVote:
     locked.status = OwnersVote.Status.CLOSED
     locked.closed_at = now
     locked.save(update_fields=["result", "seal", "status", "closed_at"])
+    owners_vote_publish(vote=locked, now=now)
+    return locked
+
+
+@transaction.atomic
+def owners_vote_record_official(
+    *, vote, by, figures: dict, binding: bool, document=None, now=None
+) -> OwnersVote:
+    """The result imported from the city's or province's owner e-voting platform: per question its
+    figures (``owners_vote_results.OFFICIAL_FIGURES`` and ``passed``), its document (PDF or image;
+    required the first time, replaced when given again) and whether it is the binding result.
+    Recorded after our close, so the two are shown side by side; recording again corrects it."""
+    now = now or timezone.now()
+    locked = _locked(vote)
+    if not rules.has_perm("meetings.organise_owners_vote", by, locked.community):
+        raise ServiceError(
+            _("Only the community's workers and the owners' committee organise owners' votes.")
+        )
+    if locked.status != OwnersVote.Status.CLOSED:
+        raise ServiceError(_("Record the official platform's result once this vote is closed and counted."))
+    try:
+        cleaned = clean_official_figures(locked, figures or {})
+    except ValueError as error:
+        raise ServiceError(str(error), field="figures") from error
+    if document is None and not locked.official_document:
+        raise ServiceError(_("Attach the platform's result document (PDF or image)."), field="document")
+    if document is not None:
+        extension, document = checked_document(document, field="document", max_bytes=OFFICIAL_MAX_BYTES)
+        locked.official_document.save(f"{locked.pk}-{secrets.token_hex(8)}.{extension}", document, save=False)
+    locked.official_result = {
+        "questions": cleaned,
+        "recorded_by": getattr(by, "pk", None),
+        "recorded_at": now.isoformat(),
+    }
+    locked.official_binding = bool(binding)
+    locked.save(update_fields=["official_result", "official_document", "official_binding"])
     return locked
 
 

@@ -21,7 +21,8 @@ def resolution_from_url(request, resolution_id, **_kwargs):
     return require_reachable(
         request.user,
         get_object_or_404(
-            Resolution.objects.select_related("meeting", "community", "motion"), pk=resolution_id
+            Resolution.objects.select_related("meeting", "community", "motion", "owners_vote"),
+            pk=resolution_id,
         ),
     )
 
@@ -29,7 +30,10 @@ def resolution_from_url(request, resolution_id, **_kwargs):
 def action_from_url(request, action_id, **_kwargs):
     """A resolution's follow-up action; its resolution is what permissions are asked about."""
     action = get_object_or_404(
-        Action.objects.select_related("resolution__meeting", "resolution__community"), pk=action_id
+        Action.objects.select_related(
+            "resolution__meeting", "resolution__community", "resolution__owners_vote"
+        ),
+        pk=action_id,
     )
     require_reachable(request.user, action.resolution)
     return action

@@ -15,8 +15,9 @@ from deliberation.selectors import owners_linked
 from deliberation.views.common import community_from_url
 
 from ..forms import owners_votes as forms
-from ..models import OwnersBallot, OwnersVote
+from ..models import OwnersBallot, OwnersVote, Resolution
 from ..models.live import Choice
+from ..services import owners_vote_results as vote_results
 from ..services import owners_votes as services
 
 #: The choices in plain words, as printed on the paper ballot.
@@ -85,6 +86,10 @@ class OwnersVoteDetail(OwnersVoteMixin, PermissionView):
                 "document_form": forms.VoteDocumentForm()
                 if organiser and vote.status == OwnersVote.Status.DRAFT
                 else None,
+                "can_export": user.has_perm("meetings.export_owners_vote", vote),
+                "resolution": Resolution.objects.filter(owners_vote=vote).first(),
+                "official": vote_results.official_comparison(vote),
+                "binding_label": vote_results.binding_label(vote),
             },
         )
 

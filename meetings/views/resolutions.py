@@ -11,6 +11,7 @@ from deliberation.views.common import community_from_url
 from ..forms import resolutions as forms
 from ..selectors import resolutions_for
 from ..services import motions as motion_services
+from ..services import owners_vote_results as vote_results
 from .common import NOT_PUBLIC, MeetingMixin, ResolutionMixin, action_from_url
 
 
@@ -56,8 +57,12 @@ class ResolutionDetail(ResolutionMixin, PermissionView):
     def get(self, request, resolution_id):
         resolution = self.resolution
         actions = resolution.actions.prefetch_related("progress")
-        item = resolution.motion.agenda_item
-        requests = list(item.requests.all()) if item is not None else []
+        vote = resolution.owners_vote
+        if vote is not None:
+            requests = [vote.request] if vote.request_id else []
+        else:
+            item = resolution.motion.agenda_item
+            requests = list(item.requests.all()) if item is not None else []
         can_manage = request.user.has_perm("meetings.manage_actions", resolution)
         return render(
             request,
@@ -65,6 +70,9 @@ class ResolutionDetail(ResolutionMixin, PermissionView):
             {
                 "resolution": resolution,
                 "meeting": resolution.meeting,
+                "vote": vote,
+                "official": vote_results.official_comparison(vote) if vote is not None else [],
+                "binding_label": vote_results.binding_label(vote) if vote is not None else "",
                 "actions": actions,
                 "requests": requests,
                 "can_manage": can_manage,
