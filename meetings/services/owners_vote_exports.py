@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from deliberation.exports import csv_response, xlsx_bytes, xlsx_response
 from deliberation.models import Household
@@ -228,8 +229,8 @@ def owners_vote_audit_csv(vote):
 
 def owners_vote_export_xlsx(vote):
     tables = [
-        (_("Households"), household_rows(vote)),
-        (_("Audit trail"), audit_rows(vote)),
-        (_("Vote"), vote_rows(vote)),
+        (pgettext("export sheet", "Households"), household_rows(vote)),
+        (pgettext("export sheet", "Audit trail"), audit_rows(vote)),
+        (pgettext("export sheet", "Vote"), vote_rows(vote)),
     ]
     return xlsx_response(xlsx_bytes(tables), filename(vote, ".xlsx"))

@@ -549,3 +549,21 @@ def test_recording_the_official_result_over_http(client, closed, organiser, peop
     body = response.content.decode()
     assert "The official platform&#x27;s result was recorded beside ours." in body
     assert 'id="official-result"' in body and 'data-binding="official"' in body
+
+
+def test_the_pages_in_chinese(client, closed, organiser):
+    vote = closed
+    services.owners_vote_record_official(
+        vote=vote, by=organiser, figures=official_from(vote), binding=False, document=pdf_upload()
+    )
+    resolution = Resolution.objects.get(owners_vote=vote)
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get(reverse("resolution_detail", args=[resolution.pk])).content.decode()
+    assert "由业主表决" in body and "官方平台结果" in body and "以本站的结果为准" in body
+    client.force_login(organiser)
+    client.cookies["django_language"] = "zh-hans"
+    body = client.get(url("owners_vote_detail", vote)).content.decode()
+    assert "已作为决议公示，公示期 15 天" in body and "更正官方平台结果" in body
+    sheets = xlsx(client, vote)
+    assert list(sheets) == ["房屋名册", "变更记录", "表决信息"]
+    assert any(str(h).startswith("表决事项 1：") for h in sheets["房屋名册"][0])
