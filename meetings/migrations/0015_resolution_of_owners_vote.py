@@ -5,30 +5,58 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0002_create_homepage'),
-        ('meetings', '0014_owners_votes'),
+        ("cms", "0002_create_homepage"),
+        ("meetings", "0014_owners_votes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='resolution',
-            name='owners_vote',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='resolution', to='meetings.ownersvote'),
+            model_name="resolution",
+            name="owners_vote",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="resolution",
+                to="meetings.ownersvote",
+            ),
         ),
         migrations.AlterField(
-            model_name='resolution',
-            name='meeting',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='resolutions', to='meetings.meeting'),
+            model_name="resolution",
+            name="meeting",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="resolutions",
+                to="meetings.meeting",
+            ),
         ),
         migrations.AlterField(
-            model_name='resolution',
-            name='motion',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='resolution', to='meetings.motion'),
+            model_name="resolution",
+            name="motion",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="resolution",
+                to="meetings.motion",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='resolution',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('meeting__isnull', False), ('motion__isnull', False), ('owners_vote__isnull', True)), models.Q(('meeting__isnull', True), ('motion__isnull', True), ('owners_vote__isnull', False)), _connector='OR'), name='resolution_one_origin'),
+            model_name="resolution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("meeting__isnull", False), ("motion__isnull", False), ("owners_vote__isnull", True)
+                    ),
+                    models.Q(
+                        ("meeting__isnull", True), ("motion__isnull", True), ("owners_vote__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="resolution_one_origin",
+            ),
         ),
     ]
