@@ -32,6 +32,8 @@ ROLES = [
     "resident",
     "linked owner",
     "representative",
+    "property",
+    "street",
     "committee",
     "worker",
     "admin",
