@@ -219,6 +219,17 @@ def test_a_written_consultation_over_http(
     assert OwnersBallot.objects.filter(vote=vote).count() == 6
     assert services.seal_of(vote) == vote.seal
 
+    # ...and published as a resolution with its public-notice period, on the community's list.
+    from meetings.models import Resolution
+
+    resolution = Resolution.objects.get(owners_vote=vote)
+    assert resolution.notice_days == vote.notice_days and resolution.in_notice
+    client.logout()
+    page = client.get(reverse("resolution_detail", kwargs={"resolution_id": resolution.pk}))
+    assert page.status_code == 200 and vote.seal in page.content.decode()
+    listing = client.get(reverse("community_resolutions", kwargs={"community_id": vote.community_id}))
+    assert resolution.title in listing.content.decode()
+
 
 # --- Who may open which page ---------------------------------------------------------------------
 
