@@ -9,12 +9,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from cms.qr import qr_png_data_uri
+from deliberation.services.notifications import absolute_url
 
 from .selectors import minutes_context, motions_with_tallies, parties_with_attendance
-
-
-def absolute(path: str) -> str:
-    return f"{settings.SITE_URL.rstrip('/')}{path}"
 
 
 def pdf_from_template(template: str, context: dict) -> bytes:
@@ -26,7 +23,7 @@ def pdf_from_template(template: str, context: dict) -> bytes:
 
 
 def meeting_notice_pdf(meeting) -> bytes:
-    url = absolute(reverse("meeting_detail", kwargs={"meeting_id": meeting.pk}))
+    url = absolute_url(reverse("meeting_detail", kwargs={"meeting_id": meeting.pk}))
     return pdf_from_template(
         "meetings/print/meeting_notice.html",
         {
@@ -40,7 +37,7 @@ def meeting_notice_pdf(meeting) -> bytes:
 
 
 def resolution_notice_pdf(resolution) -> bytes:
-    url = absolute(reverse("resolution_detail", kwargs={"resolution_id": resolution.pk}))
+    url = absolute_url(reverse("resolution_detail", kwargs={"resolution_id": resolution.pk}))
     return pdf_from_template(
         "meetings/print/resolution_notice.html",
         {
@@ -55,7 +52,7 @@ def resolution_notice_pdf(resolution) -> bytes:
 
 
 def minutes_pdf(meeting) -> bytes:
-    url = absolute(reverse("meeting_live", kwargs={"meeting_id": meeting.pk}))
+    url = absolute_url(reverse("meeting_live", kwargs={"meeting_id": meeting.pk}))
     return pdf_from_template(
         "meetings/print/minutes.html",
         {

@@ -378,3 +378,25 @@ def test_the_deadlines_task_reminds_and_closes(open_vote, roster, django_capture
     assert counts["owners_votes_closed"] == 1
     open_vote.refresh_from_db()
     assert open_vote.status == OwnersVote.Status.CLOSED and open_vote.seal
+
+
+def test_announcing_stores_one_task_and_the_worker_tells_the_owners(draft, organiser, roster, settings):
+    """With the task worker's database backend the click stores one task in its transaction;
+    the owners' notices are written when the worker runs it."""
+    from django_tasks_db.models import DBTaskResult
+
+    from meetings.tasks import tell_owners_of_vote
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    services.owners_vote_announce(vote=draft, by=organiser)
+    assert DBTaskResult.objects.filter(task_path="meetings.tasks.tell_owners_of_vote").count() == 1
+    linked = roster["linked"].user
+    assert not Notification.objects.filter(user=linked).exists()
+    assert tell_owners_of_vote.call(draft.pk) == 2  # the linked owner's inbox, the phone-only owner's SMS
+    assert Notification.objects.filter(
+        user=linked, key__startswith=f"owners-vote-{draft.pk}-announced"
+    ).exists()
+    assert tell_owners_of_vote.call(draft.pk) == 1  # run twice: the inbox notice is not stored again
+    from deliberation.models import Delivery
+
+    assert Delivery.objects.filter(address="+8613900000001", about=f"owners-vote:{draft.pk}").count() == 1
