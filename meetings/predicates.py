@@ -102,6 +102,17 @@ def is_announced_owners_vote(user, obj):
     return getattr(obj, "status", "draft") != "draft" and is_published_community(user, obj)
 
 
+@rules.predicate
+def is_running_owners_vote(user, obj):
+    """Announced and not closed: its turnout is news; after the close the result replaces it."""
+    return getattr(obj, "status", "") == "announced"
+
+
+@rules.predicate
+def shows_turnout_to_owners(user, obj):
+    return bool(getattr(obj, "show_turnout_to_owners", False))
+
+
 def owners_vote_of(obj):
     """The owners' vote a resolution was published from (None for a meeting's resolution)."""
     if isinstance(obj, Resolution) and obj.owners_vote_id:

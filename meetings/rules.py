@@ -27,6 +27,7 @@ Owners' votes over a period (the object is the community or the vote):
 |---|---|
 | meetings.view_owners_vote | anyone once it is announced (its notice is public); a draft, its organisers |
 | meetings.organise_owners_vote | the community's workers and owners' committee members, admins |
+| meetings.view_owners_vote_turnout | while it runs: the organisers; linked owners too if the vote shows them the turnout |
 | meetings.collect_owners_ballots | the organisers, and resident representatives (volunteers 扫楼) |
 | meetings.cast_own_owners_ballot | an owner on the community's roster linked to the user's account |
 | meetings.export_owners_vote | as organise_owners_vote: the roster with names and phones, the ballots, the evidence |
@@ -49,7 +50,9 @@ from .predicates import (
     is_owners_vote_resolution,
     is_participant,
     is_participants_motion,
+    is_running_owners_vote,
     is_voting_participant,
+    shows_turnout_to_owners,
 )
 
 rules.add_perm("meetings.convene_meeting", is_community_worker | is_site_admin)
@@ -79,6 +82,10 @@ rules.add_perm("meetings.collect_owners_ballots", organises_owners_votes | is_re
 rules.add_perm("meetings.cast_own_owners_ballot", is_community_roster_owner)
 rules.add_perm("meetings.view_owners_vote", is_announced_owners_vote | organises_owners_votes)
 rules.add_perm("meetings.export_owners_vote", organises_owners_votes)
+rules.add_perm(
+    "meetings.view_owners_vote_turnout",
+    is_running_owners_vote & (organises_owners_votes | (shows_turnout_to_owners & is_community_roster_owner)),
+)
 
 # Resolutions: of a meeting's motion, or of an owners' vote
 rules.add_perm("meetings.view_resolution", can_view_meeting | can_view_owners_vote_resolution)

@@ -58,10 +58,7 @@ class OwnersVoteDetail(OwnersVoteMixin, PermissionView):
         user = request.user
         organiser = user.has_perm("meetings.organise_owners_vote", vote.community)
         questions = list(vote.questions.all())
-        show_turnout = vote.status == OwnersVote.Status.ANNOUNCED and (
-            organiser
-            or (vote.show_turnout_to_owners and user.has_perm("meetings.cast_own_owners_ballot", vote))
-        )
+        show_turnout = user.has_perm("meetings.view_owners_vote_turnout", vote)
         results = [(question, vote.result.get(str(question.pk))) for question in questions]
         return render(
             request,

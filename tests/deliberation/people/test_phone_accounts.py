@@ -181,7 +181,10 @@ def test_a_walk_in_recorded_by_phone_becomes_the_persons_after_sign_up(client, c
 
 def test_an_email_account_keeps_working_and_can_add_a_phone(client):
     user = UserFactory(email="old@example.cn", password=PASSWORD)
-    assert client.post(reverse("account_login"), {"login": "old@example.cn", "password": PASSWORD}).status_code == 302
+    assert (
+        client.post(reverse("account_login"), {"login": "old@example.cn", "password": PASSWORD}).status_code
+        == 302
+    )
     response = client.post(reverse("account_change_phone"), {"phone": "13800138011"})
     assert response.status_code == 302
     client.post(reverse("account_verify_phone"), {"code": last_code()})

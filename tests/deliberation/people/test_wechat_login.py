@@ -20,7 +20,9 @@ WECHAT_UA = (
     "Mozilla/5.0 (Linux; Android 14; V2227A) AppleWebKit/537.36 (KHTML, like Gecko) Version/4.0 "
     "Chrome/116.0 Mobile Safari/537.36 XWEB/1160065 MMWEBSDK/20231202 MicroMessenger/8.0.47.2560"
 )
-DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+DESKTOP_UA = (
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36"
+)
 
 
 @pytest.fixture
@@ -71,7 +73,9 @@ def start(client, user_agent):
 
 def finish(client, authorize_url, user_agent):
     state = parse_qs(urlsplit(authorize_url).query)["state"][0]
-    return client.get(reverse("weixin_callback"), {"code": "CODE", "state": state}, HTTP_USER_AGENT=user_agent)
+    return client.get(
+        reverse("weixin_callback"), {"code": "CODE", "state": state}, HTTP_USER_AGENT=user_agent
+    )
 
 
 def test_no_keys_no_button_and_no_route(client):
@@ -116,7 +120,10 @@ def test_inside_wechat_uses_the_official_account_and_finds_the_same_person(clien
     authorize = start(client, WECHAT_UA)
     parts = urlsplit(authorize)
     query = parse_qs(parts.query)
-    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == "https://open.weixin.qq.com/connect/oauth2/authorize"
+    assert (
+        f"{parts.scheme}://{parts.netloc}{parts.path}"
+        == "https://open.weixin.qq.com/connect/oauth2/authorize"
+    )
     assert query["appid"] == ["wx-official"] and query["scope"] == ["snsapi_userinfo"]
     assert parts.fragment == "wechat_redirect"
     patch, calls = provider_answers(openid="oPENID-official")
@@ -132,7 +139,10 @@ def test_only_the_application_for_the_browser_is_offered(client, settings):
     settings.SOCIALACCOUNT_PROVIDERS = {
         "weixin": {"APPS": [{"client_id": "wx-website", "secret": "s1", "settings": {"in_wechat": False}}]}
     }
-    assert reverse("weixin_login") in client.get(reverse("account_login"), HTTP_USER_AGENT=DESKTOP_UA).content.decode()
+    assert (
+        reverse("weixin_login")
+        in client.get(reverse("account_login"), HTTP_USER_AGENT=DESKTOP_UA).content.decode()
+    )
     inside = client.get(reverse("account_login"), HTTP_USER_AGENT=WECHAT_UA).content.decode()
     assert reverse("weixin_login") not in inside
     assert client.post(reverse("weixin_login"), HTTP_USER_AGENT=WECHAT_UA).status_code == 404
@@ -142,8 +152,12 @@ def test_a_refused_authorisation_or_a_forged_state_logs_nobody_in(client, wechat
     start(client, DESKTOP_UA)
     patch, _calls = provider_answers()
     with patch:
-        forged = client.get(reverse("weixin_callback"), {"code": "CODE", "state": "forged"}, HTTP_USER_AGENT=DESKTOP_UA)
-        refused = client.get(reverse("weixin_callback"), {"error": "access_denied"}, HTTP_USER_AGENT=DESKTOP_UA)
+        forged = client.get(
+            reverse("weixin_callback"), {"code": "CODE", "state": "forged"}, HTTP_USER_AGENT=DESKTOP_UA
+        )
+        refused = client.get(
+            reverse("weixin_callback"), {"error": "access_denied"}, HTTP_USER_AGENT=DESKTOP_UA
+        )
     for response in (forged, refused):
         assert response.status_code in (200, 302, 400, 401)  # allauth's "login failed" page, never a 5xx
     assert "_auth_user_id" not in client.session and not User.objects.exists()

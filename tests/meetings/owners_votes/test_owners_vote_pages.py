@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -522,3 +523,27 @@ def test_a_resident_member_who_is_not_linked_cannot_vote_online(client, open_vot
         )
     assert response.status_code == 403 and "link your account" in response.content.decode()
     assert not OwnersBallot.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "role, hidden, shown",
+    [
+        ("anonymous", False, False),
+        ("outsider", False, False),
+        ("resident", False, False),
+        ("linked owner", False, True),
+        ("representative", False, False),
+        ("committee", True, True),
+        ("worker", True, True),
+        ("admin", True, True),
+    ],
+)
+def test_who_sees_the_turnout_while_the_vote_runs(people, open_vote, role, hidden, shown):
+    """``hidden``: the vote keeps the turnout to its organisers; ``shown``: it shows it to owners."""
+    user = people.get(role) or AnonymousUser()
+    assert user.has_perm("meetings.view_owners_vote_turnout", open_vote) is hidden
+    open_vote.show_turnout_to_owners = True
+    assert user.has_perm("meetings.view_owners_vote_turnout", open_vote) is shown
+    open_vote.status = OwnersVote.Status.CLOSED  # after the close the result replaces the turnout
+    # (a site admin passes every permission, as Django's superusers do)
+    assert user.has_perm("meetings.view_owners_vote_turnout", open_vote) is (role == "admin")
