@@ -74,8 +74,12 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         if request is None:
             return apps
         wanted = in_wechat(request)
-        return [app for app in apps if app.provider != "weixin" or bool(app.settings.get("in_wechat")) == wanted]
+        return [
+            app for app in apps if app.provider != "weixin" or bool(app.settings.get("in_wechat")) == wanted
+        ]
 
     def populate_user(self, request, sociallogin, data):
         user = super().populate_user(request, sociallogin, data)
-        return account_fill_signup(user, display_name=data.get("name") or "", language=translation.get_language())
+        return account_fill_signup(
+            user, display_name=data.get("name") or "", language=translation.get_language()
+        )

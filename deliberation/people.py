@@ -52,13 +52,17 @@ def role_label(person, community=None) -> str:
 
 
 def _is(viewer, person) -> bool:
-    return bool(viewer is not None and viewer.is_authenticated and person is not None and viewer.pk == person.pk)
+    return bool(
+        viewer is not None and viewer.is_authenticated and person is not None and viewer.pk == person.pk
+    )
 
 
 def _sees_members(viewer, community) -> bool:
     """Who reads the members page (with its e-mail addresses) may see them elsewhere too."""
     return bool(
-        viewer is not None and community is not None and viewer.has_perm("deliberation.view_members", community)
+        viewer is not None
+        and community is not None
+        and viewer.has_perm("deliberation.view_members", community)
     )
 
 
@@ -115,4 +119,3 @@ def official_name(person, *, community=None) -> str:
     if person is None:
         return ""
     return chosen_name(person) or role_label(person, community)
-

@@ -77,6 +77,7 @@ def mainland_mobile(value, *, field: str = "phone") -> str:
     number = _parsed(phone)
     if not phone or phonenumbers.region_code_for_number(number) != REGION or not is_mobile(phone):
         raise ServiceError(
-            _("Write a mainland mobile number, such as 138 0013 8000: the code is sent to it by SMS."), field=field
+            _("Write a mainland mobile number, such as 138 0013 8000: the code is sent to it by SMS."),
+            field=field,
         )
     return phone

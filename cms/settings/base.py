@@ -184,7 +184,11 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 # The registered SMS template says "valid for 5 minutes" and takes digits only.
 ACCOUNT_PHONE_VERIFICATION_TIMEOUT = ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 5 * 60
-ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = ACCOUNT_LOGIN_BY_CODE_FORMAT = {
+    "numeric": True,
+    "length": 6,
+    "dashed": False,
+}
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
 ACCOUNT_UNIQUE_EMAIL = True
 # Extra fields on allauth's own sign-up form (ACCOUNT_FORMS["signup"] would replace the whole form)

@@ -17,7 +17,9 @@ if not ALLOWED_HOSTS or set(ALLOWED_HOSTS) <= {"127.0.0.1", "localhost", "testse
     raise ImproperlyConfigured("Set ALLOWED_HOSTS to the public host names of the site.")
 if not validate_host(urlsplit(SITE_URL).hostname or "", ALLOWED_HOSTS):
     # Links in mail and the live WebSocket's only accepted origin come from SITE_URL.
-    raise ImproperlyConfigured("Set SITE_URL to the site's public address, e.g. https://yishiting.example.org.")
+    raise ImproperlyConfigured(
+        "Set SITE_URL to the site's public address, e.g. https://yishiting.example.org."
+    )
 if CHANNEL_LAYERS["default"]["BACKEND"].endswith("InMemoryChannelLayer") and not env_bool(
     "ALLOW_INMEMORY_CHANNEL_LAYER"
 ):

@@ -22,7 +22,9 @@ class MainlandMobileField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Mobile number"))
         kwargs.setdefault("max_length", 30)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}))
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"})
+        )
         super().__init__(**kwargs)
 
     def clean(self, value):

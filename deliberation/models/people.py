@@ -96,7 +96,9 @@ class User(AbstractUser):
         verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(
-                fields=["phone"], condition=models.Q(phone_verified=True), name="one_account_per_verified_phone"
+                fields=["phone"],
+                condition=models.Q(phone_verified=True),
+                name="one_account_per_verified_phone",
             )
         ]
 

@@ -71,7 +71,11 @@ def membership_request(
     else:
         membership = Membership.objects.create(user=user, community=community, **fields)
     application = RoleEvent.objects.create(
-        user=user, community=community, kind=RoleEvent.Kind.REQUESTED, new_value=membership.claimed_address, by=user
+        user=user,
+        community=community,
+        kind=RoleEvent.Kind.REQUESTED,
+        new_value=membership.claimed_address,
+        by=user,
     )
     staff_url = reverse("members", kwargs={"community_id": community.pk})
     for worker in community_workers(community):
@@ -129,8 +133,15 @@ def membership_approve(
     (``owner``), so they can vote as that owner; the worker must say which, or that they are none
     of them (``not_an_owner``): a claim to be an owner is never taken on the person's word alone.
     """
-    household = household or membership.household or _find_household(
-        membership.community, membership.claimed_building, membership.claimed_unit, membership.claimed_room
+    household = (
+        household
+        or membership.household
+        or _find_household(
+            membership.community,
+            membership.claimed_building,
+            membership.claimed_unit,
+            membership.claimed_room,
+        )
     )
     if household is None:
         raise ServiceError(
@@ -140,7 +151,10 @@ def membership_approve(
     if household.community.pk != membership.community_id:
         raise ServiceError(_("That household belongs to another community."))
     if owner is not None and owner.household_id != household.pk:
-        raise ServiceError(_("That owner is not on the roster of household %(household)s.") % {"household": household}, field="owner")
+        raise ServiceError(
+            _("That owner is not on the roster of household %(household)s.") % {"household": household},
+            field="owner",
+        )
     if (
         owner is None
         and not not_an_owner
@@ -152,7 +166,9 @@ def membership_approve(
             % {"household": household},
             field="owner",
         )
-    approved = _decide(membership=membership, by=by, status=Membership.Status.APPROVED, note="", household=household)
+    approved = _decide(
+        membership=membership, by=by, status=Membership.Status.APPROVED, note="", household=household
+    )
     if owner is not None:
         owner_link(owner=owner, user=approved.user, by=by)
     return approved
@@ -181,8 +197,12 @@ def membership_set_role(*, membership: Membership, role: str, by: User) -> Membe
     locked.role = role
     locked.save(update_fields=["role"])
     RoleEvent.objects.create(
-        user=locked.user, community=locked.community, kind=RoleEvent.Kind.ROLE_CHANGED,
-        old_value=old, new_value=role, by=by,
+        user=locked.user,
+        community=locked.community,
+        kind=RoleEvent.Kind.ROLE_CHANGED,
+        old_value=old,
+        new_value=role,
+        by=by,
     )
     return locked
 
@@ -193,7 +213,11 @@ def user_set_property_company(*, user: User, company: PropertyCompany | None, by
     user.property_company = company
     user.save(update_fields=["property_company"])
     RoleEvent.objects.create(
-        user=user, kind=RoleEvent.Kind.COMPANY_SET, old_value=str(old or ""), new_value=str(company or ""), by=by
+        user=user,
+        kind=RoleEvent.Kind.COMPANY_SET,
+        old_value=str(old or ""),
+        new_value=str(company or ""),
+        by=by,
     )
     return user
 
@@ -204,7 +228,11 @@ def user_set_street_office(*, user: User, street, by: User | None) -> User:
     user.street_office = street
     user.save(update_fields=["street_office"])
     RoleEvent.objects.create(
-        user=user, kind=RoleEvent.Kind.STREET_SET, old_value=str(old or ""), new_value=str(street or ""), by=by
+        user=user,
+        kind=RoleEvent.Kind.STREET_SET,
+        old_value=str(old or ""),
+        new_value=str(street or ""),
+        by=by,
     )
     return user
 

@@ -130,16 +130,32 @@ def read_rows(data: bytes) -> Iterable[tuple[int, tuple]]:
     try:
         workbook = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, KeyError, OSError, ValueError, Exception) as exc:  # noqa: B014
-        raise RosterInvalid([RosterError(0, [_("This is not an .xlsx file that can be read (%(error)s).")
-                                             % {"error": type(exc).__name__}])]) from exc
+        raise RosterInvalid(
+            [
+                RosterError(
+                    0,
+                    [
+                        _("This is not an .xlsx file that can be read (%(error)s).")
+                        % {"error": type(exc).__name__}
+                    ],
+                )
+            ]
+        ) from exc
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(max_col=len(COLUMNS), values_only=True)
     header = [_text(c) for c in next(rows, ())]
     if header[: len(COLUMNS)] != COLUMNS:
         workbook.close()
         raise RosterInvalid(
-            [RosterError(1, [_("The first row must be the template's headers: %(headers)s.")
-                             % {"headers": "、".join(COLUMNS)}])]
+            [
+                RosterError(
+                    1,
+                    [
+                        _("The first row must be the template's headers: %(headers)s.")
+                        % {"headers": "、".join(COLUMNS)}
+                    ],
+                )
+            ]
         )
     count = 0
     for number, values in enumerate(rows, start=2):
@@ -160,7 +176,9 @@ def read_rows(data: bytes) -> Iterable[tuple[int, tuple]]:
     workbook.close()
 
 
-def validate_rows(community, raw_rows: Iterable[tuple[int, tuple]]) -> tuple[list[RosterRow], list[RosterError]]:
+def validate_rows(
+    community, raw_rows: Iterable[tuple[int, tuple]]
+) -> tuple[list[RosterRow], list[RosterError]]:
     buildings = set(Building.objects.filter(community=community).values_list("name", flat=True))
     seen: dict[tuple[str, str, str], int] = {}
     good: list[RosterRow] = []

@@ -20,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--enqueue", action="store_true", help="Queue the work for the task worker instead of running it here."
+            "--enqueue",
+            action="store_true",
+            help="Queue the work for the task worker instead of running it here.",
         )
 
     def handle(self, *args, enqueue=False, **options):

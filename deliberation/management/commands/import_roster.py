@@ -28,7 +28,9 @@ class Command(BaseCommand):
             result = roster_import(community=page, data=file.read_bytes(), progress=self._progress)
         except RosterInvalid as invalid:
             for error in invalid.shown():
-                self.stderr.write(_("Row %(line)s: %(reasons)s") % {"line": error.line, "reasons": "; ".join(error.reasons)})
+                self.stderr.write(
+                    _("Row %(line)s: %(reasons)s") % {"line": error.line, "reasons": "; ".join(error.reasons)}
+                )
             if invalid.errors[0].line == 0:
                 raise CommandError(_("Nothing was imported.")) from None
             raise CommandError(
@@ -38,7 +40,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             self.style.SUCCESS(
-                _("Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households.")
+                _(
+                    "Roster imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged households."
+                )
                 % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged}
             )
         )
