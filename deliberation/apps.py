@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class DeliberationConfig(AppConfig):
     name = "deliberation"
     verbose_name = _("Deliberation hall")
-
-    def ready(self):
-        from . import search
-
-        search.connect()

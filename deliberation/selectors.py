@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from wagtail.search.backends import get_search_backend
 
 from cms.converters import is_id
 from cms.models import CommunityPage
@@ -34,6 +33,7 @@ from .models import (
     Role,
     User,
 )
+from .search import search_requests
 
 
 def membership_role(*, user, community) -> str | None:
@@ -81,30 +81,6 @@ SORTS = {
 }
 
 
-#: A search narrows the hall to at most this many requests per way of matching.
-SEARCH_LIMIT = 1000
-
-
-def request_search_ids(*, queryset, q: str) -> list[int]:
-    """Wagtail search over title, description and location, plus exact tracking numbers.
-
-    Chinese has no spaces between words, so a full-text index alone misses substrings; the
-    ``icontains`` fallback keeps a search for 停运 finding 电梯停运 (a community has thousands of
-    requests, not millions, so the scan is cheap).
-    """
-    hits = get_search_backend().search(q, queryset, fields=None, operator="and")
-    ids = {r.pk for r in hits[:SEARCH_LIMIT]}
-    ids.update(
-        queryset.filter(
-            Q(title__icontains=q)
-            | Q(description__icontains=q)
-            | Q(location__icontains=q)
-            | Q(tracking_number__iexact=q)
-        ).values_list("pk", flat=True)[:1000]
-    )
-    return list(ids)
-
-
 def request_list(
     *,
     community=None,
@@ -113,16 +89,17 @@ def request_list(
     category=None,
     flag: str = "",
     q: str = "",
-    sort: str = "newest",
+    sort: str = "",
 ):
+    """A list of requests, filtered; ``sort`` one of ``SORTS``, else the best match first when
+    searching (``search.search_requests``), else the newest."""
     qs = Request.objects.for_list()
     if community is not None:
         qs = qs.filter(community=community)
     if communities is not None:
         qs = qs.filter(community__in=communities)
     if q:
-        # Search first, on the community alone: the search index only knows a few filter fields.
-        qs = qs.filter(pk__in=request_search_ids(queryset=qs, q=q))
+        qs = search_requests(qs, q)  # best match first, unless another order is asked for
     if status:
         qs = qs.filter(status=status)
     if category is not None:
@@ -133,7 +110,9 @@ def request_list(
         qs = qs.filter(escalated_at__isnull=False)
     elif flag == "overdue":
         qs = qs.overdue(timezone.localdate())
-    return qs.order_by(*SORTS.get(sort, SORTS["newest"]))
+    if sort in SORTS:
+        return qs.order_by(*SORTS[sort])
+    return qs if q else qs.order_by(*SORTS["newest"])
 
 
 def request_for_detail(*, ref: str):

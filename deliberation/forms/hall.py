@@ -144,6 +144,7 @@ class EmptyForm(forms.Form):
 
 class HallFilterForm(forms.Form):
     SORTS = [
+        ("", _("Best match (newest first when not searching)")),
         ("newest", _("Newest")),
         ("supported", _("Most supported")),
         ("due", _("Due soonest")),

@@ -15,7 +15,8 @@ from django.utils.translation import pgettext_lazy
 from phonenumber_field.modelfields import PhoneNumberField
 from vote.models import VoteModel
 from wagtail.admin.panels import FieldPanel
-from wagtail.search import index
+
+from ..search import grams_of
 
 
 class ResponsibleParty(models.TextChoices):
@@ -97,7 +98,7 @@ class RequestQuerySet(models.QuerySet):
         return self.select_related("category", "community", "requester")
 
 
-class Request(VoteModel, index.Indexed, models.Model):
+class Request(VoteModel, models.Model):
     """诉求: a resident's request or grievance, handled in a closed loop until they are satisfied.
 
     ``num_vote_up`` (django-vote) is the support count; the author cannot support their own.
@@ -210,18 +211,11 @@ class Request(VoteModel, index.Indexed, models.Model):
     reminded_for = models.DateField(null=True, blank=True, editable=False)
     urged_for = models.DateField(null=True, blank=True, editable=False)
 
-    objects = RequestQuerySet.as_manager()
+    # The terms the hall's search finds it by (``deliberation.search``), kept by ``save``; on
+    # PostgreSQL a GIN index reads them as a tsvector (migration 0019).
+    search_grams = models.TextField(editable=False, blank=True, default="")
 
-    # Indexed after the transaction commits (deliberation/search.py), not inside it.
-    search_auto_update = False
-    search_fields = [
-        index.SearchField("title"),
-        index.SearchField("description"),
-        index.SearchField("location"),
-        index.FilterField("community_id"),
-        index.FilterField("status"),
-        index.FilterField("category_id"),
-    ]
+    objects = RequestQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("request")
@@ -241,6 +235,18 @@ class Request(VoteModel, index.Indexed, models.Model):
 
     def __str__(self):
         return f"{self.tracking_number} {self.title}"
+
+    #: The fields the search terms are cut from.
+    SEARCHED_FIELDS = frozenset({"title", "description", "location"})
+
+    def save(self, *args, **kwargs):
+        """Every save that writes the searched text writes its terms with it."""
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or self.SEARCHED_FIELDS & set(update_fields):
+            self.search_grams = grams_of(self.title, self.description, self.location)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "search_grams"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         from ..selectors import request_url  # the selectors read these models

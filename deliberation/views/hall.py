@@ -50,7 +50,7 @@ def hall(request, community_id):
         category=filters.get("category"),
         flag=filters.get("flag") or "",
         q=(filters.get("q") or "").strip(),
-        sort=filters.get("sort") or "newest",
+        sort=filters.get("sort") or "",
     )
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
