@@ -74,6 +74,7 @@ urlpatterns = [
         statistics.community_statistics_view,
         name="community_statistics_export",
     ),
+    path("streets/<id:street_id>/requests/", hall.street_requests, name="street_requests"),
     path("streets/<id:street_id>/statistics/", statistics.street_statistics_view, name="street_statistics"),
     re_path(
         rf"^streets/(?P<street_id>{ID})/statistics\.(?P<fmt>csv|xlsx)$",

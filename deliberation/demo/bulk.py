@@ -51,7 +51,10 @@ class Rows:
     def _copy(self, objs):
         columns = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         table = connection.ops.quote_name(self.model._meta.db_table)
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+        ):
             for obj in objs:
                 copy.write_row(
                     [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in self.fields]

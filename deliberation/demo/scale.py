@@ -83,7 +83,19 @@ class City:
     staff_of: dict  # a property company's id: one of its staff
 
 
-PLACES = ["1号楼", "2号楼", "3号楼", "5号楼", "8号楼", "地下车库", "小区东门", "中心花园", "垃圾站", "车棚", "健身区"]
+PLACES = [
+    "1号楼",
+    "2号楼",
+    "3号楼",
+    "5号楼",
+    "8号楼",
+    "地下车库",
+    "小区东门",
+    "中心花园",
+    "垃圾站",
+    "车棚",
+    "健身区",
+]
 PROBLEMS = [
     ("楼道漏水", "楼道顶上一直漏水，墙皮都泡软了"),
     ("电梯停运", "电梯又停了，老人上下楼很不方便"),
@@ -169,12 +181,17 @@ def seed_city(*, size: Size, progress, rng: random.Random, meeting_index_ensure)
     """Places, people and requests; ``progress(step, n)`` is told of every batch written."""
     home = HomePage.objects.get(depth=2)
     users = Rows(User)
-    companies = [PropertyCompany.objects.create(name=f"城市物业{i + 1}号公司") for i in range(max(1, size.communities // 20))]
+    companies = [
+        PropertyCompany.objects.create(name=f"城市物业{i + 1}号公司")
+        for i in range(max(1, size.communities // 20))
+    ]
     staff = [_user(users, i, f"物业{i + 1}", property_company=c) for i, c in enumerate(companies)]
     streets, communities = [], []
     with _Unindexed():
         for s in range(size.streets):
-            street = home.add_child(instance=StreetOfficePage(title=f"第{s + 1}街道办事处", slug=f"scale-street-{s + 1}"))
+            street = home.add_child(
+                instance=StreetOfficePage(title=f"第{s + 1}街道办事处", slug=f"scale-street-{s + 1}")
+            )
             streets.append(street)
             progress("street offices", 1)
         per_street = -(-size.communities // size.streets)
@@ -311,7 +328,9 @@ def _seed_requests(city: City, *, size: Size, progress, rng: random.Random) -> N
                     at = now
                 if kind == "accepted":
                     request.accepted_at = at
-                    request.due_date = timezone.localtime(at).date() + datetime.timedelta(days=category.sla_days)
+                    request.due_date = timezone.localtime(at).date() + datetime.timedelta(
+                        days=category.sla_days
+                    )
                 elif kind == "responded":
                     request.first_response_at = at
                 elif kind in ("resolved", "resolved_by_meeting"):

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cms.models import CommunityPage
 from cms.views import ServiceActionView, ServiceFormView
 
 from ..forms import hall as forms
@@ -34,7 +35,7 @@ from ..selectors import (
 from ..services import AlreadySubmitted
 from ..services import requests as services
 from ..services.supports import support_add, support_withdraw
-from .common import community_from_url
+from .common import community_from_url, street_from_url
 
 PAGE_SIZE = 20
 
@@ -381,6 +382,30 @@ def work(request):
         request,
         "deliberation/work.html",
         {"sections": sections, "outboxes": outbox_counts(user=request.user)},
+    )
+
+
+def street_requests(request, street_id):
+    """A street's requests across its (published) communities: the hall's search and filters over
+    the whole street, public as each hall is."""
+    street = street_from_url(street_id)
+    form = forms.HallFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    requests = request_list(
+        communities=CommunityPage.objects.live().child_of(street).values("pk"),
+        status=filters.get("status") or "",
+        category=filters.get("category"),
+        flag=filters.get("flag") or "",
+        q=(filters.get("q") or "").strip(),
+        sort=filters.get("sort") or "",
+    )
+    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "deliberation/street_requests.html",
+        {"street": street, "form": form, "page_obj": page, "query": query.urlencode()},
     )
 
 

@@ -90,7 +90,10 @@ def seed_meetings(city, *, size, progress, rng: random.Random) -> None:
             item = items.add(AgendaItem(meeting=meeting, position=1, title=topic, description=detail))
             choices = [rng.choice(["for", "for", "for", "against", "abstain"]) for _ in present]
             result = voting.simple_majority(
-                [voting.Vote(p.pk, choice, party=p.party) for p, choice in zip(present, choices, strict=True)],
+                [
+                    voting.Vote(p.pk, choice, party=p.party)
+                    for p, choice in zip(present, choices, strict=True)
+                ],
                 eligible=len(present),
             )
             closed_at = starts + datetime.timedelta(minutes=90)
@@ -109,14 +112,16 @@ def seed_meetings(city, *, size, progress, rng: random.Random) -> None:
                 )
             )
             for participant, choice in zip(present, choices, strict=True):
-                ballots.add(
-                    Ballot(motion=motion, participant=participant, choice=choice, cast_at=closed_at)
-                )
+                ballots.add(Ballot(motion=motion, participant=participant, choice=choice, cast_at=closed_at))
             texts = [
                 (MinuteEntry.Kind.NOTE, Party.COMMUNITY, f"会议开始，议题：{topic}。"),
                 (MinuteEntry.Kind.STATEMENT, Party.PROPERTY, f"物业公司介绍方案：{detail}。"),
                 (MinuteEntry.Kind.STATEMENT, Party.RESIDENTS, "居民代表转达了居民的意见。"),
-                (MinuteEntry.Kind.DECISION, Party.COMMUNITY, "表决通过。" if result.passed else "表决未通过。"),
+                (
+                    MinuteEntry.Kind.DECISION,
+                    Party.COMMUNITY,
+                    "表决通过。" if result.passed else "表决未通过。",
+                ),
             ]
             prev = ""
             for position, (kind, party, text) in enumerate(texts, start=1):

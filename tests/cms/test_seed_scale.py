@@ -47,14 +47,16 @@ def test_a_small_city_is_consistent(client):
     assert not requests.filter(status="evaluated", rating__isnull=True).exists()
     assert not requests.filter(accepted_at__isnull=False, accepted_at__lt=F("created_at")).exists()
     # Every resident member is verified and lives in a household of their own community.
-    assert not Membership.objects.filter(community__in=communities, role="resident", household__isnull=True).exists()
+    assert not Membership.objects.filter(
+        community__in=communities, role="resident", household__isnull=True
+    ).exists()
 
     # The minutes are sealed and verify; a passed motion has its resolution.
     meeting = Meeting.objects.filter(community__in=communities).first()
     assert minutes_verify(meeting=meeting).ok
-    assert Resolution.objects.filter(meeting__in=Meeting.objects.filter(community__in=communities)).count() == (
-        Meeting.objects.filter(community__in=communities, motions__passed=True).count()
-    )
+    assert Resolution.objects.filter(
+        meeting__in=Meeting.objects.filter(community__in=communities)
+    ).count() == (Meeting.objects.filter(community__in=communities, motions__passed=True).count())
 
     # The pages read it as they read real rows.
     community = communities.first()

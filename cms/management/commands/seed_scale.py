@@ -26,11 +26,15 @@ class Command(BaseCommand):
     help = "Build a city of street offices, communities, households, requests and meetings to measure on."
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=float, default=1.0, help="multiply every count (default 1: the full city)")
+        parser.add_argument(
+            "--scale", type=float, default=1.0, help="multiply every count (default 1: the full city)"
+        )
         for name in ("streets", "communities", "households", "requests", "meetings"):
             parser.add_argument(f"--{name}", type=int, help=f"number of {name} (overrides --scale)")
         parser.add_argument("--years", type=int, help="the requests and meetings spread over this many years")
-        parser.add_argument("--seed", type=int, default=2026, help="random seed (the same seed builds the same city)")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="random seed (the same seed builds the same city)"
+        )
 
     def handle(self, *args, scale, seed, **options):
         if not 0 < scale <= 10:

@@ -116,3 +116,24 @@ def test_any_text_is_found_by_any_piece_of_it(text):
     grams = set(grams_of(text).split())
     for term, prefix in query_terms(text):
         assert any(g.startswith(term) for g in grams) if prefix else term in grams
+
+
+def test_the_street_page_searches_every_community_of_the_street(client, street_requests):
+    from django.urls import reverse
+
+    street = street_requests["street"]
+    url = reverse("street_requests", args=[street.pk])
+    page = client.get(url, {"q": "漏水"})
+    assert list(page.context["page_obj"]) == [street_requests["leak"], street_requests["basement"]]
+    text = page.content.decode()
+    assert "和平社区" in text and "屋顶漏水" not in text  # the community is named; not the other street's
+    assert f'action="{url}"' in client.get(street.url).content.decode()  # the street page's search box
+    # An unpublished community's requests are not listed.
+    other = street_requests["basement"].community
+    other.live = False
+    other.save(update_fields=["live"])
+    assert list(client.get(url, {"q": "漏水"}).context["page_obj"]) == [street_requests["leak"]]
+    for hostile in ["'", "漏水'); --", "x" * 500, "\x00"]:
+        assert client.get(url, {"q": hostile}).status_code == 200
+    assert client.get(url, {"page": "abc", "status": "nope"}).status_code == 200
+    assert client.get(reverse("street_requests", args=[99999999])).status_code == 404
