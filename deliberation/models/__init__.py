@@ -4,6 +4,7 @@
   and the inbox. A community itself is a Wagtail page (``cms.CommunityPage``).
 - ``hall``: the deliberation hall's requests (诉求), categories, responses, photos and timeline.
 - ``delivery``: the outbox (one delivery per notice, person and channel) and SMS short links.
+- ``statistics``: each community's statistics summary, so a street's statistics add up rows.
 - ``pages``: the hall's Wagtail page below each community (its rules, notices and contacts,
   and the routes of the hall's screens).
 """
@@ -34,9 +35,11 @@ from .people import (
     User,
     new_feed_token,
 )
+from .statistics import CommunityFigures
 
 __all__ = [
     "Building",
+    "CommunityFigures",
     "about_key",
     "Category",
     "Delivery",

@@ -18,7 +18,7 @@ import datetime
 import io
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 from cms.models import CommunityPage
 
 from ..exports import safe_cell
-from ..models import Category, Request, RequestEvent
+from ..models import Category, CommunityFigures, Request, RequestEvent
 
 Status = Request.Status
 
@@ -179,142 +179,278 @@ class Statistics:
 
 
 # --- the figures, by the database ----------------------------------------------------------------
+#
+# Each community's figures are summed by the database into its summary (``CommunityFigures``): by
+# month of submission, by status and by category, as counts and sums (never averages, which do
+# not add up). A page adds up the summaries of its communities — a handful of rows each, however
+# many requests — and asks the database live only for what depends on the day (overdue). A
+# summary that no longer matches its requests is recomputed when read (``_figures``).
+
+#: The summable figures of a month: counts, and the sums and counts behind the two averages.
+SUMS = (
+    "total",
+    "waiting",
+    "rejected",
+    "accepted",
+    "resolved",
+    "escalated",
+    "response_n",
+    "response_s",
+    "resolution_n",
+    "resolution_s",
+    "evaluations",
+    "rating_sum",
+)
 
 
-def _hours_since_submission(field_name: str) -> ExpressionWrapper:
+def _since_submission(field_name: str) -> ExpressionWrapper:
     return ExpressionWrapper(F(field_name) - F("created_at"), output_field=DurationField())
 
 
-def _request_aggregates(today: datetime.date) -> dict:
-    """Every request figure as one aggregate each, so any grouping is a single query."""
+def _request_sums() -> dict:
+    """Every summable request figure as one aggregate each, so any grouping is a single query."""
     handling = Q(status__in=Request.HANDLING_STATUSES)
     resolved = Q(status__in=Request.RESOLVED_STATUSES)
+    responded = Q(first_response_at__isnull=False)
+    resolved_at = resolved & Q(resolved_at__isnull=False)
     return {
         "total": Count("pk"),
         "waiting": Count("pk", filter=Q(status=Status.SUBMITTED)),
         "rejected": Count("pk", filter=Q(status=Status.REJECTED)),
         "accepted": Count("pk", filter=handling | resolved),
         "resolved": Count("pk", filter=resolved),
-        "overdue": Count("pk", filter=Request.overdue_condition(today)),
         "escalated": Count("pk", filter=Q(escalated_at__isnull=False)),
-        "response": Avg(
-            _hours_since_submission("first_response_at"), filter=Q(first_response_at__isnull=False)
-        ),
-        "resolution": Avg(
-            _hours_since_submission("resolved_at"), filter=resolved & Q(resolved_at__isnull=False)
-        ),
+        "response_n": Count("pk", filter=responded),
+        "response_s": Sum(_since_submission("first_response_at"), filter=responded),
+        "resolution_n": Count("pk", filter=resolved_at),
+        "resolution_s": Sum(_since_submission("resolved_at"), filter=resolved_at),
     }
 
 
-def _evaluation_aggregates() -> dict:
-    return {"evaluations": Count("pk"), "satisfaction": Avg("rating")}
-
-
-def _evaluations(queryset):
-    """Every evaluation ever given on the requests of ``queryset`` (see ``FIGURES``)."""
-    return RequestEvent.objects.filter(
-        kind=RequestEvent.Kind.EVALUATED, rating__isnull=False, request__in=queryset.values("pk")
-    ).order_by()
-
-
-def _hours(value: datetime.timedelta | None) -> float | None:
-    return None if value is None else round(value.total_seconds() / 3600, 1)
-
-
-def _summary(counts: dict, evaluations: dict | None) -> Summary:
-    evaluations = evaluations or {}
-    accepted, resolved = counts["accepted"], counts["resolved"]
-    satisfaction = evaluations.get("satisfaction")
-    return Summary(
-        total=counts["total"],
-        waiting=counts["waiting"],
-        rejected=counts["rejected"],
-        accepted=accepted,
-        resolved=resolved,
-        resolution_rate=round(100 * resolved / accepted, 1) if accepted else None,
-        overdue=counts["overdue"],
-        escalated=counts["escalated"],
-        average_response_hours=_hours(counts["response"]),
-        average_resolution_hours=_hours(counts["resolution"]),
-        evaluations=evaluations.get("evaluations", 0),
-        average_satisfaction=None if satisfaction is None else round(float(satisfaction), 2),
-    )
+def _seconds(value) -> float:
+    return value.total_seconds() if isinstance(value, datetime.timedelta) else float(value or 0)
 
 
 def _month(value: datetime.datetime) -> str:
     return timezone.localtime(value).strftime("%Y-%m")
 
 
-def statistics_for(
-    *, queryset, today: datetime.date | None = None, community_names: dict | None = None
-) -> Statistics:
-    """Statistics over ``queryset`` (a community's or a street's requests).
-
-    Six queries (eight with ``community_names``), however many requests there are.
-    """
-    today = today or timezone.localdate()
-    queryset = queryset.order_by()
-    aggregates = _request_aggregates(today)
-    evaluations = _evaluations(queryset)
-
-    summary = _summary(queryset.aggregate(**aggregates), evaluations.aggregate(**_evaluation_aggregates()))
-
-    categories = (
-        Category.objects.filter(requests__in=queryset.values("pk"))  # before annotate: counts only these
-        .annotate(n=Count("requests"))
-        .order_by("position", "id")
+def figures_compute(community_ids: list[int]) -> dict[int, dict]:
+    """The communities' summaries, from their requests and timeline: four queries, for any number
+    of communities."""
+    requests = Request.objects.filter(community_id__in=community_ids).order_by()
+    result = {c: {"months": {}, "statuses": {}, "categories": {}} for c in community_ids}
+    rows = (
+        requests.annotate(month=TruncMonth("created_at"))
+        .values("community_id", "month")
+        .annotate(**_request_sums())
     )
-    by_category = [(c.name, c.n) for c in categories]
-
-    per_status = dict(queryset.values("status").annotate(n=Count("pk")).values_list("status", "n"))
-    by_status = [(str(label), per_status[value]) for value, label in Status.choices if per_status.get(value)]
-
-    month_rows = (
-        queryset.annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(**aggregates)
-        .order_by("month")
+    for row in rows:
+        sums = dict.fromkeys(SUMS, 0) | {k: row[k] for k in _request_sums()}
+        sums["response_s"], sums["resolution_s"] = (
+            _seconds(sums["response_s"]),
+            _seconds(sums["resolution_s"]),
+        )
+        result[row["community_id"]]["months"][_month(row["month"])] = sums
+    # Every evaluation ever given (one ``evaluated`` event each: a reopening clears the request's
+    # own rating), in the month its request was submitted.
+    evaluations = (
+        RequestEvent.objects.filter(
+            kind=RequestEvent.Kind.EVALUATED, rating__isnull=False, request__community_id__in=community_ids
+        )
+        .annotate(month=TruncMonth("request__created_at"))
+        .values("request__community_id", "month")
+        .annotate(n=Count("pk"), stars=Sum("rating"))
+        .order_by()
     )
-    month_evaluations = {
-        row.pop("month"): row
-        for row in evaluations.annotate(month=TruncMonth("request__created_at"))
-        .values("month")
-        .annotate(**_evaluation_aggregates())
+    for row in evaluations:
+        months = result[row["request__community_id"]]["months"]
+        sums = months.setdefault(_month(row["month"]), dict.fromkeys(SUMS, 0))
+        sums["evaluations"], sums["rating_sum"] = row["n"], row["stars"] or 0
+    for community_id, status, n in (
+        requests.values("community_id", "status")
+        .annotate(n=Count("pk"))
+        .values_list("community_id", "status", "n")
+    ):
+        result[community_id]["statuses"][status] = n
+    for community_id, category, n in (
+        requests.values("community_id", "category_id")
+        .annotate(n=Count("pk"))
+        .values_list("community_id", "category_id", "n")
+    ):
+        result[community_id]["categories"][str(category)] = n
+    return result
+
+
+#: How far behind the newest timeline event a current summary's mark may fall before it is moved up.
+EVENT_MARK_SLACK = 1000
+
+
+def _figures(community_ids: list[int]) -> dict[int, CommunityFigures]:
+    """The communities' summaries, each recomputed first if it no longer matches its requests.
+
+    Three queries when all are current: the summaries, the communities' request counts and highest
+    ids (an index-only scan), and the timeline events written since the oldest summary."""
+    latest = RequestEvent.objects.aggregate(top=Max("pk"))["top"] or 0  # read before the check
+    stored = {f.community_id: f for f in CommunityFigures.objects.filter(community_id__in=community_ids)}
+    current = {
+        row["community_id"]: (row["n"], row["top"])
+        for row in Request.objects.filter(community_id__in=community_ids)
+        .values("community_id")
+        .annotate(n=Count("pk"), top=Max("pk"))
         .order_by()
     }
-    months = [
-        (_month(row["month"]), _summary(row, month_evaluations.get(row["month"]))) for row in month_rows
-    ]
+    oldest = min((f.event_mark for f in stored.values()), default=0)
+    newest = (
+        RequestEvent.objects.filter(pk__gt=oldest, request__community_id__in=list(stored))
+        .values("request__community_id")
+        .annotate(top=Max("pk"))
+        .order_by()
+    )
+    changed = {
+        row["request__community_id"]
+        for row in newest
+        if row["top"] > stored[row["request__community_id"]].event_mark
+    }
+    still = [c for c, f in stored.items() if c not in changed and f.event_mark < latest - EVENT_MARK_SLACK]
+    if still:
+        # Current summaries: nothing of theirs since ``latest``, so the next check starts there and
+        # reads only the events written after it, not a quiet community's years of the city's.
+        CommunityFigures.objects.filter(pk__in=still).update(event_mark=latest)
+    stale = []
+    for community_id in community_ids:
+        figures = stored.get(community_id)
+        count, top = current.get(community_id, (0, 0))
+        if (
+            figures is None
+            or community_id in changed
+            or (figures.request_count, figures.request_mark) != (count, top or 0)
+        ):
+            stale.append(
+                CommunityFigures(community_id=community_id, request_count=count, request_mark=top or 0)
+            )
+    if stale:
+        computed = figures_compute([f.community_id for f in stale])
+        for figures in stale:
+            figures.event_mark = latest
+            figures.computed_at = timezone.now()
+            for key, value in computed[figures.community_id].items():
+                setattr(figures, key, value)
+            stored[figures.community_id] = figures
+        fields = [
+            "request_count",
+            "request_mark",
+            "event_mark",
+            "computed_at",
+            "months",
+            "statuses",
+            "categories",
+        ]
+        CommunityFigures.objects.bulk_create(
+            stale, update_conflicts=True, unique_fields=["community"], update_fields=fields
+        )
+    return stored
 
-    result = Statistics(summary=summary, by_category=by_category, by_status=by_status, months=months)
+
+def _add(total: dict, sums: dict) -> dict:
+    for key in SUMS:
+        total[key] = total.get(key, 0) + sums.get(key, 0)
+    return total
+
+
+def _summary(sums: dict, overdue: int = 0) -> Summary:
+    accepted, resolved = sums.get("accepted", 0), sums.get("resolved", 0)
+    evaluations = sums.get("evaluations", 0)
+
+    def hours(total_seconds, n):
+        return round(total_seconds / n / 3600, 1) if n else None
+
+    return Summary(
+        total=sums.get("total", 0),
+        waiting=sums.get("waiting", 0),
+        rejected=sums.get("rejected", 0),
+        accepted=accepted,
+        resolved=resolved,
+        resolution_rate=round(100 * resolved / accepted, 1) if accepted else None,
+        overdue=overdue,
+        escalated=sums.get("escalated", 0),
+        average_response_hours=hours(sums.get("response_s", 0), sums.get("response_n", 0)),
+        average_resolution_hours=hours(sums.get("resolution_s", 0), sums.get("resolution_n", 0)),
+        evaluations=evaluations,
+        average_satisfaction=round(sums.get("rating_sum", 0) / evaluations, 2) if evaluations else None,
+    )
+
+
+def statistics_for(
+    *, community_ids: list[int], today: datetime.date | None = None, community_names: dict | None = None
+) -> Statistics:
+    """Statistics over the requests of ``community_ids`` (a community, a street's communities).
+
+    A fixed handful of queries however many requests and communities there are: the summaries
+    (``_figures``), the overdue requests (by community and month, live: they depend on the day)
+    and the categories' names."""
+    today = today or timezone.localdate()
+    figures = _figures(community_ids)
+    overdue_rows = (
+        Request.objects.filter(Request.overdue_condition(today), community_id__in=community_ids)
+        .annotate(month=TruncMonth("created_at"))
+        .values("community_id", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    overdue_by_community, overdue_by_month = {}, {}
+    for row in overdue_rows:
+        month = _month(row["month"])
+        overdue_by_community[row["community_id"]] = (
+            overdue_by_community.get(row["community_id"], 0) + row["n"]
+        )
+        overdue_by_month[month] = overdue_by_month.get(month, 0) + row["n"]
+
+    total, months, statuses, categories, per_community = {}, {}, {}, {}, {}
+    for community_id, summary in figures.items():
+        community_total = {}
+        for month, sums in summary.months.items():
+            _add(months.setdefault(month, {}), sums)
+            _add(community_total, sums)
+        _add(total, community_total)
+        per_community[community_id] = community_total
+        for status, n in summary.statuses.items():
+            statuses[status] = statuses.get(status, 0) + n
+        for category, n in summary.categories.items():
+            categories[int(category)] = categories.get(int(category), 0) + n
+
+    by_category = [
+        (c.name, categories[c.pk])
+        for c in Category.objects.filter(pk__in=[k for k, n in categories.items() if n]).order_by(
+            "position", "id"
+        )
+    ]
+    by_status = [(str(label), statuses[value]) for value, label in Status.choices if statuses.get(value)]
+    result = Statistics(
+        summary=_summary(total, sum(overdue_by_month.values())),
+        by_category=by_category,
+        by_status=by_status,
+        months=[
+            (month, _summary(months[month], overdue_by_month.get(month, 0)))
+            for month in sorted(months)
+            if months[month].get("total")
+        ],
+    )
     if community_names is not None:
-        per_community = {
-            row.pop("community_id"): row
-            for row in queryset.values("community_id").annotate(**aggregates).order_by()
-        }
-        community_evaluations = {
-            row.pop("request__community_id"): row
-            for row in evaluations.values("request__community_id").annotate(**_evaluation_aggregates())
-        }
-        empty = {key: 0 for key in aggregates} | {"response": None, "resolution": None}
         result.communities = [
-            (name, _summary(per_community.get(pk, empty), community_evaluations.get(pk)))
+            (name, _summary(per_community.get(pk, {}), overdue_by_community.get(pk, 0)))
             for pk, name in community_names.items()
         ]
     return result
 
 
 def community_statistics(*, community, today=None) -> Statistics:
-    return statistics_for(queryset=Request.objects.filter(community=community), today=today)
+    return statistics_for(community_ids=[community.pk], today=today)
 
 
 def street_statistics(*, street, today=None) -> Statistics:
     communities = dict(CommunityPage.objects.child_of(street).values_list("pk", "title"))
-    return statistics_for(
-        queryset=Request.objects.filter(community_id__in=list(communities)),
-        today=today,
-        community_names=communities,
-    )
+    return statistics_for(community_ids=list(communities), today=today, community_names=communities)
 
 
 # --- exports -----------------------------------------------------------------------------------

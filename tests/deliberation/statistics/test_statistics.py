@@ -383,10 +383,12 @@ def test_the_queries_do_not_grow_with_the_requests(
             counts.append(len(queries))
             sql += [q["sql"] for q in queries.captured_queries]
     assert counts[:2] == counts[2:], counts
-    assert max(counts) <= 12, counts
+    # The page after new requests recomputes the summaries (four grouped queries and one upsert,
+    # for any number of communities); the export right after it reads them as they are.
+    assert counts[0] <= 16 and counts[1] <= 10, counts
     # Aggregated by the database: no query hands the requests' rows to Python.
     reads = [q for q in sql if '"deliberation_request"' in q]
-    assert reads and all(re.search(r"\b(COUNT|AVG)\(", sql) for sql in reads), reads
+    assert reads and all(re.search(r"\b(COUNT|AVG|SUM|MAX)\(", sql) for sql in reads), reads
 
 
 def test_the_migration_recovers_past_evaluations_from_their_notes(submit, worker, property_staff):
