@@ -13,10 +13,11 @@ of terms. A query is cut the same way and every one of its terms must be there:
 - punctuation, case and full-width forms do not matter (NFKC, lower case).
 
 On PostgreSQL the terms are read directly as a ``tsvector`` (a cast, no parser, so no locale
-decides what a Chinese character is) with a GIN index on that expression (migration
-``0019_request_search_grams``), and results are ranked by ``ts_rank`` after the matches in the
-title. On SQLite (the embedded default, one community's thousands of requests) the same terms
-are matched with ``LIKE`` on the same column. Why bigrams rather than a segmenter or trigrams:
+decides what a Chinese character is), stored by the database in the generated column
+``search_vector`` with a GIN index (migration ``0021_request_search_vector``), and results
+are ranked by ``ts_rank`` after the matches in the title. On SQLite (the embedded default,
+one community's thousands of requests) the same terms are matched with ``LIKE`` on the same
+column. Why bigrams rather than a segmenter or trigrams:
 ``docs/decisions.md``.
 """
 
@@ -91,11 +92,11 @@ def search_requests(queryset, q: str, *, ranked: bool = True):
     if connection.vendor == "postgresql":
         tsquery = _tsquery(terms)
         matches = RawSQL(
-            f'("{table}"."search_grams"::tsvector @@ %s::tsquery)', [tsquery], output_field=BooleanField()
+            f'("{table}"."search_vector" @@ %s::tsquery)', [tsquery], output_field=BooleanField()
         )
         queryset = queryset.filter(matches | by_number)
         rank = RawSQL(
-            f'ts_rank("{table}"."search_grams"::tsvector, %s::tsquery)', [tsquery], output_field=FloatField()
+            f'ts_rank("{table}"."search_vector", %s::tsquery)', [tsquery], output_field=FloatField()
         )
     else:
         matches = Q()

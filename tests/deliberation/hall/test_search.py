@@ -107,7 +107,7 @@ def test_postgresql_uses_the_index(street_requests):
         cursor.execute("SET enable_seqscan = off")
         plan = queryset.explain()
         cursor.execute("RESET enable_seqscan")
-    assert "deliberation_request_grams_gin" in plan, plan
+    assert "deliberation_request_search_vector_gin" in plan, plan
 
 
 @given(st.text(max_size=60))
