@@ -1,16 +1,18 @@
 """Pages that do not grow: each page's query count and median time on a small city (10,000
 requests) and on the full city (1,000,000), and their ratio (the goal: ≤ 1.2, equal query counts).
 
-Both cities are built by ``manage.py seed_scale`` on PostgreSQL, in two databases:
+Both cities are built by ``manage.py seed_scale`` on PostgreSQL, in two databases, with the same
+shape where it shows on a page — a street office has 20 communities, a community 20 meetings —
+and the same community pages (500 requests a community in the small city, 1,000 in the large):
 
     createdb -h 127.0.0.1 -U postgres cdh_city_small && createdb -h 127.0.0.1 -U postgres cdh_city
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cdh_city_small .venv/bin/python manage.py migrate
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cdh_city_small .venv/bin/python manage.py seed_scale --scale 0.01
-    (the same for cdh_city with the full size: seed_scale alone)
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/cdh_city_small
+    .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_scale --streets 1 --communities 20 \
+        --households 6000 --requests 10000 --meetings 400
+    (then on cdh_city: migrate and ``seed_scale`` alone, the full size)
 
 or by this script: ``bench/scale.py --build`` (``--build --large-scale 0.1`` for a quick run).
-Then ``.venv/bin/python bench/scale.py``. Every page is measured on a community of the same size
-(1,000 requests) in both cities, as the visitor who sees it (anonymous; the community's worker
+Then ``.venv/bin/python bench/scale.py``. Every page is measured in both cities as the visitor who sees it (anonymous; the community's worker
 for the work queue). Each database is measured by a child process of its own (one Django per
 database); the runs alternate so a busy machine slows both alike. The last line is the largest
 ratio, ``ratio=<x>``.
@@ -30,6 +32,19 @@ BASE = os.environ.get("SCALE_PG", "postgres://postgres@127.0.0.1:5432")
 SMALL = os.environ.get("SCALE_SMALL_URL", f"{BASE}/cdh_city_small")
 LARGE = os.environ.get("SCALE_LARGE_URL", f"{BASE}/cdh_city")
 RUNS = 30
+#: The small city: one street office of 20 communities, 10,000 requests.
+SMALL_CITY = [
+    "--streets",
+    "1",
+    "--communities",
+    "20",
+    "--households",
+    "6000",
+    "--requests",
+    "10000",
+    "--meetings",
+    "400",
+]
 
 
 def pages():
@@ -117,16 +132,14 @@ def child(url: str) -> subprocess.Popen:
 def build(large_scale: float) -> None:
     import psycopg
 
-    for url, scale in ((SMALL, 0.01), (LARGE, large_scale)):
+    for url, sizes in ((SMALL, SMALL_CITY), (LARGE, ["--scale", str(large_scale)])):
         base, name = url.rsplit("/", 1)
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
         env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "cms.settings.dev"}
         subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        subprocess.run(
-            [sys.executable, "manage.py", "seed_scale", "--scale", str(scale)], cwd=ROOT, env=env, check=True
-        )
+        subprocess.run([sys.executable, "manage.py", "seed_scale", *sizes], cwd=ROOT, env=env, check=True)
 
 
 def main():

@@ -5,6 +5,9 @@ the deliberation hall (``deliberation.HallPage``) and the four-party meetings
 (``meetings.MeetingIndexPage``) are pages below each community, whose routes serve their screens.
 """
 
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,12 +30,29 @@ class HomePage(Page):
     class Meta:
         verbose_name = _("portal home page")
 
+    #: Up to this many communities the home page lists them all under their street offices; a
+    #: city lists its street offices, a page at a time, and finds a community by its name.
+    LIST_ALL_UP_TO = 30
+    STREETS_PER_PAGE = 20
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["streets"] = [
-            (street, CommunityPage.objects.live().child_of(street).select_related("property_company"))
-            for street in StreetOfficePage.objects.live().child_of(self)
-        ]
+        streets = StreetOfficePage.objects.live().child_of(self).order_by("path")
+        communities = CommunityPage.objects.live().descendant_of(self).select_related("property_company")
+        name = request.GET.get("community", "").strip()[:50]
+        if name:
+            context["community_query"] = name
+            context["community_query_string"] = urlencode({"community": name})
+            context["found"] = list(communities.filter(title__icontains=name).order_by("title")[:20])
+        if communities.count() <= self.LIST_ALL_UP_TO:
+            by_street: dict[str, list] = {}
+            for community in communities.order_by("path"):
+                by_street.setdefault(community.path[: -Page.steplen], []).append(community)
+            context["streets"] = [(street, by_street.get(street.path, [])) for street in streets]
+        else:
+            page = Paginator(streets, self.STREETS_PER_PAGE).get_page(request.GET.get("page"))
+            context["street_page"] = page
+            context["streets"] = [(street, None) for street in page]
         return context
 
 

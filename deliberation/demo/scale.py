@@ -112,7 +112,11 @@ PROBLEMS = [
 ]
 SUFFIXES = ["", "，请尽快处理", "，已经三天了", "，多次反映无果", "，希望物业上门看看"]
 
-# The share of requests in each status after years of use, and what each has been through.
+#: Requests older than this are finished with (as in a community that works): closed,
+#: evaluated, rejected or resolved by a meeting; the newer ones are in every state.
+SETTLED_AFTER = datetime.timedelta(days=60)
+SETTLED_SHARES = [("closed", 62), ("evaluated", 25), ("rejected", 8), ("resolved_by_meeting", 5)]
+# The share of requests in each status among the recent ones, and what each has been through.
 STATUS_SHARES = [
     ("closed", 45),
     ("evaluated", 22),
@@ -290,12 +294,13 @@ def _seed_requests(city: City, *, size: Size, progress, rng: random.Random) -> N
     now = timezone.now()
     span = datetime.timedelta(days=365 * size.years)
     statuses = [s for s, share in STATUS_SHARES for _ in range(share)]
+    settled = [s for s, share in SETTLED_SHARES for _ in range(share)]
     per_community = max(1, size.requests // len(city.communities))
     for entry in city.communities:
         community = entry.community
         for _ in range(per_community):
             created = now - span * (rng.random() ** 0.8)  # more of them recently
-            status = rng.choice(statuses)
+            status = rng.choice(settled if now - created > SETTLED_AFTER else statuses)
             problem, detail = rng.choice(PROBLEMS)
             place = rng.choice(PLACES)
             requester = rng.choice(entry.residents)

@@ -225,6 +225,15 @@ class Request(VoteModel, models.Model):
             models.Index(fields=["community", "status"]),
             models.Index(fields=["community", "-created_at"]),
             models.Index(fields=["status", "due_date"]),
+            # The statistics' check that a community's summary is current (count and highest id,
+            # read from the index alone) and their live overdue figure (the requests still being
+            # handled: HANDLING_STATUSES, which a test holds equal to this condition).
+            models.Index(fields=["community", "id"], name="request_community_id_pair"),
+            models.Index(
+                fields=["community", "due_date"],
+                condition=models.Q(status__in=["accepted", "on_agenda", "responded"]),
+                name="request_handling_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

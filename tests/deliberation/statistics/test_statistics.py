@@ -417,3 +417,8 @@ def test_the_migration_recovers_past_evaluations_from_their_notes(submit, worker
         evaluated.update(rating=None)
         backfill.backfill_ratings(apps, None)
     assert list(evaluated.order_by("id").values_list("rating", flat=True)) == [2, 5, 3]
+
+
+def test_the_overdue_index_covers_exactly_the_requests_being_handled():
+    (index,) = [i for i in Request._meta.indexes if i.name == "request_handling_due"]
+    assert set(dict(index.condition.children)["status__in"]) == set(Request.HANDLING_STATUSES)
