@@ -588,10 +588,11 @@ def main() -> int:
             print(f"  {error['occurrences']} × {error['method']} {error['name']}: {error['error']}")
     lines, supports_ok = check_supports(result, before, after)
     print("\n".join(lines))
-    tasks = {k: after["tasks"].get(k, 0) - before["tasks"].get(k, 0) for k in after["tasks"]}
+    tasks = {k: after["tasks"].get(k, 0) - before["tasks"].get(k, 0) for k in ("SUCCESSFUL", "FAILED")}
     print(
-        f"task worker: tasks added during the run by status {tasks}; "
-        f"queue drained {drained:.1f} s after the load, {pending} left"
+        f"task worker: {tasks['SUCCESSFUL']} tasks done (the new members' notices queued before, the "
+        f"proposals' during the run), {tasks['FAILED']} failed; {pending} left "
+        f"{drained:.1f} s after the load"
     )
     print(
         f"PostgreSQL: at most {sampler.most} connections to {RUN_DB} during the run "
