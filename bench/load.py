@@ -395,6 +395,18 @@ class ConnectionCount(threading.Thread):
                 self.most = max(self.most, n)
 
 
+def forget_cache(prefix: str) -> None:
+    """The run's cache keys (its own prefix, in the shared Redis): nothing else is touched."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    try:
+        for key in client.scan_iter(match=f"{prefix}:*", count=500):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 def interrupted(*_):
     raise KeyboardInterrupt
 
@@ -556,6 +568,7 @@ def main() -> int:
         return 130
     finally:
         procs.stop_all()
+        forget_cache(env["CACHE_PREFIX"])
 
     window = result["window"]
     counts = ", ".join(f"{name} {n}" for name, n in result["user_counts"].items())
