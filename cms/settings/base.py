@@ -123,6 +123,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+# DATABASE_POOL=1 (PostgreSQL only): each process keeps a pool of open connections (Django's own,
+# psycopg_pool) instead of opening one per request. Under ASGI every request in flight holds a
+# connection from its thread; one that finds the pool empty waits up to DATABASE_POOL_TIMEOUT
+# seconds. Keep (ASGI workers + task workers) × DATABASE_POOL_MAX_SIZE below the server's
+# max_connections (docs/deploy.md).
+if IS_POSTGRES and env_bool("DATABASE_POOL"):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(os.environ.get("DATABASE_POOL_MIN_SIZE", "2")),
+        "max_size": int(os.environ.get("DATABASE_POOL_MAX_SIZE", "10")),
+        "timeout": float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "deliberation.User"
