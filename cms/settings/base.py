@@ -207,6 +207,10 @@ ACCOUNT_SIGNUP_FORM_CLASS = "deliberation.forms.people.SignupForm"
 ACCOUNT_FORMS = {"request_login_code": "deliberation.forms.accounts.RequestLoginCodeForm"}
 ACCOUNT_ADAPTER = "deliberation.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_ON_GET = False
+# allauth counts a login as failed for the address until its password is checked: its default of
+# 10 a minute per address refused the eleventh of a meeting room's residents logging in at once
+# behind one Wi-Fi (bench/load.py). Per address 60 a minute; per account still 5 in 5 minutes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "60/m/ip,5/300s/key"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[社区议事厅] "
 
 # WeChat login (deliberation/wechat): each application is offered only when its keys are set. The
