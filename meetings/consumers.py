@@ -38,6 +38,9 @@ FLOOD_CLOSE_AFTER = 400
 
 
 class LiveMeetingConsumer(AsyncJsonWebsocketConsumer):
+    # No channel of its own: the relay hears the layer for the process's viewers; a consumer
+    # listening on the layer itself would be closed by a Redis outage.
+    channel_layer_alias = None
     joined = False
 
     async def __call__(self, scope, receive, send):
@@ -78,9 +81,9 @@ class LiveMeetingConsumer(AsyncJsonWebsocketConsumer):
         if self.joined:
             await self.stream.deliver(message)
 
-    async def resync(self):
+    async def resync(self, stored_seq):
         if self.joined:
-            await self.stream.resync()
+            await self.stream.resync(stored_seq)
 
     # --- incoming ----------------------------------------------------------------------------
 

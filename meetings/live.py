@@ -46,6 +46,9 @@ RATE_BURST = 40
 #: A replay the client asks for (hello, replay) costs one token per this many events sent, on top
 #: of the message itself: resending history is the expensive thing a client can ask for.
 REPLAY_EVENTS_PER_TOKEN = 10
+#: Seconds between a relay's checks that it is still in its group and that its viewers have every
+#: stored event: a viewer misses an event for at most about twice this long, whatever the layer lost.
+RELAY_CHECK = 1.0
 
 
 def group_name(meeting_id: int) -> str:
@@ -136,6 +139,12 @@ def last_seq(meeting_id: int) -> int:
 # consumers directly. The channel layer then carries one message per process and event instead of
 # one per viewer: with the in-memory layer every delivery also scans all channels, and with Redis
 # every member is a list push, so per-viewer membership made fan-out cost grow with the audience.
+#
+# The layer may lose a broadcast or the membership itself: a Redis that restarts comes back empty,
+# and nothing tells a member that its group is gone. So the relay does not trust it: every
+# RELAY_CHECK seconds it joins its group again (idempotent) and reads the meeting's last seq; a
+# viewer still behind the seq the database held at the previous check is sent what it missed from
+# the database. A viewer that is up to date costs nothing; the database stays the source of truth.
 
 
 class Relay:
@@ -143,7 +152,8 @@ class Relay:
         self.layer, self.meeting_id = layer, meeting_id
         self.members: set = set()
         self.channel = None
-        self.task = None
+        self.task = self.watcher = None
+        self.failing = False  # the layer failed and has not answered since: log the outage once
         # Every viewer who joins while the relay starts awaits this one task: its failure reaches
         # them all (instead of leaving them waiting for a start that will never come).
         self.starting = None
@@ -151,7 +161,9 @@ class Relay:
     async def start(self) -> None:
         self.channel = await self.layer.new_channel()
         await self.layer.group_add(group_name(self.meeting_id), self.channel)
-        self.task = asyncio.get_running_loop().create_task(self.run())
+        loop = asyncio.get_running_loop()
+        self.task = loop.create_task(self.run())
+        self.watcher = loop.create_task(self.watch())
 
     async def run(self) -> None:
         while True:
@@ -159,14 +171,9 @@ class Relay:
                 message = await self.layer.receive(self.channel)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # e.g. Redis restarting: wait, then let every viewer catch up
-                logger.exception("relay of meeting %s lost the channel layer", self.meeting_id)
-                await asyncio.sleep(1)
-                for member in list(self.members):
-                    try:
-                        await member.resync()
-                    except Exception:
-                        logger.exception("resync of a viewer of meeting %s failed", self.meeting_id)
+            except Exception:  # e.g. Redis restarting: ``watch`` rejoins and catches viewers up
+                self.outage("receive")
+                await asyncio.sleep(RELAY_CHECK)
                 continue
             for member in list(self.members):
                 try:
@@ -174,14 +181,43 @@ class Relay:
                 except Exception:  # one broken viewer must not starve the others
                     logger.exception("relay to a viewer of meeting %s failed", self.meeting_id)
 
+    async def watch(self) -> None:
+        """Rejoin the group and catch lagging viewers up from the database, every RELAY_CHECK."""
+        stored = None  # the meeting's last seq at the previous check
+        while True:
+            await asyncio.sleep(RELAY_CHECK)
+            try:
+                await self.layer.group_add(group_name(self.meeting_id), self.channel)
+            except Exception:  # still down: the viewers are caught up from the database below
+                self.outage("group_add")
+            else:
+                if self.failing:
+                    self.failing = False
+                    logger.warning("relay of meeting %s has the channel layer again", self.meeting_id)
+            for member in list(self.members) if stored is not None else ():
+                try:
+                    await member.resync(stored)
+                except Exception:  # one broken viewer must not starve the others
+                    logger.exception("catching up a viewer of meeting %s failed", self.meeting_id)
+            try:
+                stored = await database_sync_to_async(last_seq)(self.meeting_id)
+            except Exception:  # the database is away too: try again at the next check
+                logger.exception("reading the last seq of meeting %s failed", self.meeting_id)
+
+    def outage(self, operation: str) -> None:
+        if not self.failing:
+            self.failing = True
+            logger.exception("relay of meeting %s lost the channel layer (%s)", self.meeting_id, operation)
+
     async def stop(self) -> None:
         if self.starting is not None and not self.starting.done():
             # Stopped while still starting (the last viewer left early): let the start finish,
             # or the task and group membership it creates would outlive the relay.
             with contextlib.suppress(Exception):
                 await asyncio.shield(self.starting)
-        if self.task is not None:
-            self.task.cancel()
+        for task in (self.task, self.watcher):
+            if task is not None:
+                task.cancel()
         if self.channel is not None:
             await self.layer.group_discard(group_name(self.meeting_id), self.channel)
 
@@ -349,9 +385,10 @@ class Stream:
         finally:
             await self._drain_backlog()
 
-    async def resync(self) -> None:
-        """Send whatever was stored since the last event this viewer got (after a layer outage)."""
-        if self.sent_seq is None or self.replaying:
+    async def resync(self, stored_seq: int) -> None:
+        """The database held ``stored_seq`` a while ago (``Relay.watch``): if this viewer has not
+        been sent that far, the layer lost something; send what was stored since its last event."""
+        if self.sent_seq is None or self.replaying or self.sent_seq >= stored_seq:
             return
         self.replaying = True
         try:

@@ -50,6 +50,7 @@ def pytest_configure(config):
 SLOW_FIXTURES = {"chromium", "live_server", "asgi_workers", "seeded_demo"}
 SLOW_MODULES = (
     "tests/meetings/live/test_multiworker",
+    "tests/meetings/live/test_redis_restart.py",
     "tests/deliberation/people/test_roster_bounds.py",
     "tests/meetings/feeds/test_ical_history.py",
     "tests/cms/test_deploy_check.py",

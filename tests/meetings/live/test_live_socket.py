@@ -431,6 +431,24 @@ async def test_a_viewer_catches_up_after_the_channel_layer_fails(meeting, secret
     await viewer.disconnect()
 
 
+async def test_a_relay_its_group_forgot_rejoins_and_catches_its_viewers_up(meeting, secretary):
+    """A restarted Redis forgets every group and tells no member: the relay joins again and sends
+    its viewers, from the database, what was broadcast while it was out."""
+    from meetings import live
+    from meetings.services.minutes import minute_add
+
+    viewer = await open_socket(meeting)
+    await hello(viewer)
+    relay = relay_of(meeting)
+    group = live.group_name(meeting.pk)
+    await relay.layer.group_discard(group, relay.channel)  # what a Redis restart does, silently
+    await database_sync_to_async(minute_add)(meeting=meeting, by=secretary, kind="note", text="无人收听时")
+    event = await until(viewer, lambda m: m["type"] == "event", timeout=2 * live.RELAY_CHECK + 2)
+    assert event["seq"] == 1 and event["data"]["text"] == "无人收听时"
+    assert relay.channel in relay.layer.groups[group]
+    await viewer.disconnect()
+
+
 def _linked_owner_world(meeting, worker):
     """A roster of two single owners (100 m² each); one is linked to an account by a worker."""
     from decimal import Decimal
