@@ -105,17 +105,18 @@ def record(
     return event
 
 
+def relay_message(message: dict) -> dict:
+    """A stored event as the relays carry it: encoded once here, not once per viewer."""
+    return {"type": "live.event", "seq": message["seq"], "text": json.dumps(message, ensure_ascii=False)}
+
+
 def broadcast(meeting_id: int, message: dict) -> None:
     """Send a stored event to the meeting's group. A lost broadcast is repaired by replay."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        # Encoded once here, not once per viewer: the layer copies the message for every member.
-        text = json.dumps(message, ensure_ascii=False)
-        async_to_sync(layer.group_send)(
-            group_name(meeting_id), {"type": "live.event", "seq": message["seq"], "text": text}
-        )
+        async_to_sync(layer.group_send)(group_name(meeting_id), relay_message(message))
     except Exception:  # the event is stored; viewers catch up through replay
         logger.exception("broadcast of meeting %s seq %s failed", meeting_id, message.get("seq"))
 
@@ -145,6 +146,12 @@ def last_seq(meeting_id: int) -> int:
 # RELAY_CHECK seconds it joins its group again (idempotent) and reads the meeting's last seq; a
 # viewer still behind the seq the database held at the previous check is sent what it missed from
 # the database. A viewer that is up to date costs nothing; the database stays the source of truth.
+#
+# The relay also puts the events in order. Workers broadcast after they commit, so worker A's seq
+# 7 can reach the layer after worker B's seq 8; every viewer's stream would then read seq 7 from
+# the database, one query per viewer and gap (with three workers and 3,000 viewers that stalled
+# each worker for seconds: bench/live_fanout.py --workers 3). The relay reads it once, hands on 7
+# and 8 in order, and drops the late 7.
 
 
 class Relay:
@@ -154,6 +161,8 @@ class Relay:
         self.channel = None
         self.task = self.watcher = None
         self.failing = False  # the layer failed and has not answered since: log the outage once
+        # The last seq handed on (None until the first event): what comes after it is in order.
+        self.last_seq = None
         # Every viewer who joins while the relay starts awaits this one task: its failure reaches
         # them all (instead of leaving them waiting for a start that will never come).
         self.starting = None
@@ -175,11 +184,29 @@ class Relay:
                 self.outage("receive")
                 await asyncio.sleep(RELAY_CHECK)
                 continue
-            for member in list(self.members):
-                try:
-                    await member.live_event(message)
-                except Exception:  # one broken viewer must not starve the others
-                    logger.exception("relay to a viewer of meeting %s failed", self.meeting_id)
+            for event in await self.in_order(message):
+                for member in list(self.members):
+                    try:
+                        await member.live_event(event)
+                    except Exception:  # one broken viewer must not starve the others
+                        logger.exception("relay to a viewer of meeting %s failed", self.meeting_id)
+
+    async def in_order(self, message) -> list[dict]:
+        """``message``, after the stored events it overtook; nothing if it was handed on already.
+
+        If the database cannot be read, ``message`` goes on alone and each viewer's stream fills
+        the gap itself, as it does for any gap it sees."""
+        seq, last = message["seq"], self.last_seq
+        if last is not None and seq <= last:
+            return []
+        missing = []
+        if last is not None and seq > last + 1:
+            try:
+                missing = await database_sync_to_async(replay)(self.meeting_id, last, until_seq=seq - 1)
+            except Exception:
+                logger.exception("relay of meeting %s could not fill a gap", self.meeting_id)
+        self.last_seq = seq
+        return [*(relay_message(event) for event in missing), message]
 
     async def watch(self) -> None:
         """Rejoin the group and catch lagging viewers up from the database, every RELAY_CHECK."""

@@ -1,4 +1,5 @@
-"""Real ASGI workers (daphne) in subprocesses, sharing the test database and a Redis channel layer.
+"""Real ASGI workers (uvicorn as deployed, or daphne) in subprocesses, sharing the test database
+and a Redis channel layer.
 
 Used by the concurrency and multi-worker tests. The workers read the database pytest-django
 created (the test's transactional data is committed, so they see it) and a Redis database:
@@ -47,17 +48,28 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
-class Workers:
-    """Start ``n`` daphne workers; use as a context manager so they always stop."""
+def server_command(server: str, port: int) -> list[str]:
+    if server == "uvicorn":  # docs/deploy.md, "ASGI server (measured)"
+        return [
+            sys.executable, "-m", "uvicorn", "cms.asgi:application", "--host", "127.0.0.1",
+            "--port", str(port), "--lifespan", "off", "--no-access-log",
+            "--ws", "websockets-sansio", "--ws-per-message-deflate", "false",
+        ]  # fmt: skip
+    return [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cms.asgi:application"]
 
-    def __init__(self, n=2, *, redis_url=None, extra_env=None):
+
+class Workers:
+    """Start ``n`` workers of ``server``; use as a context manager so they always stop."""
+
+    def __init__(self, n=2, *, redis_url=None, extra_env=None, server="daphne"):
+        self.server = server
         self.ports = [free_port() for _ in range(n)]
         self.redis_url = redis_url or workers_redis_url()
         self.prefix = f"cdhtest{uuid.uuid4().hex[:10]}"
         self.extra_env = extra_env or {}
         self.processes = []
-        # Server errors go to a file, not a pipe: a pipe nobody reads fills up and stalls daphne.
-        self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)
+        # Server errors go to a file, not a pipe: a pipe nobody reads fills up and stalls the server.
+        self.log = tempfile.NamedTemporaryFile(prefix=f"{server}-", suffix=".log", delete=False)
 
     def log_tail(self, size=4000) -> str:
         self.log.flush()
@@ -88,16 +100,7 @@ class Workers:
         for port in self.ports:
             self.processes.append(
                 subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "daphne",
-                        "-b",
-                        "127.0.0.1",
-                        "-p",
-                        str(port),
-                        "cms.asgi:application",
-                    ],
+                    server_command(self.server, port),
                     cwd=BASE_DIR,
                     env=env,
                     stdout=subprocess.DEVNULL,
@@ -108,11 +111,11 @@ class Workers:
         for port, process in zip(self.ports, self.processes, strict=True):
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"daphne on {port} exited: {self.log_tail(2000)}")
+                    raise RuntimeError(f"{self.server} on {port} exited: {self.log_tail(2000)}")
                 with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     break
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"daphne on {port} did not start")
+                    raise RuntimeError(f"{self.server} on {port} did not start")
                 time.sleep(0.2)
         return self
 
@@ -126,7 +129,7 @@ class Workers:
                 process.kill()
                 process.wait()
         if exc[0] is not None:
-            sys.stderr.write(f"--- daphne log ---\n{self.log_tail()}\n")
+            sys.stderr.write(f"--- {self.server} log ---\n{self.log_tail()}\n")
         self.log.close()
         os.unlink(self.log.name)
 

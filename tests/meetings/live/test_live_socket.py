@@ -403,6 +403,42 @@ async def test_one_relay_per_process_serves_every_viewer_and_goes_with_the_last(
     assert not [key for key in live._relays if key[1] == meeting.pk]
 
 
+async def test_a_broadcast_that_overtakes_another_is_put_in_order_once_for_every_viewer(
+    meeting, secretary, monkeypatch
+):
+    """Two workers commit seq 2 and 3 in order, but 3 reaches the layer first: the relay reads 2
+    from the database once (not once per viewer), hands on 2 and 3, and drops the late 2."""
+    from channels.layers import get_channel_layer
+
+    from meetings import live
+    from meetings.services.minutes import minute_add
+
+    viewers = [await open_socket(meeting) for _ in range(3)]
+    for viewer in viewers:
+        await hello(viewer)
+    await database_sync_to_async(minute_add)(meeting=meeting, by=secretary, kind="note", text="第一条")
+    for viewer in viewers:
+        assert (await until(viewer, lambda m: m["type"] == "event"))["seq"] == 1
+    held = []
+    monkeypatch.setattr(live, "broadcast", lambda meeting_id, message: held.append(message))
+    for text in ("第二条", "第三条"):
+        await database_sync_to_async(minute_add)(meeting=meeting, by=secretary, kind="note", text=text)
+    reads = []
+    real_replay = live.replay
+    monkeypatch.setattr(
+        live, "replay", lambda *args, **kwargs: reads.append(args) or real_replay(*args, **kwargs)
+    )
+    layer = get_channel_layer()
+    for message in reversed(held):  # seq 3, then seq 2
+        await layer.group_send(live.group_name(meeting.pk), live.relay_message(message))
+    for viewer in viewers:
+        events = [await until(viewer, lambda m: m["type"] == "event") for _ in range(2)]
+        assert [(e["seq"], e["data"]["text"]) for e in events] == [(2, "第二条"), (3, "第三条")]
+        assert await viewer.receive_nothing(timeout=0.3)
+        await viewer.disconnect()
+    assert reads == [(meeting.pk, 1)]
+
+
 async def test_a_viewer_catches_up_after_the_channel_layer_fails(meeting, secretary, monkeypatch):
     """Events stored while the relay could not hear the layer are replayed when it recovers."""
     from meetings import live

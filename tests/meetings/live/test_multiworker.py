@@ -38,13 +38,14 @@ async def write_entries(ws, prefix, n):
                 acks += 1
 
 
-async def test_entries_written_through_either_worker_reach_viewers_on_both_in_seq_order(community):
+@pytest.mark.parametrize("server", ["uvicorn", "daphne"])
+async def test_entries_written_through_either_worker_reach_viewers_on_both_in_seq_order(community, server):
     meeting = await database_sync_to_async(make_meeting)(community)
     people = await database_sync_to_async(four_parties)(meeting)
     secretary_key = await database_sync_to_async(session_cookie)(people["secretary"].user)
     worker_key = await database_sync_to_async(session_cookie)(meeting.convener)
 
-    with Workers(2) as workers:
+    with Workers(2, server=server) as workers:
         viewers = [await connect(workers, 0, meeting.pk), await connect(workers, 1, meeting.pk)]
         for viewer in viewers:
             assert await hello(viewer) == []
