@@ -68,3 +68,27 @@ class ElderlyModeMiddleware:
         ):
             set_elderly_cookie(response, bool(getattr(user, "elderly_mode", False)))
         return response
+
+
+class QueryNulMiddleware:
+    """Drop NUL characters from the address's parameters.
+
+    No search, filter or page number means anything with a NUL in it, and PostgreSQL refuses
+    any text that holds one (a 500 for whoever sent ``?q=%00``). Forms posted keep Django's own
+    check (a clear error on the field); the address's parameters are cleaned here, once, for
+    every view and page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+            cleaned = request.GET.copy()
+            for key in list(cleaned):
+                values = [value.replace("\x00", "") for value in cleaned.getlist(key)]
+                del cleaned[key]
+                cleaned.setlist(key.replace("\x00", ""), values)
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)

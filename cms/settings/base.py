@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cms.middleware.QueryNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cms.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

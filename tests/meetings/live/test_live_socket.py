@@ -478,10 +478,25 @@ async def test_a_relay_its_group_forgot_rejoins_and_catches_its_viewers_up(meeti
     relay = relay_of(meeting)
     group = live.group_name(meeting.pk)
     await relay.layer.group_discard(group, relay.channel)  # what a Redis restart does, silently
-    await database_sync_to_async(minute_add)(meeting=meeting, by=secretary, kind="note", text="无人收听时")
-    event = await until(viewer, lambda m: m["type"] == "event", timeout=2 * live.RELAY_CHECK + 2)
-    assert event["seq"] == 1 and event["data"]["text"] == "无人收听时"
-    assert relay.channel in relay.layer.groups[group]
+    joined = []
+    group_add = relay.layer.group_add
+
+    async def spy(name, channel):
+        joined.append((name, channel))
+        await group_add(name, channel)
+
+    relay.layer.group_add = spy  # the layer is the process's own (memory or Redis): watch it join
+    try:
+        await database_sync_to_async(minute_add)(meeting=meeting, by=secretary, kind="note", text="无人收听时")
+        event = await until(viewer, lambda m: m["type"] == "event", timeout=2 * live.RELAY_CHECK + 2)
+        assert event["seq"] == 1 and event["data"]["text"] == "无人收听时"
+        assert (group, relay.channel) in joined
+        # joined again, the relay hears the next broadcast through its group
+        await database_sync_to_async(minute_add)(meeting=meeting, by=secretary, kind="note", text="又在收听")
+        event = await until(viewer, lambda m: m["type"] == "event", timeout=2 * live.RELAY_CHECK + 2)
+        assert event["seq"] == 2 and event["data"]["text"] == "又在收听"
+    finally:
+        del relay.layer.group_add
     await viewer.disconnect()
 
 
