@@ -20,8 +20,12 @@ def test_the_middleware_drops_nul_from_keys_and_values_and_keeps_the_rest():
         seen["GET"] = request.GET
         return None
 
-    QueryNulMiddleware(view)(RequestFactory().get("/", {"q": "漏\x00水", "a\x00b": ["1", "2\x00"], "page": "2"}))
-    assert seen["GET"]["q"] == "漏水" and seen["GET"].getlist("ab") == ["1", "2"] and seen["GET"]["page"] == "2"
+    QueryNulMiddleware(view)(
+        RequestFactory().get("/", {"q": "漏\x00水", "a\x00b": ["1", "2\x00"], "page": "2"})
+    )
+    assert (
+        seen["GET"]["q"] == "漏水" and seen["GET"].getlist("ab") == ["1", "2"] and seen["GET"]["page"] == "2"
+    )
     with pytest.raises(AttributeError):
         seen["GET"]["q"] = "changed"  # still immutable, as Django's own
     plain = RequestFactory().get("/", {"q": "漏水"})

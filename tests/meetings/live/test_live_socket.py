@@ -487,7 +487,9 @@ async def test_a_relay_its_group_forgot_rejoins_and_catches_its_viewers_up(meeti
 
     relay.layer.group_add = spy  # the layer is the process's own (memory or Redis): watch it join
     try:
-        await database_sync_to_async(minute_add)(meeting=meeting, by=secretary, kind="note", text="无人收听时")
+        await database_sync_to_async(minute_add)(
+            meeting=meeting, by=secretary, kind="note", text="无人收听时"
+        )
         event = await until(viewer, lambda m: m["type"] == "event", timeout=2 * live.RELAY_CHECK + 2)
         assert event["seq"] == 1 and event["data"]["text"] == "无人收听时"
         assert (group, relay.channel) in joined
