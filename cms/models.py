@@ -37,14 +37,17 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        streets = StreetOfficePage.objects.live().child_of(self).order_by("path")
-        communities = CommunityPage.objects.live().descendant_of(self).select_related("property_company")
+        # Every street office is a child of the one home page (``max_count``, ``parent_page_types``)
+        # and every community its grandchild: no test of the tree's paths, which would read every
+        # page of a city's tree (three per community) on each visit.
+        streets = StreetOfficePage.objects.live().order_by("path")
+        communities = CommunityPage.objects.live().select_related("property_company")
         name = request.GET.get("community", "").strip()[:50]
         if name:
             context["community_query"] = name
             context["community_query_string"] = urlencode({"community": name})
             context["found"] = list(communities.filter(title__icontains=name).order_by("title")[:20])
-        if communities.count() <= self.LIST_ALL_UP_TO:
+        if communities.values("pk")[: self.LIST_ALL_UP_TO + 1].count() <= self.LIST_ALL_UP_TO:
             by_street: dict[str, list] = {}
             for community in communities.order_by("path"):
                 by_street.setdefault(community.path[: -Page.steplen], []).append(community)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from ..models import Request
 from ..permissions import require_reachable
 from ..rules import TRANSITION_PERMISSIONS
 from ..selectors import (
+    RequestPaginator,
     outbox_counts,
     own_requests,
     request_for_detail,
@@ -53,7 +53,7 @@ def hall(request, community_id):
         q=(filters.get("q") or "").strip(),
         sort=filters.get("sort") or "",
     )
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = RequestPaginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     # The filters in use (not the default order): the folded filter form opens to show them.
@@ -399,7 +399,7 @@ def street_requests(request, street_id):
         q=(filters.get("q") or "").strip(),
         sort=filters.get("sort") or "",
     )
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = RequestPaginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -413,5 +413,5 @@ def street_requests(request, street_id):
 def my_requests(request):
     """我的诉求: the requests a person submitted (or that were recorded for them), the ones with
     news they have not read first marked."""
-    page = Paginator(own_requests(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = RequestPaginator(own_requests(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "deliberation/my_requests.html", {"page_obj": page, "query": ""})
