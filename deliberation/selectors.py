@@ -117,13 +117,14 @@ def request_list(
 
 
 class RequestPaginator(Paginator):
-    """Pages of a request list (``request_list``, ``own_requests``) that cost the same however
-    many requests match.
+    """Pages of a request list (``request_list``, ``own_requests``) that show what Django's
+    paginator shows and cost the same however many requests match.
 
     The matches are sorted and the page cut on the requests' own columns (their ids only); then
     the page's rows are read with what a row shows (``for_list``'s joins). Django's paginator
     would join the requester, category and community of every match before sorting them: for a
-    street-wide search, thousands of joins to show twenty rows."""
+    street-wide search, thousands of joins to show twenty rows. (The count stays a query of its
+    own, as Django's, so a page past the end costs the same queries as any other.)"""
 
     def page(self, number):
         number = self.validate_number(number)
