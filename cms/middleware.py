@@ -83,7 +83,8 @@ class QueryNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:
             cleaned = request.GET.copy()
             for key in list(cleaned):
                 values = [value.replace("\x00", "") for value in cleaned.getlist(key)]

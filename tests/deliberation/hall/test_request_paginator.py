@@ -86,3 +86,26 @@ def test_a_page_costs_the_same_queries_for_ten_matches_and_for_many(community, c
     few = cost()
     fill(community, categories["设施维修"], resident, 60, start=15)
     assert cost() == few == (3, 5, True)  # the count, the page's ids, its rows
+
+
+@pytest.mark.parametrize("who", ["anonymous", "resident", "worker"])
+def test_hostile_page_numbers_get_a_page_never_an_error(client, community, categories, users_by_role, who):
+    from django.urls import reverse
+
+    from deliberation.selectors import hall_url
+
+    resident = users_by_role["resident"]
+    fill(community, categories["设施维修"], resident, 25)
+    if users_by_role[who]:
+        client.force_login(users_by_role[who])
+    street = community.get_parent().specific
+    urls = [hall_url(community), reverse("street_requests", args=[street.pk])]
+    if who != "anonymous":
+        urls.append(reverse("my_requests"))
+    hostile = ["99999999999999999999999", "-1", "0", "1.5", "abc", "1\r\n2", "9" * 20000, "２", "\x00"]
+    for url in urls:
+        for page in hostile:
+            for q in ("", "漏水"):
+                response = client.get(url, {"page": page, "q": q})
+                assert response.status_code == 200, (url, page[:30], q)
+                assert response.context["page_obj"].number in (1, 2)
