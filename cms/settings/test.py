@@ -13,6 +13,9 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 MEDIA_ROOT = BASE_DIR / ".test-media"
 ACCOUNT_RATE_LIMITS = False
+# No SMS quiet hours unless a test is about them (it sets them): otherwise a test run after
+# 22:00 Asia/Shanghai would see every SMS held until the morning.
+SMS_QUIET_HOURS = None
 
 # Live-server tests with concurrent writers need a real file: Django's shared in-memory SQLite
 # database is served through one connection and would hide any locking problem.

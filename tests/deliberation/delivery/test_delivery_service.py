@@ -37,6 +37,15 @@ def at(hour, minute=0, day=7):
     return datetime(2026, 12, day, hour, minute, tzinfo=SHANGHAI)
 
 
+@pytest.fixture(autouse=True)
+def quiet_hours(settings):
+    """The production quiet hours (the test settings have none, so that no other test depends on
+    the time of day it runs at)."""
+    from cms.settings import base
+
+    settings.SMS_QUIET_HOURS = base.SMS_QUIET_HOURS
+
+
 @pytest.mark.parametrize(
     "recipient, expected",
     [
