@@ -1,5 +1,6 @@
 """Small helpers shared by the browser journeys and the accessibility checks."""
 
+import os
 import re
 from pathlib import Path
 
@@ -19,8 +20,12 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 _axe = Axe()
 
 
-def shot(page, name: str) -> Path:
-    """Save a full-page screenshot as artifacts/screenshots/<name>.png for a person to look at."""
+def shot(page, name: str) -> Path | None:
+    """With ``SCREENSHOTS=1`` in the environment, save a full-page screenshot as
+    artifacts/screenshots/<name>.png for a person to look at. Nothing is asserted on them, and
+    they cost a quarter of the browser tests' time, so a plain run takes none."""
+    if not os.environ.get("SCREENSHOTS"):
+        return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
     page.screenshot(path=str(path), full_page=True)
