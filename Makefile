@@ -7,14 +7,15 @@ STAMP := $(VENV)/.installed
 .PHONY: install run test test-packages lint messages migrate seed clean
 
 # uv installs the packages (seconds where pip takes most of a minute: it resolves and fetches in
-# parallel, and links from its cache); pip does it if uv cannot be had.
+# parallel, links from its cache, and compiles the bytecode on every core, once, instead of in each
+# test process at its first import); pip does it if uv cannot be had.
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet uv || true
 
 $(STAMP): $(PY) pyproject.toml
-	$(VENV)/bin/uv pip install --python $(PY) --quiet -e ".[test]" || $(PY) -m pip install --quiet -e ".[test]"
+	$(VENV)/bin/uv pip install --python $(PY) --quiet --compile-bytecode -e ".[test]" || $(PY) -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -20,11 +20,12 @@ BLOCKING_IMPACTS = {"serious", "critical"}
 _axe = Axe()
 
 
-def shot(page, name: str) -> Path | None:
-    """With ``SCREENSHOTS=1`` in the environment, save a full-page screenshot as
-    artifacts/screenshots/<name>.png for a person to look at. Nothing is asserted on them, and
-    they cost a quarter of the browser tests' time, so a plain run takes none."""
-    if not os.environ.get("SCREENSHOTS"):
+def shot(page, name: str, *, always: bool = False) -> Path | None:
+    """With ``SCREENSHOTS=1`` in the environment (or ``always``: a test that checks the
+    screenshot itself), save a full-page screenshot as artifacts/screenshots/<name>.png for a
+    person to look at. A plain run takes no others: each costs chromium a full-page render and a
+    PNG, and nothing is asserted on them."""
+    if not (always or os.environ.get("SCREENSHOTS")):
         return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
