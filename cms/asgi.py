@@ -16,13 +16,13 @@ django_asgi_app = get_asgi_application()
 def websocket_application():
     """Exact origins only (scheme, host and port of the site itself), not every port of a host name."""
     from channels.routing import URLRouter
-    from channels.security.websocket import OriginValidator
     from django.conf import settings
 
+    from cms.socket_origin import ExactOriginValidator
     from cms.socket_sessions import SocketAuthMiddlewareStack
     from meetings.routing import websocket_urlpatterns
 
-    return OriginValidator(
+    return ExactOriginValidator(
         SocketAuthMiddlewareStack(URLRouter(websocket_urlpatterns)), settings.WEBSOCKET_ALLOWED_ORIGINS
     )
 

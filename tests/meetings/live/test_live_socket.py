@@ -113,6 +113,29 @@ async def test_any_other_origin_is_refused(meeting, secretary, origin):
     await communicator.disconnect()
 
 
+async def test_a_refused_socket_opens_nothing_on_the_channel_layer(meeting, monkeypatch):
+    """A page on another site may open refused sockets as fast as it likes: the refusal opens no
+    channel (with Redis, Channels' own denier held a blocking read for a second per socket) and
+    its application has ended by the time the close is answered."""
+    from channels.layers import get_channel_layer
+
+    layer, opened = get_channel_layer(), []
+    real_new_channel = layer.new_channel
+
+    async def new_channel(*args, **kwargs):
+        opened.append(args)
+        return await real_new_channel(*args, **kwargs)
+
+    monkeypatch.setattr(layer, "new_channel", new_channel)
+    communicator = WebsocketCommunicator(
+        application, f"/ws/meetings/{meeting.pk}/live/", headers=[(b"origin", b"http://evil.example")]
+    )
+    connected, _code = await communicator.connect()
+    assert connected is False
+    await communicator.disconnect(timeout=0.2)  # waits for the application to end, or fails
+    assert communicator.future.done() and opened == []
+
+
 def test_allowed_origins_are_exact_and_come_from_site_url_and_csrf_trusted_origins():
     from cms.origins import exact_origins
 
