@@ -6,6 +6,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install run test test-packages lint messages migrate seed clean
 
+# Python writes bytecode here even where the machine's environment says not to: otherwise every
+# pytest-xdist worker and every server a test starts compiles the whole project again (and pytest
+# rewrites every test module's asserts again), some seconds per process. `make test` compiles the
+# project once, on every core, before the run.
+unexport PYTHONDONTWRITEBYTECODE
+
 # uv installs the packages (seconds where pip takes most of a minute: it resolves and fetches in
 # parallel, links from its cache, and compiles the bytecode on every core, once, instead of in each
 # test process at its first import); pip does it if uv cannot be had.
@@ -45,6 +51,7 @@ test-packages:
 # which take the slow tests first (tests/conftest.py).
 PYTEST_WORKERS ?= auto
 test: test-packages install
+	$(PY) -m compileall -q -j 0 cms deliberation meetings tests bench manage.py
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
