@@ -48,12 +48,11 @@ test-packages:
 
 # pytest runs with a redis-server of its own on a free port (unless REDIS_URL is set), stopped after,
 # on PYTEST_WORKERS pytest-xdist workers (one test database each, and one for the seeded demo),
-# which take the slow tests first (tests/conftest.py).
+# which take the slow tests first (tests/conftest.py). Django's system checks and
+# `makemigrations --check` are tests of the suite (tests/cms/test_project_checks.py).
 PYTEST_WORKERS ?= auto
 test: test-packages install
 	$(PY) -m compileall -q -j 0 cms deliberation meetings tests bench manage.py
-	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py check
-	DJANGO_SETTINGS_MODULE=cms.settings.test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/ruff check .
 	@PY=$(PY) scripts/test-env.sh run $(PY) -m pytest --durations=15 -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
