@@ -85,7 +85,9 @@ def main():
                 }
                 for way, (sql, sql_params) in ways.items():
                     with connection.cursor() as cursor:
-                        cursor.execute("SET enable_seqscan = off" if way == "pg_trgm" else "RESET enable_seqscan")
+                        cursor.execute(
+                            "SET enable_seqscan = off" if way == "pg_trgm" else "RESET enable_seqscan"
+                        )
                     ms, found, index = timed(sql, sql_params)
                     results[(word, scope, way)] = (ms, found)
                     print(f"{word:<10} {scope:<7} {way:<16} {ms:>8.1f} {found:>8} {index}")
