@@ -3,7 +3,10 @@
 templates (templates/meetings/print/), with the CJK font embedded and a QR code (segno) that leads
 from the paper to the page. The figures come from the same selectors as the pages."""
 
+import hashlib
+
 from django.conf import settings
+from django.core.cache import caches
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -15,11 +18,21 @@ from .selectors import minutes_context, motions_with_tallies, parties_with_atten
 
 
 def pdf_from_template(template: str, context: dict) -> bytes:
-    """The template rendered in the current language, as a PDF (A4 is set in the print CSS)."""
-    from weasyprint import HTML  # imported on use: it loads pango, which only these pages need
+    """The template rendered in the current language, as a PDF (A4 is set in the print CSS).
+
+    The HTML is rendered every time, the PDF drawn from it only once: it is kept in the
+    ``printing`` cache under a hash of the HTML (and of WeasyPrint's version), so the same notice
+    downloaded again costs a cache read, and anything that changes on the paper changes the key."""
+    import weasyprint  # imported on use: it loads pango, which only these pages need
 
     html = render_to_string(template, {**context, "language": translation.get_language()})
-    return HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+    digest = hashlib.sha256(f"{weasyprint.__version__}\n{settings.SITE_URL}\n{html}".encode()).hexdigest()
+    cache, key = caches["printing"], f"pdf:{digest}"
+    pdf = cache.get(key)
+    if pdf is None:
+        pdf = weasyprint.HTML(string=html, base_url=settings.SITE_URL).write_pdf()
+        cache.set(key, pdf)
+    return pdf
 
 
 def meeting_notice_pdf(meeting) -> bytes:

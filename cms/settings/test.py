@@ -29,3 +29,4 @@ WEBSOCKET_ALLOWED_ORIGINS = [*WEBSOCKET_ALLOWED_ORIGINS, "http://testserver:80"]
 # whose fresh database reuses the same ids; workers started by a test share its CACHE_PREFIX.
 if CACHES["default"]["BACKEND"].endswith("RedisCache") and "CACHE_PREFIX" not in os.environ:
     CACHES["default"]["KEY_PREFIX"] = f"cdhtest{uuid.uuid4().hex[:10]}"
+    CACHES["printing"]["KEY_PREFIX"] = f"{CACHES['default']['KEY_PREFIX']}-printing"

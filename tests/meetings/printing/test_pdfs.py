@@ -88,3 +88,28 @@ def test_each_pdf_has_the_permission_of_its_page(client, community, tmp_path):
         client.logout()
         assert client.get(reverse(name, args=[99999999])).status_code == 404
     assert client.get(reverse("resolution_notice_pdf", args=[99999999])).status_code == 404
+
+
+def test_the_same_paper_is_drawn_once_and_a_change_draws_it_again(client, seeded_demo, tmp_path, monkeypatch):
+    """The PDF is kept under a hash of its HTML: downloaded again, it is not drawn again; once the
+    meeting's title changes, the next download is drawn anew and carries the new title."""
+    import weasyprint
+
+    drawn = []
+    write_pdf = weasyprint.HTML.write_pdf
+
+    def counting(self, *args, **kwargs):
+        drawn.append(self)
+        return write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", counting)
+    meeting = Meeting.objects.get(title=demo_live.LIVE_TITLE)
+    url = reverse("meeting_notice_pdf", args=[meeting.pk])
+    first = client.get(url).content
+    drawn_once = len(drawn)
+    assert client.get(url).content == first
+    assert len(drawn) == drawn_once
+    Meeting.objects.filter(pk=meeting.pk).update(title="楼道照明改造协商会")
+    response = client.get(url)
+    assert len(drawn) == drawn_once + 1
+    check_paper(response, tmp_path, "楼道照明改造协商会")
