@@ -9,6 +9,7 @@ from pytest_django.plugin import blocking_manager_key
 
 from deliberation.models import Role
 
+from . import template_db
 from .demo_seed import SeededDemo
 from .factories import PropertyCompanyFactory, UserFactory, make_community, make_member, make_street
 
@@ -38,12 +39,31 @@ def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return
+    template_db.install_in_worker()
     settings.MEDIA_ROOT = f"{settings.MEDIA_ROOT}-{worker}"
     # The daphne workers the browser tests start inherit the environment: the same prefix.
     os.environ["CHANNEL_PREFIX"] = f"{os.environ.get('CHANNEL_PREFIX', 'cdh')}{worker}"
     for layer in settings.CHANNEL_LAYERS.values():
         if "prefix" in layer.get("CONFIG", {}):
             layer["CONFIG"]["prefix"] = os.environ["CHANNEL_PREFIX"]
+
+
+def pytest_sessionstart(session):
+    """The pytest-xdist controller builds the migrated test database and the seeded demo once,
+    while its workers start; each worker copies them (tests/template_db.py)."""
+    config = session.config
+    if hasattr(config, "workerinput") or config.pluginmanager.getplugin("dsession") is None:
+        return
+    config.stash[_TEMPLATE] = template_db.Build(config.stash[blocking_manager_key]).start()
+
+
+def pytest_unconfigure(config):
+    build = config.stash.get(_TEMPLATE, None)
+    if build is not None:
+        build.destroy()
+
+
+_TEMPLATE = pytest.StashKey[template_db.Build]()
 
 
 def _flush_only_the_tables_with_rows():
@@ -102,8 +122,9 @@ def pytest_collection_modifyitems(config, items):
     deselected, not skipped, so the SQLite pass reports nothing it did not run.
 
     Then, once the other plugins have ordered the tests (pytest-django puts the transactional
-    ones last), the slow tests go first, then the other transactional ones, then the rest (each
-    group in the order it had). pytest-xdist (``--dist loadgroup``: one test at a time to
+    ones last), the tests without a database go first (the workers run them while the test
+    database is being built), then the slow tests, then the other transactional ones, then the
+    rest (each group in the order it had). pytest-xdist (``--dist loadgroup``: one test at a time to
     whichever worker is free) hands them out in this order, so the run ends on short tests on
     every worker instead of one long test on one worker while the other waits. (A transactional
     test's flush is repaired by ``pytest_runtest_teardown`` below, whatever test comes next.)"""
@@ -116,6 +137,8 @@ def pytest_collection_modifyitems(config, items):
 
     def group(item):
         fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") is None and "django_db_setup" not in fixtures:
+            return -1  # no database: run while the controller builds it (tests/template_db.py)
         if fixtures & SLOW_FIXTURES or item.nodeid.startswith(SLOW_MODULES):
             return 0
         if is_hypothesis_test(getattr(item, "obj", None)):

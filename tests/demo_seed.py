@@ -1,25 +1,25 @@
-"""One ``seed_demo`` per test process for all the tests that read the demo (the ``seeded_demo``
+"""One ``seed_demo`` per test run for all the tests that read the demo (the ``seeded_demo``
 fixture, tests/conftest.py).
 
 Seeding takes seconds, and the tests on the demo are spread over the pytest-xdist workers with the
-others. So the demo has a database of its own: a copy of the freshly migrated test database
-(``clone``, at the start of the session), in which ``seed_demo`` runs twice, committed as
+others. So the demo has a database of its own, in which ``seed_demo`` ran twice, committed as
 ``make seed`` commits it (the second run must change nothing; ``first`` keeps a snapshot taken
-between the two). A test on the demo switches the connection to that database (``open``) and
-runs in its own transaction there as usual, rolled back at its end, so the demo stays as seeded;
-the next test that does not use the demo switches back (``close``). Switching is a reconnection:
-the tests may come in any order, on any worker, and the demo is still seeded at most once per
-worker.
+between the two): under pytest-xdist the controller seeds it once while the workers start and
+each worker copies it (``clone``; tests/template_db.py); without pytest-xdist it is a copy of the
+freshly migrated test database, seeded by the first test on the demo. A test on the demo switches
+the connection to that database (``open``) and runs in its own transaction there as usual, rolled
+back at its end, so the demo stays as seeded; the next test that does not use the demo switches
+back (``close``). Switching is a reconnection: the tests may come in any order, on any worker.
 """
 
-import os
-import sqlite3
 from dataclasses import dataclass, field
 from io import StringIO
 
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
+
+from .template_db import built, copy_database, destroy_database
 
 SUFFIX = "demo"
 # PostgreSQL: the demo's ids start here, above any id of the test database (whose sequences go
@@ -41,6 +41,20 @@ def snapshot():
     return data
 
 
+def seed_twice() -> dict:
+    """Seed the demo into the connection's (migrated) database as ``make seed`` does, twice;
+    returns the snapshot taken between the runs. On PostgreSQL the ids start at ``FIRST_ID``."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT schemaname, sequencename FROM pg_sequences")
+            for schema, name in cursor.fetchall():
+                cursor.execute("SELECT setval(%s, %s, false)", [f'"{schema}"."{name}"', FIRST_ID])
+    call_command("seed_demo", stdout=StringIO())
+    first = snapshot()
+    call_command("seed_demo", stdout=StringIO())
+    return first
+
+
 @dataclass
 class SeededDemo:
     """The demo's database next to the test database; ``open`` and ``close`` switch between them."""
@@ -53,22 +67,19 @@ class SeededDemo:
     is_open: bool = False
 
     def clone(self) -> "SeededDemo":
-        """Copy the migrated test database (before any test ran in it) into the demo's database."""
+        """The demo's database: a copy of the demo the pytest-xdist controller seeded
+        (tests/template_db.py), or else of the migrated test database (before any test ran in
+        it), seeded by the first test on the demo."""
+        names = built()
         with self.blocker.unblock():
             self.test_name = connection.settings_dict["NAME"]
             self.demo_name = connection.creation.get_test_db_clone_settings(SUFFIX)["NAME"]
             connection.close()
-            if connection.vendor == "sqlite":
-                # The backup API copies what is still in the write-ahead log too.
-                _remove_sqlite(self.demo_name)
-                source, target = sqlite3.connect(self.test_name), sqlite3.connect(self.demo_name)
-                try:
-                    source.backup(target)
-                finally:
-                    source.close()
-                    target.close()
+            if names is not None:
+                copy_database(names["demo"], self.demo_name)
+                self.seeded, self.first = True, names["first"]
             else:
-                connection.creation.clone_test_db(suffix=SUFFIX, verbosity=0, autoclobber=True)
+                copy_database(self.test_name, self.demo_name)
         return self
 
     def open(self) -> "SeededDemo":
@@ -79,14 +90,7 @@ class SeededDemo:
             self.is_open = True
             if not self.seeded:
                 self.seeded = True
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:
-                        cursor.execute("SELECT schemaname, sequencename FROM pg_sequences")
-                        for schema, name in cursor.fetchall():
-                            cursor.execute("SELECT setval(%s, %s, false)", [f'"{schema}"."{name}"', FIRST_ID])
-                call_command("seed_demo", stdout=StringIO())
-                self.first = snapshot()
-                call_command("seed_demo", stdout=StringIO())
+                self.first = seed_twice()
         return self
 
     def close(self) -> None:
@@ -100,19 +104,10 @@ class SeededDemo:
         """Drop the demo's database (the connection back on the test database)."""
         self.close()
         with self.blocker.unblock():
-            if connection.vendor == "sqlite":
-                _remove_sqlite(self.demo_name)
-            else:
-                connection.creation._destroy_test_db(self.demo_name, verbosity=0)
+            destroy_database(self.demo_name)
 
     @staticmethod
     def _switch(name: str) -> None:
         # In place: the connection handler and any new thread read this very dict.
         connection.close()
         connection.settings_dict["NAME"] = name
-
-
-def _remove_sqlite(name: str) -> None:
-    for path in (name, f"{name}-wal", f"{name}-shm"):
-        if os.path.exists(path):
-            os.remove(path)

@@ -99,7 +99,10 @@ def test_new_resident_signs_up_verifies_joins_and_is_verified(
     assert tracking_number in resident_page.locator("main .tracking").inner_text()
     photo = resident_page.locator("main .photos img")
     assert photo.count() == 1
-    assert photo.evaluate("img => img.complete && img.naturalWidth > 0")  # the stored photo is served
+    # The stored photo is served. It is a lazy image, which the page's load event does not wait
+    # for: brought into view, it must load (a broken or missing file never does).
+    photo.scroll_into_view_if_needed()
+    resident_page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
 
     resident_page.goto(f"{base}{hall_url(world.community)}")
     row = resident_page.locator("li.request-row", has_text=tracking_number)
