@@ -1,3 +1,4 @@
+import gc
 import os
 import shutil
 
@@ -36,6 +37,14 @@ def pytest_configure(config):
 
     WSGIServer.request_queue_size = 128
     _flush_only_the_tables_with_rows()
+    # The suite allocates millions of short-lived objects (querysets, model instances, template
+    # nodes): Python's cyclic collector ran every 700 allocations over the whole of Django and
+    # Wagtail as loaded. What is loaded now is set aside (never scanned again) and the youngest
+    # generation collected every 50,000 allocations: 6 % less CPU for the same tests (the live and
+    # hall tests: 121 s → 113 s and 123 s → 116 s of user time, two runs each).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 1000)
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return
