@@ -19,9 +19,8 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
-from .template_db import built, copy_database, destroy_database
+from .template_db import DEMO_SUFFIX, built, copy_database, destroy_database, switch_database
 
-SUFFIX = "demo"
 # PostgreSQL: the demo's ids start here, above any id of the test database (whose sequences go
 # on from where they are), so a counter a demo test leaves in the shared Redis cache under a
 # meeting's id never lands on a meeting of another test. (SQLite runs on the local-memory cache,
@@ -73,7 +72,7 @@ class SeededDemo:
         names = built()
         with self.blocker.unblock():
             self.test_name = connection.settings_dict["NAME"]
-            self.demo_name = connection.creation.get_test_db_clone_settings(SUFFIX)["NAME"]
+            self.demo_name = connection.creation.get_test_db_clone_settings(DEMO_SUFFIX)["NAME"]
             connection.close()
             if names is not None:
                 copy_database(names["demo"], self.demo_name)
@@ -86,7 +85,7 @@ class SeededDemo:
         if self.is_open:
             return self
         with self.blocker.unblock():
-            self._switch(self.demo_name)
+            switch_database(self.demo_name)
             self.is_open = True
             if not self.seeded:
                 self.seeded = True
@@ -97,7 +96,7 @@ class SeededDemo:
         if not self.is_open:
             return
         with self.blocker.unblock():
-            self._switch(self.test_name)
+            switch_database(self.test_name)
         self.is_open = False
 
     def destroy(self) -> None:
@@ -105,9 +104,3 @@ class SeededDemo:
         self.close()
         with self.blocker.unblock():
             destroy_database(self.demo_name)
-
-    @staticmethod
-    def _switch(name: str) -> None:
-        # In place: the connection handler and any new thread read this very dict.
-        connection.close()
-        connection.settings_dict["NAME"] = name

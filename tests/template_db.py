@@ -31,6 +31,7 @@ from django.db.backends.base.creation import BaseDatabaseCreation
 ENV = "CDH_TEST_TEMPLATE"  # the folder of the build's outcome, handed to the workers
 DEMO_SUFFIX = "demo"
 WAIT_SECONDS = 600
+BUILT = "built.pickle"
 
 
 class Build:
@@ -56,11 +57,12 @@ class Build:
                 demo = connection.creation.get_test_db_clone_settings(DEMO_SUFFIX)["NAME"]
                 self.names = {"template": template, "demo": demo}
                 copy_database(template, demo)
-                _switch(demo)
+                switch_database(demo)
                 first = seed_twice()
                 connection.close()
-            (self.folder / "demo-first.pickle").write_bytes(pickle.dumps(first))
-            (self.folder / "names.pickle").write_bytes(pickle.dumps(self.names))
+            # Written whole, then renamed: a worker never reads half of it.
+            (self.folder / "building").write_bytes(pickle.dumps({**self.names, "first": first}))
+            (self.folder / "building").rename(self.folder / BUILT)
         except BaseException:  # every worker raises it, with the build's traceback
             (self.folder / "failed").write_text(traceback.format_exc())
         finally:
@@ -77,22 +79,20 @@ class Build:
 
 
 def built() -> dict | None:
-    """In a worker: the names of the template and of the seeded demo, once the controller has
-    built them (``None`` when there is no build: no pytest-xdist). Raises the build's failure."""
+    """In a worker: the names of the template and of the seeded demo, and the demo's snapshot
+    between its two seedings, once the controller has built them (``None`` when there is no build: no pytest-xdist). Raises the build's failure."""
     folder = os.environ.get(ENV)
     if not folder:
         return None
     folder = Path(folder)
     deadline = time.monotonic() + WAIT_SECONDS
-    while not (folder / "names.pickle").exists():
+    while not (folder / BUILT).exists():
         if (folder / "failed").exists():
             raise RuntimeError(f"building the test database failed:\n{(folder / 'failed').read_text()}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the test database was not built in {WAIT_SECONDS} s")
         time.sleep(0.1)
-    names = pickle.loads((folder / "names.pickle").read_bytes())
-    names["first"] = pickle.loads((folder / "demo-first.pickle").read_bytes())
-    return names
+    return pickle.loads((folder / BUILT).read_bytes())
 
 
 def install_in_worker() -> None:
@@ -159,6 +159,8 @@ def remove_sqlite(name: str) -> None:
             os.remove(path)
 
 
-def _switch(name: str) -> None:
+def switch_database(name: str) -> None:
+    """Point the connection at another database. In place: the connection handler and any new
+    thread read this very dict."""
     connection.close()
     connection.settings_dict["NAME"] = name

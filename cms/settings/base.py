@@ -173,11 +173,7 @@ else:
 # The printable PDFs (meetings/printing.py), keyed by a hash of the HTML they are drawn from: the
 # same paper is drawn once (WeasyPrint takes a tenth of a second or more per page), and a change
 # to anything printed changes the HTML, so a stale PDF is never served. A day, then drawn again.
-CACHES["printing"] = {
-    **CACHES["default"],
-    "TIMEOUT": 24 * 3600,
-    "OPTIONS": {"MAX_ENTRIES": 200} if "LocMemCache" in CACHES["default"]["BACKEND"] else {},
-}
+CACHES["printing"] = {**CACHES["default"], "TIMEOUT": 24 * 3600}
 if "KEY_PREFIX" in CACHES["printing"]:
     CACHES["printing"]["KEY_PREFIX"] += "-printing"
 else:
