@@ -13,6 +13,7 @@ from deliberation.models import Role
 from . import template_db
 from .demo_seed import SeededDemo
 from .factories import PropertyCompanyFactory, UserFactory, make_community, make_member, make_street
+from .rows import KEPT
 
 ROLES = [
     "anonymous",
@@ -194,7 +195,9 @@ _SEEDED: dict[str, SeededDemo] = {}
 
 def pytest_runtest_setup(item):
     """A demo test switches to the demo's database before its fixtures, as the module-scoped
-    fixture may be set up already (and the connection switched back by a test in between)."""
+    fixture may be set up already (and the connection switched back by a test in between).
+    The kept fixtures (tests/rows.py) start from the state every test starts from."""
+    KEPT.begin()
     if "seeded_demo" in getattr(item, "fixturenames", ()) and "demo" in _SEEDED:
         _SEEDED["demo"].open()
 
@@ -318,50 +321,62 @@ def pytest_sessionfinish(session):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# The common fixtures are built once per test process and their rows written back for each
+# test that starts from the same state (tests/rows.py).
+
+
 @pytest.fixture
 def street(db):
-    return make_street()
+    return KEPT.build("street", make_street)
 
 
 @pytest.fixture
 def company(db):
-    return PropertyCompanyFactory(name="宜居物业")
+    return KEPT.build("company", lambda: PropertyCompanyFactory(name="宜居物业"))
 
 
 @pytest.fixture
 def community(street, company):
-    return make_community(street=street, company=company)
+    return KEPT.build("community", lambda: make_community(street=street, company=company))
 
 
 @pytest.fixture
 def other_community(street):
-    return make_community(street=street, title="和谐社区", company=PropertyCompanyFactory(name="安心物业"))
+    return KEPT.build(
+        "other_community",
+        lambda: make_community(
+            street=street, title="和谐社区", company=PropertyCompanyFactory(name="安心物业")
+        ),
+    )
 
 
 @pytest.fixture
 def worker(community):
-    return make_member(community, role=Role.WORKER)
+    return KEPT.build("worker", lambda: make_member(community, role=Role.WORKER))
 
 
 @pytest.fixture
 def resident(community):
-    return make_member(community, role=Role.RESIDENT)
+    return KEPT.build("resident", lambda: make_member(community, role=Role.RESIDENT))
 
 
 @pytest.fixture
 def users_by_role(community, street, company):
     """One user per role for ``community``; ``None`` stands for an anonymous visitor."""
-    return {
-        "anonymous": None,
-        "outsider": UserFactory(),
-        "resident": make_member(community, role=Role.RESIDENT),
-        "representative": make_member(community, role=Role.REPRESENTATIVE),
-        "committee": make_member(community, role=Role.COMMITTEE),
-        "property": UserFactory(property_company=company),
-        "worker": make_member(community, role=Role.WORKER),
-        "street": UserFactory(street_office=street),
-        "admin": UserFactory(is_superuser=True, is_staff=True),
-    }
+    return KEPT.build(
+        "users_by_role",
+        lambda: {
+            "anonymous": None,
+            "outsider": UserFactory(),
+            "resident": make_member(community, role=Role.RESIDENT),
+            "representative": make_member(community, role=Role.REPRESENTATIVE),
+            "committee": make_member(community, role=Role.COMMITTEE),
+            "property": UserFactory(property_company=company),
+            "worker": make_member(community, role=Role.WORKER),
+            "street": UserFactory(street_office=street),
+            "admin": UserFactory(is_superuser=True, is_staff=True),
+        },
+    )
 
 
 def as_user(user):
