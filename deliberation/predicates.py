@@ -10,7 +10,7 @@ import rules
 from cms.models import CommunityPage
 
 from .models import Membership, Role
-from .selectors import membership_role
+from .selectors import remembered_membership_role
 
 
 def community_of(obj):
@@ -22,12 +22,7 @@ def community_of(obj):
 
 
 def _approved_role(user, community):
-    if not user.is_authenticated or community is None:
-        return None
-    cache = user.__dict__.setdefault("_membership_roles", {})
-    if community.pk not in cache:
-        cache[community.pk] = membership_role(user=user, community=community)
-    return cache[community.pk]
+    return remembered_membership_role(user, community)
 
 
 @rules.predicate

@@ -53,6 +53,17 @@ def membership_role(*, user, community) -> str | None:
     )
 
 
+def remembered_membership_role(user, community) -> str | None:
+    """``membership_role``, remembered on the user object for the rest of the HTTP request (the
+    permission predicates ask it many times per page; ``_member_communities`` fills it too)."""
+    if not user.is_authenticated or community is None:
+        return None
+    roles = user.__dict__.setdefault("_membership_roles", {})
+    if community.pk not in roles:
+        roles[community.pk] = membership_role(user=user, community=community)
+    return roles[community.pk]
+
+
 def is_verified_member(*, user, community) -> bool:
     return membership_role(user=user, community=community) is not None
 
@@ -382,11 +393,20 @@ def own_requests(*, user):
 
 
 def _member_communities(user) -> list:
-    return list(
-        CommunityPage.objects.filter(
-            pk__in=Membership.objects.approved().filter(user=user).values("community")
-        ).order_by("title")
+    """The communities ``user`` is a verified member of, by title, in one query that also
+    remembers their role in each (``remembered_membership_role``)."""
+    memberships = (
+        Membership.objects.approved()
+        .filter(user=user)
+        .select_related("community")
+        .order_by("community__title", "community_id")
     )
+    roles = user.__dict__.setdefault("_membership_roles", {})
+    communities = {}
+    for membership in memberships:
+        roles.setdefault(membership.community_id, membership.role)
+        communities.setdefault(membership.community_id, membership.community)
+    return list(communities.values())
 
 
 def _titled(label, community, many: bool) -> str:

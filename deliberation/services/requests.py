@@ -100,22 +100,21 @@ def responsible_people(request: Request) -> list[User]:
 def tell(users, request: Request, event: RequestEvent, *, key: str = "") -> None:
     """Notify each user once. ``key`` (default: the event) makes a retried notice a no-op."""
     seen = set()
+    url = None  # the request's page, found once (its hall page is looked up) for every notice
     for user in users:
         if user is None or user.pk in seen:
             continue
         seen.add(user.pk)
+        url = url if url is not None else request.get_absolute_url()
         with translation.override(user.language or settings.LANGUAGE_CODE):
             what = str(Kind(event.kind).label)
         notify(
             user=user,
             template="deliberation/mail/request_event",
             context={"request": request, "event": event, "what": Kind(event.kind).label, "note": event.note},
-            url=request.get_absolute_url(),
+            url=url,
             key=key or request_notice_key(request, event),
-            sms=Sms(
-                "request_update",
-                {"ref": request.tracking_number, "status": what, "link": request.get_absolute_url()},
-            ),
+            sms=Sms("request_update", {"ref": request.tracking_number, "status": what, "link": url}),
             about=about_key("request", request.pk),
             community=request.community,
         )
