@@ -89,7 +89,9 @@ def _freeze(value):
         return (type(value), value.pk)
     if isinstance(value, dict):
         return {key: _freeze(item) for key, item in value.items()}
-    raise TypeError(f"a kept fixture returns models, dicts of them or None, not {type(value)!r}")
+    if isinstance(value, list):
+        return [_freeze(item) for item in value]
+    raise TypeError(f"a kept fixture returns models, lists or dicts of them or None, not {type(value)!r}")
 
 
 def _thaw(shape):
@@ -97,6 +99,8 @@ def _thaw(shape):
         return None
     if isinstance(shape, dict):
         return {key: _thaw(item) for key, item in shape.items()}
+    if isinstance(shape, list):
+        return [_thaw(item) for item in shape]
     model, pk = shape
     return model._default_manager.get(pk=pk)
 

@@ -6,6 +6,7 @@ from deliberation.models import Role
 from meetings.models import Meeting, Participant
 from meetings.services import convening
 from tests.factories import add_four_parties, four_parties, make_meeting, make_member, soon
+from tests.rows import KEPT
 
 
 @pytest.fixture(autouse=True)
@@ -33,13 +34,13 @@ def _fresh_channel_layer():
 @pytest.fixture
 def meeting(community):
     """A public meeting of ``community`` in progress, with two agenda items."""
-    return make_meeting(community)
+    return KEPT.build("meeting", lambda: make_meeting(community))
 
 
 @pytest.fixture
 def people(meeting):
     """``four_parties``: a chair, a secretary and one voting member of every party, all present."""
-    return four_parties(meeting)
+    return KEPT.build("people", lambda: four_parties(meeting))
 
 
 # --- Convening, through the services ------------------------------------------------------
@@ -47,7 +48,10 @@ def people(meeting):
 
 @pytest.fixture
 def convener(community):
-    return make_member(community, role=Role.WORKER, display_name="陈社工", email="convener@example.org")
+    return KEPT.build(
+        "convener",
+        lambda: make_member(community, role=Role.WORKER, display_name="陈社工", email="convener@example.org"),
+    )
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from meetings.models import OwnersVote, VoteQuestion
 from meetings.services import owners_votes as services
 from tests.deliberation.hall.images import upload
 from tests.factories import HouseholdFactory, OwnerFactory, link_owner, make_member
+from tests.rows import KEPT
 
 ALL_CHANNELS = list(OwnersVote.Channel.values)
 
@@ -25,24 +26,28 @@ def roster(community):
     """Six households of 100 m²: four with one owner each (the first linked to an account, the
     second reachable by SMS only), one co-owned by two people, and one without an owner on the
     roster (the developer's unsold part)."""
-    building = Building.objects.create(community=community, name="5号楼")
-    households = [
-        HouseholdFactory(building=building, room=f"{101 + i}", area=Decimal("100.00")) for i in range(6)
-    ]
-    owners = [OwnerFactory(household=households[i], name=f"业主{i}") for i in range(4)]
-    owners[1].phone = "+8613900000001"
-    owners[1].save(update_fields=["phone"])
-    co_owners = [OwnerFactory(household=households[4], name=n) for n in ("甲", "乙")]
-    # The worker lives as a tenant in the unowned household, so the roster's area stays 600 m².
-    worker = make_member(community, role=Role.WORKER, household=households[5], tenure=Tenure.TENANT)
-    linked = link_owner(owners[0], by=worker)
-    return {
-        "households": households,
-        "owners": owners,
-        "co_owners": co_owners,
-        "linked": linked,
-        "worker": worker,
-    }
+
+    def build():
+        building = Building.objects.create(community=community, name="5号楼")
+        households = [
+            HouseholdFactory(building=building, room=f"{101 + i}", area=Decimal("100.00")) for i in range(6)
+        ]
+        owners = [OwnerFactory(household=households[i], name=f"业主{i}") for i in range(4)]
+        owners[1].phone = "+8613900000001"
+        owners[1].save(update_fields=["phone"])
+        co_owners = [OwnerFactory(household=households[4], name=n) for n in ("甲", "乙")]
+        # The worker lives as a tenant in the unowned household, so the roster's area stays 600 m².
+        worker = make_member(community, role=Role.WORKER, household=households[5], tenure=Tenure.TENANT)
+        linked = link_owner(owners[0], by=worker)
+        return {
+            "households": households,
+            "owners": owners,
+            "co_owners": co_owners,
+            "linked": linked,
+            "worker": worker,
+        }
+
+    return KEPT.build("roster", build)
 
 
 @pytest.fixture
