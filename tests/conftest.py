@@ -133,8 +133,9 @@ def pytest_collection_modifyitems(config, items):
 
     Then, once the other plugins have ordered the tests (pytest-django puts the transactional
     ones last), the tests without a database go first (the workers run them while the test
-    database is being built), then the slow tests, then the other transactional ones, then the
-    rest (each group in the order it had). pytest-xdist (``--dist loadgroup``: one test at a time to
+    database is being built), then the slow tests, those on the seeded demo last among them (it
+    is seeded after the database is built), then the other transactional ones, then the rest
+    (each group in the order it had). pytest-xdist (``--dist loadgroup``: one test at a time to
     whichever worker is free) hands them out in this order, so the run ends on short tests on
     every worker instead of one long test on one worker while the other waits. (A transactional
     test's flush is repaired by ``pytest_runtest_teardown`` below, whatever test comes next.)"""
@@ -149,12 +150,14 @@ def pytest_collection_modifyitems(config, items):
         fixtures = set(getattr(item, "fixturenames", ()))
         if item.get_closest_marker("django_db") is None and "django_db_setup" not in fixtures:
             return -1  # no database: run while the controller builds it (tests/template_db.py)
+        if "seeded_demo" in fixtures:
+            return 1  # slow too, but after the others: the controller seeds the demo meanwhile
         if fixtures & SLOW_FIXTURES or item.nodeid.startswith(SLOW_MODULES):
             return 0
         if is_hypothesis_test(getattr(item, "obj", None)):
             return 0
         marker = item.get_closest_marker("django_db")
-        return 1 if marker is not None and marker.kwargs.get("transaction") else 2
+        return 2 if marker is not None and marker.kwargs.get("transaction") else 3
 
     items.sort(key=group)
     return result

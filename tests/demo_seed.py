@@ -5,7 +5,7 @@ Seeding takes seconds, and the tests on the demo are spread over the pytest-xdis
 others. So the demo has a database of its own, in which ``seed_demo`` ran twice, committed as
 ``make seed`` commits it (the second run must change nothing; ``first`` keeps a snapshot taken
 between the two): under pytest-xdist the controller seeds it once while the workers start and
-each worker copies it (``clone``; tests/template_db.py); without pytest-xdist it is a copy of the
+each worker copies it at its first test on the demo (``open``; tests/template_db.py); without pytest-xdist it is a copy of the
 freshly migrated test database, seeded by the first test on the demo. A test on the demo switches
 the connection to that database (``open``) and runs in its own transaction there as usual, rolled
 back at its end, so the demo stays as seeded; the next test that does not use the demo switches
@@ -19,7 +19,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
 
-from .template_db import DEMO_SUFFIX, built, copy_database, destroy_database, switch_database
+from .template_db import DEMO, DEMO_SUFFIX, built, copy_database, destroy_database, switch_database
 
 # PostgreSQL: the demo's ids start here, above any id of the test database (whose sequences go
 # on from where they are), so a counter a demo test leaves in the shared Redis cache under a
@@ -64,20 +64,20 @@ class SeededDemo:
     demo_name: str = ""
     seeded: bool = False
     is_open: bool = False
+    from_build: bool = False  # a copy of the controller's seeded demo (pytest-xdist)
 
     def clone(self) -> "SeededDemo":
-        """The demo's database: a copy of the demo the pytest-xdist controller seeded
-        (tests/template_db.py), or else of the migrated test database (before any test ran in
-        it), seeded by the first test on the demo."""
+        """The demo's database: under pytest-xdist a copy of the demo the controller seeds
+        (tests/template_db.py), made by the first test on the demo (``open``), which waits for it;
+        else a copy of the migrated test database (before any test ran in it), seeded by the
+        first test on the demo."""
         names = built()
         with self.blocker.unblock():
             self.test_name = connection.settings_dict["NAME"]
             self.demo_name = connection.creation.get_test_db_clone_settings(DEMO_SUFFIX)["NAME"]
-            connection.close()
-            if names is not None:
-                copy_database(names["demo"], self.demo_name)
-                self.seeded, self.first = True, names["first"]
-            else:
+            self.from_build = names is not None
+            if not self.from_build:
+                connection.close()
                 copy_database(self.test_name, self.demo_name)
         return self
 
@@ -85,6 +85,10 @@ class SeededDemo:
         if self.is_open:
             return self
         with self.blocker.unblock():
+            if self.from_build and not self.seeded:
+                demo = built(DEMO)
+                copy_database(demo["demo"], self.demo_name)
+                self.seeded, self.first = True, demo["first"]
             switch_database(self.demo_name)
             self.is_open = True
             if not self.seeded:

@@ -6,8 +6,10 @@ worker did both, on a machine whose cores the workers already fill. Here the con
 runs no test, builds both in a thread while the workers start (``start``), as Django's own
 parallel test runner does: the migrated database, and a copy of it in which ``seed_demo`` ran
 twice (``tests/demo_seed.py``; the snapshot between the two runs is kept beside them). Each
-worker then copies them instead of building its own (``clone``): the SQLite file through
-SQLite's backup API, the PostgreSQL database as a ``TEMPLATE``. Both copies are exactly what the
+worker copies the migrated database as soon as it is built and starts its tests, and copies the
+demo at its first test on the demo (those come after the other slow tests: tests/conftest.py),
+instead of building its own: the SQLite file through SQLite's backup API, the PostgreSQL database
+as a ``TEMPLATE``. Both copies are exactly what the
 worker would have built; a failure of the build is raised in every worker with its traceback.
 
 Without pytest-xdist (``pytest`` alone, ``-n 0``) nothing changes: pytest-django builds the test
@@ -31,7 +33,7 @@ from django.db.backends.base.creation import BaseDatabaseCreation
 ENV = "CDH_TEST_TEMPLATE"  # the folder of the build's outcome, handed to the workers
 DEMO_SUFFIX = "demo"
 WAIT_SECONDS = 600
-BUILT = "built.pickle"
+TEMPLATE, DEMO = "template.pickle", "demo.pickle"  # the two parts of the build, in this order
 
 
 class Build:
@@ -57,12 +59,11 @@ class Build:
                 demo = connection.creation.get_test_db_clone_settings(DEMO_SUFFIX)["NAME"]
                 self.names = {"template": template, "demo": demo}
                 copy_database(template, demo)
+                _publish(self.folder, TEMPLATE, self.names)  # the workers start on it
                 switch_database(demo)
-                first = seed_twice()
+                first = seed_twice()  # meanwhile: the demo's tests come after the other slow ones
                 connection.close()
-            # Written whole, then renamed: a worker never reads half of it.
-            (self.folder / "building").write_bytes(pickle.dumps({**self.names, "first": first}))
-            (self.folder / "building").rename(self.folder / BUILT)
+            _publish(self.folder, DEMO, {**self.names, "first": first})
         except BaseException:  # every worker raises it, with the build's traceback
             (self.folder / "failed").write_text(traceback.format_exc())
         finally:
@@ -78,21 +79,29 @@ class Build:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def built() -> dict | None:
-    """In a worker: the names of the template and of the seeded demo, and the demo's snapshot
-    between its two seedings, once the controller has built them (``None`` when there is no build: no pytest-xdist). Raises the build's failure."""
+def _publish(folder: Path, part: str, outcome: dict) -> None:
+    """Written whole, then renamed: a worker never reads half of it."""
+    (folder / f"{part}.building").write_bytes(pickle.dumps(outcome))
+    (folder / f"{part}.building").rename(folder / part)
+
+
+def built(part: str = TEMPLATE) -> dict | None:
+    """In a worker: once the controller has built it, the names of the migrated template and of
+    the demo's database (``TEMPLATE``), or those and the demo's snapshot between its two
+    seedings (``DEMO``); ``None`` when there is no build (no pytest-xdist). Raises the build's
+    failure."""
     folder = os.environ.get(ENV)
     if not folder:
         return None
     folder = Path(folder)
     deadline = time.monotonic() + WAIT_SECONDS
-    while not (folder / BUILT).exists():
+    while not (folder / part).exists():
         if (folder / "failed").exists():
             raise RuntimeError(f"building the test database failed:\n{(folder / 'failed').read_text()}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"the test database was not built in {WAIT_SECONDS} s")
         time.sleep(0.1)
-    return pickle.loads((folder / BUILT).read_bytes())
+    return pickle.loads((folder / part).read_bytes())
 
 
 def install_in_worker() -> None:
