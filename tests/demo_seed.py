@@ -5,11 +5,12 @@ Seeding takes seconds, and the tests on the demo are spread over the pytest-xdis
 others. So the demo has a database of its own, in which ``seed_demo`` ran twice, committed as
 ``make seed`` commits it (the second run must change nothing; ``first`` keeps a snapshot taken
 between the two): under pytest-xdist the controller seeds it once while the workers start and
-each worker copies it at its first test on the demo (``open``; tests/template_db.py); without pytest-xdist it is a copy of the
-freshly migrated test database, seeded by the first test on the demo. A test on the demo switches
-the connection to that database (``open``) and runs in its own transaction there as usual, rolled
-back at its end, so the demo stays as seeded; the next test that does not use the demo switches
-back (``close``). Switching is a reconnection: the tests may come in any order, on any worker.
+each worker copies it at its first test on the demo (``open``; tests/template_db.py); without
+pytest-xdist it is a copy of the freshly migrated test database, seeded by the first test on the
+demo. A test on the demo switches the connection to that database (``open``) and runs in its own
+transaction there as usual, rolled back at its end, so the demo stays as seeded; the next test
+that does not use the demo switches back (``close``). Switching is a reconnection: the tests may
+come in any order, on any worker.
 """
 
 from dataclasses import dataclass, field

@@ -9,8 +9,8 @@ twice (``tests/demo_seed.py``; the snapshot between the two runs is kept beside 
 worker copies the migrated database as soon as it is built and starts its tests, and copies the
 demo at its first test on the demo (those come after the other slow tests: tests/conftest.py),
 instead of building its own: the SQLite file through SQLite's backup API, the PostgreSQL database
-as a ``TEMPLATE``. Both copies are exactly what the
-worker would have built; a failure of the build is raised in every worker with its traceback.
+as a ``TEMPLATE``. Both copies are exactly what the worker would have built; a failure of the
+build is raised in every worker with its traceback.
 
 Without pytest-xdist (``pytest`` alone, ``-n 0``) nothing changes: pytest-django builds the test
 database in the process, and the demo is seeded there.
