@@ -21,10 +21,6 @@ def community_of(obj):
     return getattr(obj, "community", None)
 
 
-def _approved_role(user, community):
-    return remembered_membership_role(user, community)
-
-
 @rules.predicate
 def is_published_community(user, obj):
     """The community's page is live in Wagtail (an unpublished one is still being set up)."""
@@ -34,22 +30,22 @@ def is_published_community(user, obj):
 
 @rules.predicate
 def is_verified_member(user, obj):
-    return _approved_role(user, community_of(obj)) is not None
+    return remembered_membership_role(user, community_of(obj)) is not None
 
 
 @rules.predicate
 def is_community_worker(user, obj):
-    return _approved_role(user, community_of(obj)) == Role.WORKER
+    return remembered_membership_role(user, community_of(obj)) == Role.WORKER
 
 
 @rules.predicate
 def is_representative(user, obj):
-    return _approved_role(user, community_of(obj)) == Role.REPRESENTATIVE
+    return remembered_membership_role(user, community_of(obj)) == Role.REPRESENTATIVE
 
 
 @rules.predicate
 def is_committee_member(user, obj):
-    return _approved_role(user, community_of(obj)) == Role.COMMITTEE
+    return remembered_membership_role(user, community_of(obj)) == Role.COMMITTEE
 
 
 @rules.predicate

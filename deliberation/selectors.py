@@ -53,12 +53,16 @@ def membership_role(*, user, community) -> str | None:
     )
 
 
+def _remembered_roles(user) -> dict:
+    return user.__dict__.setdefault("_membership_roles", {})
+
+
 def remembered_membership_role(user, community) -> str | None:
     """``membership_role``, remembered on the user object for the rest of the HTTP request (the
     permission predicates ask it many times per page; ``_member_communities`` fills it too)."""
     if not user.is_authenticated or community is None:
         return None
-    roles = user.__dict__.setdefault("_membership_roles", {})
+    roles = _remembered_roles(user)
     if community.pk not in roles:
         roles[community.pk] = membership_role(user=user, community=community)
     return roles[community.pk]
@@ -401,7 +405,7 @@ def _member_communities(user) -> list:
         .select_related("community")
         .order_by("community__title", "community_id")
     )
-    roles = user.__dict__.setdefault("_membership_roles", {})
+    roles = _remembered_roles(user)
     communities = {}
     for membership in memberships:
         roles.setdefault(membership.community_id, membership.role)

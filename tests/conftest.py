@@ -13,7 +13,7 @@ from deliberation.models import Role
 from . import template_db
 from .demo_seed import SeededDemo
 from .factories import PropertyCompanyFactory, UserFactory, make_community, make_member, make_street
-from .rows import KEPT
+from .rows import KEPT, read_tables
 
 ROLES = [
     "anonymous",
@@ -252,15 +252,7 @@ class MigratedRows:
 
     def __init__(self, connection):
         self.connection = connection
-        self.tables = []
-        tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
-        with connection.cursor() as cursor:
-            for table in sorted(tables):
-                cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
-                rows = cursor.fetchall()
-                if rows:
-                    columns = [column[0] for column in cursor.description]
-                    self.tables.append((table, columns, rows))
+        self.tables = [(table, columns, rows) for table, columns, rows in read_tables(connection) if rows]
 
     def restore(self, data=None):
         """``deserialize_db_from_string`` of the connection (``data``, the serialized copy of the

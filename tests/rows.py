@@ -165,19 +165,26 @@ class Kept:
         return result, Recipe(tables, _freeze(result), began, ended)
 
 
+def read_tables(db) -> list[tuple[str, list[str], list[tuple]]]:
+    """Every row of every table of the project's models: (table, columns, rows), by table name."""
+    quote = db.ops.quote_name
+    found = []
+    with db.cursor() as cursor:
+        for table in sorted(db.introspection.django_table_names(only_existing=True, include_views=False)):
+            cursor.execute(f"SELECT * FROM {quote(table)}")
+            found.append((table, [column[0] for column in cursor.description], cursor.fetchall()))
+    return found
+
+
 def _dump() -> dict[str, tuple[list[str], list[int], dict[tuple, tuple]]]:
     """Every row of every table, by primary key."""
-    introspection, quote = connection.introspection, connection.ops.quote_name
     found = {}
-    with connection.cursor() as cursor:
-        for table in introspection.django_table_names(only_existing=True, include_views=False):
-            cursor.execute(f"SELECT * FROM {quote(table)}")
-            columns = [column[0] for column in cursor.description]
-            rows = cursor.fetchall()
-            if table not in _KEYS:
-                _KEYS[table] = introspection.get_primary_key_columns(cursor, table) or columns
-            key = [columns.index(name) for name in _KEYS[table]]
-            found[table] = (columns, key, {tuple(row[i] for i in key): row for row in rows})
+    for table, columns, rows in read_tables(connection):
+        if table not in _KEYS:
+            with connection.cursor() as cursor:
+                _KEYS[table] = connection.introspection.get_primary_key_columns(cursor, table) or columns
+        key = [columns.index(name) for name in _KEYS[table]]
+        found[table] = (columns, key, {tuple(row[i] for i in key): row for row in rows})
     return found
 
 
