@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What `make test` needs beyond Python, set up by `make test` itself.
 #
-#   scripts/test-env.sh packages     the Debian packages the suite drives (Chromium, gettext, a CJK
-#                                    font, pango for the PDFs, poppler-utils, redis-server):
+#   scripts/test-env.sh packages     the Debian packages the suite drives (Chromium's headless
+#                                    shell, gettext, a CJK font, pango for the PDFs,
+#                                    poppler-utils, redis-server):
 #                                    installed when we are root with apt-get, otherwise one line
 #                                    says what to install and we stop.
 #   scripts/test-env.sh runtime-packages   only what the site needs to draw its PDFs (`make run`).
@@ -24,7 +25,8 @@ missing_runtime_packages() {
 missing_packages() {
   local need=()
   read -r -a need <<<"$(missing_runtime_packages)"
-  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  # Chromium's headless build drives the browser tests (tests/browser/conftest.py).
+  command -v chromium-headless-shell >/dev/null 2>&1 || need+=(chromium-headless-shell)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)  # the PDF tests read the text back
   command -v msgfmt >/dev/null 2>&1 || need+=(gettext)
   if [[ -z "${REDIS_URL:-}" ]]; then
