@@ -21,7 +21,7 @@ $(PY):
 	$(PY) -m pip install --quiet uv || true
 
 $(STAMP): $(PY) pyproject.toml
-	$(VENV)/bin/uv pip install --python $(PY) --quiet --compile-bytecode -e ".[test]" || $(PY) -m pip install --quiet -e ".[test]"
+	$(VENV)/bin/uv pip install --python $(PY) --quiet -e ".[test]" || $(PY) -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
 install: $(STAMP)

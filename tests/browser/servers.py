@@ -74,6 +74,8 @@ def spawn_daphne(*, log_dir: Path, mail_dir: Path, env: dict | None = None) -> A
         **(env or {}),
     }
     worker_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    if connection.vendor == "postgresql":
+        worker_env.setdefault("DATABASE_POOL", "1")  # as deployed: connections kept open, not one a call
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cms.asgi:application"],

@@ -95,6 +95,10 @@ class Workers:
                 "CSRF_TRUSTED_ORIGINS": ",".join(self.origin(i) for i in range(len(self.ports))),
             }
         )
+        if connection.vendor == "postgresql":
+            # As deployed (README, docs/deploy.md): each worker keeps its connections open in
+            # Django's pool; without it every database call of a socket message opens a new one.
+            env["DATABASE_POOL"] = "1"
         env.update(self.extra_env)
         return env
 
