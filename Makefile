@@ -15,13 +15,18 @@ unexport PYTHONDONTWRITEBYTECODE
 # uv installs the packages (seconds where pip takes most of a minute: it resolves and fetches in
 # parallel, links from its cache, and compiles the bytecode on every core, once, instead of in each
 # test process at its first import); pip does it if uv cannot be had.
+# The virtualenv gets no pip of its own unless it is needed (ensurepip is 3 s): the interpreter's
+# pip puts uv in it, and the venv's own pip comes only where that or uv cannot be had.
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11+ is needed (set PYTHON=...)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet uv || true
+	$(PYTHON) -m venv --without-pip $(VENV)
+	$(PYTHON) -m pip --python $(PY) install --quiet --disable-pip-version-check uv 2>/dev/null || \
+		{ $(PY) -m ensurepip --default-pip >/dev/null && $(PY) -m pip install --quiet uv; } || true
 
 $(STAMP): $(PY) pyproject.toml
-	$(VENV)/bin/uv pip install --python $(PY) --quiet -e ".[test]" || $(PY) -m pip install --quiet -e ".[test]"
+	$(VENV)/bin/uv pip install --python $(PY) --quiet -e ".[test]" || \
+		{ $(PY) -m pip --version >/dev/null 2>&1 || $(PY) -m ensurepip --default-pip >/dev/null; \
+		  $(PY) -m pip install --quiet -e ".[test]"; }
 	@touch $(STAMP)
 
 install: $(STAMP)
