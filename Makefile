@@ -13,8 +13,8 @@ STAMP := $(VENV)/.installed
 unexport PYTHONDONTWRITEBYTECODE
 
 # uv installs the packages (seconds where pip takes most of a minute: it resolves and fetches in
-# parallel, links from its cache, and compiles the bytecode on every core, once, instead of in each
-# test process at its first import); pip does it if uv cannot be had.
+# parallel and links from its cache); pip does it if uv cannot be had. The bytecode of what is
+# installed is written by the first process that imports it (uv compiling all of it took 13 s).
 # The virtualenv gets no pip of its own unless it is needed (ensurepip is 3 s): the interpreter's
 # pip puts uv in it, and the venv's own pip comes only where that or uv cannot be had.
 $(PY):
