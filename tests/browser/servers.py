@@ -10,7 +10,6 @@ settings plus static files from the app folders and mail written to files that
 
 import email
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,22 +20,8 @@ from email.message import Message
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def database_url_for_workers() -> str:
-    """The URL of the database pytest-django created, for processes outside the test run."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.meetings.live.live_servers import database_env, free_port
 
 
 @dataclass
@@ -66,7 +51,7 @@ def spawn_daphne(*, log_dir: Path, mail_dir: Path, env: dict | None = None) -> A
     worker_env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.browser.server_settings",
-        "DATABASE_URL": database_url_for_workers(),
+        **database_env(),
         "TEST_MAIL_DIR": str(mail_dir),
         "PYTHONUNBUFFERED": "1",
         # The live socket accepts the site's exact origin only: this worker's own address.
@@ -74,8 +59,6 @@ def spawn_daphne(*, log_dir: Path, mail_dir: Path, env: dict | None = None) -> A
         **(env or {}),
     }
     worker_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    if connection.vendor == "postgresql":
-        worker_env.setdefault("DATABASE_POOL", "1")  # as deployed: connections kept open, not one a call
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cms.asgi:application"],

@@ -51,6 +51,16 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
+def database_env() -> dict[str, str]:
+    """What a worker started by a test needs to reach the test database: its URL and, on
+    PostgreSQL, Django's connection pool, as deployed (README, docs/deploy.md); without the pool
+    every database call of a socket message opens a new server connection."""
+    env = {"DATABASE_URL": database_url()}
+    if connection.vendor == "postgresql":
+        env["DATABASE_POOL"] = "1"
+    return env
+
+
 def server_command(server: str, port: int) -> list[str]:
     if server == "uvicorn":  # docs/deploy.md, "ASGI server (measured)"
         return [
@@ -84,7 +94,7 @@ class Workers:
         env.update(
             {
                 "DJANGO_SETTINGS_MODULE": "cms.settings.test",
-                "DATABASE_URL": database_url(),
+                **database_env(),
                 "REDIS_URL": self.redis_url,
                 "CHANNEL_PREFIX": self.prefix,
                 "CACHE_PREFIX": self.prefix,
@@ -95,10 +105,6 @@ class Workers:
                 "CSRF_TRUSTED_ORIGINS": ",".join(self.origin(i) for i in range(len(self.ports))),
             }
         )
-        if connection.vendor == "postgresql":
-            # As deployed (README, docs/deploy.md): each worker keeps its connections open in
-            # Django's pool; without it every database call of a socket message opens a new one.
-            env["DATABASE_POOL"] = "1"
         env.update(self.extra_env)
         return env
 
