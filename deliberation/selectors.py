@@ -396,6 +396,12 @@ def own_requests(*, user):
     )
 
 
+#: What the header and the permission predicates read of each of a person's communities (the
+#: title, whether it is live, its company, its place in the page tree); the rest of the page's
+#: forty columns stays in the database.
+NAV_COMMUNITY_FIELDS = ("title", "slug", "live", "path", "depth", "url_path", "property_company_id")
+
+
 def _member_communities(user) -> list:
     """The communities ``user`` is a verified member of, by title, in one query that also
     remembers their role in each (``remembered_membership_role``)."""
@@ -403,6 +409,7 @@ def _member_communities(user) -> list:
         Membership.objects.approved()
         .filter(user=user)
         .select_related("community")
+        .only("role", "community_id", *(f"community__{name}" for name in NAV_COMMUNITY_FIELDS))
         .order_by("community__title", "community_id")
     )
     roles = _remembered_roles(user)
