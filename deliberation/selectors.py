@@ -495,8 +495,13 @@ def nav_links_for(user, *, counts: bool = True) -> list[NavLink]:
                 reverse("street_statistics", kwargs={"street_id": user.street_office_id}),
             )
         )
+    # "My requests" shows for whoever follows requests, and for staff who submitted one: their
+    # number is a plain count, and the count of those with news (the costly part) is asked only
+    # when the link shows.
     own = {"total": 0, "updated": 0}
-    if counts or not follow:
+    if not follow:
+        own["total"] = Request.objects.filter(requester=user).count()
+    if counts and (follow or own["total"]):
         own = Request.objects.filter(requester=user).aggregate(
             total=Count("pk"), updated=Count("pk", filter=Q(Exists(unread_request_updates(user))))
         )

@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from deliberation.models import Membership, Notification, Request
+from deliberation.models import Membership, Notification, Request, Role
 from deliberation.selectors import hall_url, landing_url_for, nav_links_for, request_url
 from deliberation.services.memberships import membership_request
 from deliberation.services.requests import request_accept, request_escalate, request_resolve, request_submit
 from tests.conftest import as_user
-from tests.factories import UserFactory, make_community
+from tests.factories import UserFactory, make_community, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,23 @@ def test_a_worker_who_submitted_a_request_also_finds_it(users_by_role, community
 
 def counts(user):
     return {link.key: link.count for link in nav_links_for(user)}
+
+
+def test_a_worker_who_submitted_a_request_is_told_of_its_news_too(users_by_role, community, category):
+    worker, colleague = users_by_role["worker"], make_member(community, role=Role.WORKER)
+    own = submit(community, worker, category, title="社工自己报的诉求")
+    assert counts(worker)["mine"] == 1  # the receipt
+    Notification.objects.filter(user=worker).update(
+        read_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    )
+    assert counts(worker)["mine"] == 0
+    request_accept(request=own, by=colleague, party="community")
+    assert counts(worker)["mine"] == 1  # told of the acceptance
+    assert [link.key for link in nav_links_for(worker, counts=False)][-3:] == [
+        "mine",
+        f"members-{community.pk}",
+        f"roster-{community.pk}",
+    ]
 
 
 def test_counts_of_what_waits_are_right_per_role(users_by_role, community, category, street):
