@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "cms.middleware.QueryNulMiddleware",
+    "cms.sites.SiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "cms.middleware.CookieLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,0 +1,110 @@
+"""Which Wagtail site answers a request, without a query on every request.
+
+Wagtail finds the site of a request (``Site.find_for_request``) on every page it serves and for
+every ``page.get_url(request)``, and keeps the answer on that request only: a query with three
+``CASE`` branches, most of two milliseconds of work, for a table an editor changes once a year.
+Here each process remembers, for each host and port, the row of the site that answers it (not
+its root page, which is read when a page is served, as before), until a site is saved or deleted
+anywhere: the change writes a new token in the shared cache once it is committed (Redis where
+several workers run), and each process compares its token with it on every request.
+
+``SiteMiddleware`` puts the answer where Wagtail looks first (``request._wagtail_site``).
+"""
+
+import secrets
+import threading
+
+from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.http.request import split_domain_port
+from wagtail.models import Site
+from wagtail.models.sites import get_site_for_hostname
+
+TOKEN_KEY = "cms:sites:token"
+#: Hosts remembered per process; a request naming yet another host asks the database, as before
+#: (anyone can send any ``Host``, so the memory is bounded).
+MAX_HOSTS = 64
+_UNKNOWN = object()
+
+
+class _Remembered:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.token = None
+        self.rows: dict[tuple[str, int], dict | None] = {}
+
+    def get(self, token, key):
+        with self.lock:
+            if token != self.token:
+                self.token, self.rows = token, {}
+            return self.rows.get(key, _UNKNOWN)
+
+    def put(self, token, key, row) -> None:
+        with self.lock:
+            if token == self.token and len(self.rows) < MAX_HOSTS:
+                self.rows[key] = row
+
+
+_remembered = _Remembered()
+
+
+def _token() -> str:
+    token = cache.get(TOKEN_KEY)
+    if token is None:  # never set, or the cache was emptied: start a new one
+        cache.add(TOKEN_KEY, secrets.token_hex(8), timeout=None)
+        token = cache.get(TOKEN_KEY)
+    return token
+
+
+def site_for_host(hostname: str, port: int) -> Site | None:
+    """The site that answers ``hostname:port`` (Wagtail's rules: ``get_site_for_hostname``), or
+    ``None``. A new instance each time: a request may load its root page onto it."""
+    token = _token()
+    row = _remembered.get(token, (hostname, port))
+    if row is _UNKNOWN:
+        try:
+            site = get_site_for_hostname(hostname, port)
+        except Site.DoesNotExist:
+            row = None
+        else:
+            row = {field.attname: getattr(site, field.attname) for field in Site._meta.concrete_fields}
+        _remembered.put(token, (hostname, port), row)
+    if row is None:
+        return None
+    site = Site(**row)
+    site._state.adding, site._state.db = False, DEFAULT_DB_ALIAS
+    return site
+
+
+def site_for_request(request) -> Site | None:
+    """What ``Site.find_for_request`` answers for a request whose host is allowed."""
+    return site_for_host(split_domain_port(request.get_host())[0], request.get_port())
+
+
+def forget_sites() -> None:
+    """Every process asks the database again at its next request."""
+    cache.set(TOKEN_KEY, secrets.token_hex(8), timeout=None)
+
+
+def site_changed(sender, **kwargs) -> None:
+    """A site was saved or deleted (deleting a root page deletes its site, and sends this too;
+    ``QuerySet.update()`` sends nothing, as for Wagtail's own cache of the sites' root paths).
+    Forgotten now, so that the transaction that changed it reads its own change, and again once
+    it is committed: a process that asked in between remembered the row as it was before."""
+    forget_sites()
+    transaction.on_commit(forget_sites)
+
+
+class SiteMiddleware:
+    """``request._wagtail_site``, where ``Site.find_for_request`` looks before it queries."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request._wagtail_site = site_for_request(request)
+        except DisallowedHost:
+            pass  # answered 400 further on (CommonMiddleware), as any request to a host not allowed
+        return self.get_response(request)
