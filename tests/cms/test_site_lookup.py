@@ -5,8 +5,8 @@ from unittest import mock
 
 import pytest
 from django.db import connection
-from django.urls import reverse
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from wagtail.models import Page, Site
 
 from cms import sites
