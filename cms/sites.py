@@ -5,8 +5,9 @@ every ``page.get_url(request)``, and keeps the answer on that request only: a qu
 ``CASE`` branches, most of two milliseconds of work, for a table an editor changes once a year.
 Here each process remembers, for each host and port, the row of the site that answers it (not
 its root page, which is read when a page is served, as before), until a site is saved or deleted
-anywhere: the change writes a new token in the shared cache once it is committed (Redis where
-several workers run), and each process compares its token with it on every request.
+anywhere: the change writes a new token in the shared cache, at once and again once it is
+committed (Redis where several workers run), and each process compares its token with it on
+every request.
 
 ``SiteMiddleware`` puts the answer where Wagtail looks first (``request._wagtail_site``).
 """
