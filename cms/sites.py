@@ -12,6 +12,7 @@ every request.
 ``SiteMiddleware`` puts the answer where Wagtail looks first (``request._wagtail_site``).
 """
 
+import logging
 import secrets
 import threading
 
@@ -21,6 +22,8 @@ from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http.request import split_domain_port
 from wagtail.models import Site
 from wagtail.models.sites import get_site_for_hostname
+
+logger = logging.getLogger(__name__)
 
 TOKEN_KEY = "cms:sites:token"
 #: Hosts remembered per process; a request naming yet another host asks the database, as before
@@ -50,11 +53,16 @@ class _Remembered:
 _remembered = _Remembered()
 
 
-def _token() -> str:
-    token = cache.get(TOKEN_KEY)
-    if token is None:  # never set, or the cache was emptied: start a new one
-        cache.add(TOKEN_KEY, secrets.token_hex(8), timeout=None)
+def _token() -> str | None:
+    """The shared token, or ``None`` when the cache cannot be read (Redis down): then nothing is
+    remembered and Wagtail's own query answers, as without this module."""
+    try:
         token = cache.get(TOKEN_KEY)
+        if token is None:  # never set, or the cache was emptied: start a new one
+            cache.add(TOKEN_KEY, secrets.token_hex(8), timeout=None)
+            token = cache.get(TOKEN_KEY)
+    except Exception:  # any failure of the cache backend
+        return None
     return token
 
 
@@ -62,7 +70,7 @@ def site_for_host(hostname: str, port: int) -> Site | None:
     """The site that answers ``hostname:port`` (Wagtail's rules: ``get_site_for_hostname``), or
     ``None``. A new instance each time: a request may load its root page onto it."""
     token = _token()
-    row = _remembered.get(token, (hostname, port))
+    row = _remembered.get(token, (hostname, port)) if token is not None else _UNKNOWN
     if row is _UNKNOWN:
         try:
             site = get_site_for_hostname(hostname, port)
@@ -70,7 +78,8 @@ def site_for_host(hostname: str, port: int) -> Site | None:
             row = None
         else:
             row = {field.attname: getattr(site, field.attname) for field in Site._meta.concrete_fields}
-        _remembered.put(token, (hostname, port), row)
+        if token is not None:
+            _remembered.put(token, (hostname, port), row)
     if row is None:
         return None
     site = Site(**row)
@@ -84,8 +93,12 @@ def site_for_request(request) -> Site | None:
 
 
 def forget_sites() -> None:
-    """Every process asks the database again at its next request."""
-    cache.set(TOKEN_KEY, secrets.token_hex(8), timeout=None)
+    """Every process asks the database again at its next request. A cache that cannot be
+    written (Redis down) does not stop the change: while it is down nothing is remembered."""
+    try:
+        cache.set(TOKEN_KEY, secrets.token_hex(8), timeout=None)
+    except Exception:  # any failure of the cache backend
+        logger.warning("the sites' token could not be written", exc_info=True)
 
 
 def site_changed(sender, **kwargs) -> None:

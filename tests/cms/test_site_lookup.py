@@ -99,3 +99,16 @@ def test_any_number_of_hosts_is_answered_and_few_are_remembered(hosts, settings)
 
 def test_a_host_not_allowed_is_still_refused_with_400(client, hosts):
     assert client.get("/", HTTP_HOST="evil.test").status_code == 400
+
+
+def test_a_cache_that_cannot_be_used_leaves_the_answer_to_wagtails_query(client, hosts):
+    """The shared cache down (Redis): nothing is remembered, every request is still answered by
+    Wagtail's query, and a site can still be saved."""
+    broken = mock.Mock(**{f"{name}.side_effect": ConnectionError("down") for name in ("get", "add", "set")})
+    lookup = mock.patch.object(sites, "get_site_for_hostname", wraps=sites.get_site_for_hostname)
+    with mock.patch.object(sites, "cache", broken), lookup as lookups:
+        assert "大学西路街道" in client.get("/").content.decode()
+        assert "大学西路街道" in client.get("/").content.decode()
+        assert lookups.call_count == 2
+        Site.objects.create(hostname="xingfu.test", port=80, root_page=hosts, site_name="幸福社区")
+        assert "宜居物业" in client.get("/", HTTP_HOST="xingfu.test").content.decode()
