@@ -360,20 +360,22 @@ def render_delivery(delivery) -> Email | Sms:
     participant = Participant.objects.select_related("user").filter(pk=args["participant"]).first()
     if meeting is None or participant is None or participant.meeting_id != meeting.pk:
         raise ObjectGone(_("The meeting or the participant no longer exists."))
+    participant.meeting = meeting  # the row just read: the signed links need no query of their own
     kind = args["kind"]
     if delivery.channel == Delivery.Channel.SMS:
         return build_sms(kind=kind, meeting=meeting, participant=participant)
     everyone = list(meeting.participants.select_related("user"))
+    agenda = list(meeting.agenda_items.all())
     method = METHOD_OF_KIND.get(kind) if meeting.starts_at is not None else None
     calendar = None
     if method is not None:
         with translation.override(settings.LANGUAGE_CODE):
-            calendar = meeting_calendar(meeting, method=method, participants=everyone)
+            calendar = meeting_calendar(meeting, method=method, participants=everyone, agenda=agenda)
     return build_message(
         kind=kind,
         meeting=meeting,
         participant=participant,
         participants=everyone,
-        agenda=list(meeting.agenda_items.all()),
+        agenda=agenda,
         calendar=calendar,
     )

@@ -114,3 +114,22 @@ def test_structure_survives_serialisation(scheduled):
         assert check_itip(data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), method="REQUEST")
         assert attachment.get_filename() == "invite.ics"
         assert attachment.get_payload(decode=True) == message.calendar
+
+
+def test_each_notice_is_rendered_in_four_queries_whatever_its_links(scheduled, django_assert_num_queries):
+    """The worker renders each participant's notice from the meeting as it stands: the meeting, the
+    participant, everyone invited and the agenda, one query each; the signed answer links (four per
+    mail) and the calendar reuse them."""
+    from deliberation.models import Delivery
+    from meetings.mail import render_delivery
+
+    deliveries = [
+        delivery
+        for delivery in Delivery.objects.filter(channel=Delivery.Channel.EMAIL).order_by("pk")
+        if delivery.payload.get("args", {}).get("meeting") == scheduled.pk
+    ]
+    assert len(deliveries) == 4
+    for delivery in deliveries:
+        with django_assert_num_queries(4):
+            message = render_delivery(delivery)
+        assert message.calendar and "/meetings/respond/" in message.text
