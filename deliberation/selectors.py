@@ -13,7 +13,7 @@ from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q,
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import Promise
+from django.utils.functional import LazyObject, Promise, empty
 from django.utils.translation import gettext_lazy as _
 
 from cms.converters import is_id
@@ -54,6 +54,13 @@ def membership_role(*, user, community) -> str | None:
 
 
 def _remembered_roles(user) -> dict:
+    """On the user object itself: ``request.user`` is a lazy wrapper, and a permission asked
+    through it (``user.has_perm``) reaches the predicates with the object inside, so both must
+    remember in the same place."""
+    if isinstance(user, LazyObject):
+        if user._wrapped is empty:
+            user._setup()
+        user = user._wrapped
     return user.__dict__.setdefault("_membership_roles", {})
 
 
@@ -230,6 +237,27 @@ COMMUNITY_ROUTES = {"hall", "request_new", "request_record"}
 
 def _hall_cache(request) -> dict:
     return _HALL_PAGES.setdefault(request, {}) if request is not None else {}
+
+
+_ROUTED_COMMUNITIES: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def remember_routed_community(request, page) -> None:
+    """The community above the hall or meetings page this HTTP request is serving, as Wagtail's
+    routing read it (the page's parent: no query), so that the route's view does not read it again
+    (``remembered_community``). A parent read some other way (a preview) is not kept."""
+    parent = page.get_parent()
+    if isinstance(parent, CommunityPage):
+        _ROUTED_COMMUNITIES[request] = parent
+
+
+def remembered_community(request, community_id) -> CommunityPage | None:
+    """The community remembered for this request (``remember_routed_community``) if it is the one
+    ``community_id`` names."""
+    community = _ROUTED_COMMUNITIES.get(request) if request is not None else None
+    if community is not None and str(community.pk) == str(community_id):
+        return community
+    return None
 
 
 def remember_hall_page(request, page) -> None:

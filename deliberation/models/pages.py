@@ -58,9 +58,10 @@ class HallPage(RoutablePageMixin, Page):
     def _serve(self, request):
         """Every route runs with this page remembered for the request, so the templates' URLs and
         the hall's text come from it (in a preview: the draft being previewed)."""
-        from ..selectors import remember_hall_page
+        from ..selectors import remember_hall_page, remember_routed_community
 
         remember_hall_page(request, self)
+        remember_routed_community(request, self)
 
     @path("", name="hall")
     def hall_index(self, request):

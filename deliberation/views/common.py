@@ -10,11 +10,16 @@ from cms.models import CommunityPage, StreetOfficePage
 
 from ..models import Membership
 from ..permissions import require_reachable
+from ..selectors import remembered_community
 
 
 def community_from_url(request, community_id, **_kwargs):
-    """Every ``/communities/<id>/...`` page loads its community here."""
-    return require_reachable(request.user, get_object_or_404(CommunityPage, pk=community_id))
+    """Every ``/communities/<id>/...`` page loads its community here; a route of the hall's or the
+    meetings' page finds it read already, by the routing (``remember_routed_community``)."""
+    community = remembered_community(request, community_id)
+    if community is None:
+        community = get_object_or_404(CommunityPage, pk=community_id)
+    return require_reachable(request.user, community)
 
 
 def membership_from_url(request, community_id, membership_id, **_kwargs):

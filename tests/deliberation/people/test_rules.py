@@ -58,3 +58,25 @@ def test_table_lists_every_registered_deliberation_permission():
 
     registered = {name for name in rules.permissions.permissions if name.startswith("deliberation.")}
     assert registered == set(TABLE) | HALL_PERMISSIONS | OUTBOX_PERMISSIONS
+
+
+def test_a_request_asks_the_role_once_through_its_lazy_user_and_the_user_inside(worker, community):
+    """``request.user`` is a lazy wrapper; ``request.user.has_perm`` reaches the predicates with
+    the user inside it. Both remember the role in one place: one query for the whole request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils.functional import SimpleLazyObject
+
+    from deliberation.models import Role, User
+    from deliberation.selectors import remembered_membership_role
+
+    lazy = SimpleLazyObject(lambda: User.objects.get(pk=worker.pk))
+    with CaptureQueriesContext(connection) as queries:
+        assert remembered_membership_role(lazy, community) == Role.WORKER
+        assert lazy.has_perm("deliberation.decide_membership", community)
+        assert lazy.has_perm("deliberation.view_members", community)
+        assert remembered_membership_role(lazy, community) == Role.WORKER
+    role_queries = [q for q in queries.captured_queries if '"deliberation_membership"' in q["sql"]]
+    assert len(role_queries) == 1, role_queries
+    # the roles of one person are not another's: a new request, a new user object, asks again
+    assert remembered_membership_role(SimpleLazyObject(lambda: User.objects.get(pk=worker.pk)), community)
