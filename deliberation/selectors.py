@@ -53,15 +53,20 @@ def membership_role(*, user, community) -> str | None:
     )
 
 
-def _remembered_roles(user) -> dict:
-    """On the user object itself: ``request.user`` is a lazy wrapper, and a permission asked
+def remembered_on_user(user, name: str) -> dict:
+    """A dict kept on the user object for the rest of the HTTP request (``name`` says what it
+    remembers). On the object itself: ``request.user`` is a lazy wrapper, and a permission asked
     through it (``user.has_perm``) reaches the predicates with the object inside, so both must
     remember in the same place."""
     if isinstance(user, LazyObject):
         if user._wrapped is empty:
             user._setup()
         user = user._wrapped
-    return user.__dict__.setdefault("_membership_roles", {})
+    return user.__dict__.setdefault(name, {})
+
+
+def _remembered_roles(user) -> dict:
+    return remembered_on_user(user, "_membership_roles")
 
 
 def remembered_membership_role(user, community) -> str | None:
@@ -242,17 +247,17 @@ def _hall_cache(request) -> dict:
 _ROUTED_COMMUNITIES: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def remember_routed_community(request, page) -> None:
-    """The community above the hall or meetings page this HTTP request is serving, as Wagtail's
-    routing read it (the page's parent: no query), so that the route's view does not read it again
-    (``remembered_community``). A parent read some other way (a preview) is not kept."""
-    parent = page.get_parent()
-    if isinstance(parent, CommunityPage):
-        _ROUTED_COMMUNITIES[request] = parent
+def remember_community(request, community) -> None:
+    """The community this HTTP request is about, read already, so that what follows does not read
+    it again (``remembered_community``): the community above the hall or meetings page being
+    served, as Wagtail's routing read it (the page's parent: no query), or a meeting's. Anything
+    that is not a community page (a parent read as a plain page, in a preview) is not kept."""
+    if isinstance(community, CommunityPage):
+        _ROUTED_COMMUNITIES[request] = community
 
 
 def remembered_community(request, community_id) -> CommunityPage | None:
-    """The community remembered for this request (``remember_routed_community``) if it is the one
+    """The community remembered for this request (``remember_community``) if it is the one
     ``community_id`` names."""
     community = _ROUTED_COMMUNITIES.get(request) if request is not None else None
     if community is not None and str(community.pk) == str(community_id):
@@ -292,7 +297,9 @@ def hall_url(community, name: str = "hall", *args, request=None) -> str:
 def request_url(obj: Request, name: str = "request_detail", *args, request=None) -> str:
     """A request's page, or one of its actions: ``request_url(r, "request_action", "accept")``."""
     ref = obj.tracking_number or obj.pk
-    page = _cached_hall_page(request, obj.community_id, lambda: obj.community)
+    page = _cached_hall_page(
+        request, obj.community_id, lambda: remembered_community(request, obj.community_id) or obj.community
+    )
     if page is None:
         return reverse(name, args=[ref, *args])
     return _hall_route(page, name, [ref, *args], request)

@@ -3,7 +3,7 @@
 import rules
 
 from deliberation.predicates import community_of, is_community_worker, is_published_community
-from deliberation.selectors import owners_linked
+from deliberation.selectors import owners_linked, remembered_on_user
 
 from .models import Meeting, Motion, Resolution, participant_for
 
@@ -18,7 +18,7 @@ def participant_of(user, meeting):
     """``models.participant_for``, remembered on the user for this request (the rules ask it often)."""
     if meeting is None or not user.is_authenticated:
         return None
-    cache = user.__dict__.setdefault("_participants", {})
+    cache = remembered_on_user(user, "_participants")
     if meeting.pk not in cache:
         cache[meeting.pk] = participant_for(meeting, user)
     return cache[meeting.pk]

@@ -188,12 +188,15 @@ def participant_notices(*, meeting) -> dict[int, list[NoticeState]]:
     return result
 
 
-def meeting_audience(meeting) -> dict:
+def meeting_audience(meeting, participants=None) -> dict:
     """Who a notice to every participant of ``meeting`` reaches, and how: the same choice of
     channels as the outbox makes (``channels_for``: what the person chose and has an address for).
-    ``inbox_only``: account holders with neither channel, told on the site only."""
+    ``inbox_only``: account holders with neither channel, told on the site only. ``participants``:
+    all of them, read already with their users (a page that lists them)."""
     counts = {"total": 0, "sms": 0, "email": 0, "inbox_only": 0}
-    for participant in meeting.participants.select_related("user"):
+    if participants is None:
+        participants = meeting.participants.select_related("user")
+    for participant in participants:
         channels = channels_for(recipient_of(participant), email=True, sms_=True)
         counts["total"] += 1
         counts["sms"] += Delivery.Channel.SMS in channels

@@ -58,10 +58,10 @@ class HallPage(RoutablePageMixin, Page):
     def _serve(self, request):
         """Every route runs with this page remembered for the request, so the templates' URLs and
         the hall's text come from it (in a preview: the draft being previewed)."""
-        from ..selectors import remember_hall_page, remember_routed_community
+        from ..selectors import remember_community, remember_hall_page
 
         remember_hall_page(request, self)
-        remember_routed_community(request, self)
+        remember_community(request, self.get_parent())
 
     @path("", name="hall")
     def hall_index(self, request):

@@ -15,7 +15,7 @@ from ..selectors import remembered_community
 
 def community_from_url(request, community_id, **_kwargs):
     """Every ``/communities/<id>/...`` page loads its community here; a route of the hall's or the
-    meetings' page finds it read already, by the routing (``remember_routed_community``)."""
+    meetings' page finds it read already, by the routing (``selectors.remember_community``)."""
     community = remembered_community(request, community_id)
     if community is None:
         community = get_object_or_404(CommunityPage, pk=community_id)

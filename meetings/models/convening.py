@@ -217,12 +217,15 @@ class Participant(models.Model):
         return self.language or settings.LANGUAGE_CODE
 
 
-def participant_for(meeting, user) -> "Participant | None":
+def participant_for(meeting, user, *, among=None) -> "Participant | None":
     """The user's own Participant row in ``meeting`` (``None`` for anonymous visitors and people not
     invited). Every lookup of "my row" goes through here: the rules (memoised per request in
-    ``meetings.predicates``), the views and the services."""
+    ``meetings.predicates``), the views and the services. ``among``: the meeting's participants
+    already read in their order (a page that lists them), looked through instead of asked again."""
     if meeting is None or user is None or not user.is_authenticated:
         return None
+    if among is not None:
+        return next((participant for participant in among if participant.user_id == user.pk), None)
     return Participant.objects.filter(meeting=meeting, user=user).first()
 
 

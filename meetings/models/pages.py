@@ -38,12 +38,12 @@ class MeetingIndexPage(RoutablePageMixin, Page):
         return self.get_parent().pk
 
     def _serve(self, request):
-        from deliberation.selectors import remember_routed_community
+        from deliberation.selectors import remember_community
 
         from ..selectors import remember_meeting_index
 
         remember_meeting_index(request, self)
-        remember_routed_community(request, self)
+        remember_community(request, self.get_parent())
 
     @path("", name="meeting_list")
     def index(self, request):

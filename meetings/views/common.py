@@ -6,15 +6,18 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy
 
 from deliberation.permissions import require_reachable
+from deliberation.selectors import remember_community
 
 from ..models import Action, Meeting, Resolution
 
 
 def meeting_from_url(request, meeting_id, **_kwargs):
-    return require_reachable(
+    meeting = require_reachable(
         request.user,
         get_object_or_404(Meeting.objects.select_related("community", "convener"), pk=meeting_id),
     )
+    remember_community(request, meeting.community)  # its requests' links need no other read of it
+    return meeting
 
 
 def resolution_from_url(request, resolution_id, **_kwargs):

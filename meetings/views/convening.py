@@ -4,6 +4,7 @@ community), one service, a message and the way back to the meeting's page."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -121,7 +122,11 @@ class MeetingDetail(MeetingMixin, PermissionView):
     def get(self, request, meeting_id):
         meeting = self.meeting
         parties, participants = _parties(meeting)
-        me = participant_for(meeting, request.user)
+        me = participant_for(meeting, request.user, among=participants)
+        # The agenda, read once: the page lists it and its forwarding card quotes the first items.
+        prefetch_related_objects(
+            [meeting], Prefetch("agenda_items", queryset=AgendaItem.objects.prefetch_related("requests"))
+        )
         can_change = request.user.has_perm("meetings.change_meeting", meeting)
         if can_change:
             # Whether each notice reached each participant: for who manages the meeting only.
@@ -134,7 +139,7 @@ class MeetingDetail(MeetingMixin, PermissionView):
             "community": meeting.community,
             "parties": parties,
             "missing_parties": [row["party"] for row in parties if not row["participants"]],
-            "agenda": list(meeting.agenda_items.prefetch_related("requests")),
+            "agenda": list(meeting.agenda_items.all()),
             "me": me,
             "can_change": can_change and meeting.is_open_for_changes,
             "show_deliveries": can_change,
@@ -166,7 +171,7 @@ class MeetingDetail(MeetingMixin, PermissionView):
                 poll_form=PollOpenForm() if meeting.status == Meeting.Status.DRAFT else None,
                 cancel_form=CancelForm(),
                 suggested_requests=list(convening.suggested_requests(meeting)),
-                told=audience_sentence(meeting_audience(meeting)),
+                told=audience_sentence(meeting_audience(meeting, participants)),
             )
         return render(request, "meetings/meeting_detail.html", context)
 

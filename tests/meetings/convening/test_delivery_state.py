@@ -144,3 +144,41 @@ def test_the_page_makes_as_many_queries_for_20_participants_as_for_5(
         counts.append(len(queries))
         assert html.count("Delivered") >= 4
     assert counts[0] == counts[1], counts
+
+
+def test_the_page_reads_the_participants_the_agenda_and_the_community_once(
+    client, community, convener, failing_mail, django_capture_on_commit_callbacks
+):
+    """Who manages the meeting sees the participants (with their notices), who will be told, their
+    own row, the agenda with its requests' links and the forwarding card: each read once."""
+    from deliberation.models import Category
+    from deliberation.services.requests import request_submit
+    from meetings.services import convening as convening_services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = meeting_with(community, convener, 6, failing_mail)
+        request = request_submit(
+            community=community,
+            by=make_member(community, role=Role.RESIDENT),
+            title="北门路灯不亮",
+            description="两盏路灯坏了。",
+            category=Category.objects.order_by("position").first(),
+        )
+        for title in ("北门路灯", "垃圾分类", "停车收费", "电梯维修"):
+            item = convening_services.agenda_item_add(meeting=meeting, by=convener, title=title)
+            convening_services.agenda_item_link_requests(item=item, by=convener, requests=[request])
+    in_english(client).force_login(convener)
+    client.get(f"/meetings/{meeting.pk}/")  # warm the per-process caches (pages, site)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "电梯维修" in html
+    assert f"/hall/requests/{request.tracking_number}/" in html  # the requests' links, in the hall
+    assert "participants will be told" in html
+    reads = [q["sql"] for q in queries.captured_queries]
+
+    def reading(table):
+        return [sql for sql in reads if sql.startswith("SELECT") and f'FROM "{table}"' in sql]
+
+    assert len(reading("meetings_participant")) == 1, reading("meetings_participant")
+    assert len(reading("meetings_agendaitem")) == 1, reading("meetings_agendaitem")
+    assert reading("cms_communitypage") == []  # it came with the meeting
