@@ -92,12 +92,16 @@ def verification_text(verification) -> str:
 
 
 def minutes_context(meeting) -> dict:
-    verification = minutes_verify(meeting=meeting)
+    """The minutes as a page shows them, checked against their seal: what is shown is what is
+    verified (the state and the entries are read once)."""
+    state = live_state(meeting)
+    entries = entries_with_seq(meeting)
+    verification = minutes_verify(meeting=meeting, state=state, entries=entries)
     return {
-        "state": live_state(meeting),
+        "state": state,
         "parties": parties_with_attendance(meeting),
         "quorum": quorum(meeting),
-        "entries": entries_with_seq(meeting),
+        "entries": entries,
         "verification": verification,
         "verification_text": verification_text(verification),
     }

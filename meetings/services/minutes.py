@@ -117,13 +117,18 @@ class Verification:
     broken_at: int | None = None  # position of the first entry that does not match
 
 
-def minutes_verify(*, meeting) -> Verification:
+def minutes_verify(*, meeting, state=None, entries=None) -> Verification:
     """Recompute the chain from the stored entries; it holds only if every hash matches and the
-    last one equals the hash sealed when the minutes were finalised (so a deleted tail shows)."""
-    state = LiveState.objects.filter(pk=meeting.pk).first()
+    last one equals the hash sealed when the minutes were finalised (so a deleted tail shows).
+    ``state`` and ``entries`` (all of them, in their order): read already by the caller, in the
+    same request, from the database (a page that shows them is checked against what it shows)."""
+    if state is None:
+        state = LiveState.objects.filter(pk=meeting.pk).first()
+    if entries is None:
+        entries = MinuteEntry.objects.filter(meeting=meeting).order_by("position")
     finalised = bool(state and state.is_finalised)
     prev, checked = "", 0
-    for entry in MinuteEntry.objects.filter(meeting=meeting).order_by("position"):
+    for entry in entries:
         checked += 1
         if entry.prev_hash != prev or entry.hash != entry_hash(entry, prev):
             return Verification(finalised, False, checked, entry.position)

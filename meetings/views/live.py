@@ -5,6 +5,7 @@ the permission and calls the same service as the WebSocket consumer, with the sa
 the page works without JavaScript.
 """
 
+from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from deliberation.models import Owner
 from ..forms import live as forms
 from ..models import Action as ActionModel
 from ..models import Choice, Meeting, MinuteEntry, Motion, Party
-from ..selectors import live_state, minutes_context, motions_with_tallies
+from ..selectors import minutes_context, motions_with_tallies
 from ..services import NotFound, checkin
 from ..services import minutes as minutes_services
 from ..services import motions as motion_services
@@ -78,8 +79,10 @@ class MeetingLive(MeetingMixin, PermissionView):
     def get(self, request, meeting_id):
         meeting = self.meeting
         user = request.user
-        state = live_state(meeting)
         context = minutes_context(meeting)
+        state = context["state"]
+        # The agenda, read once: the page lists it and its forwarding card quotes the first items.
+        prefetch_related_objects([meeting], "agenda_items")
         can_keep = user.has_perm("meetings.keep_minutes", meeting)
         can_chair = user.has_perm("meetings.chair_meeting", meeting)
         motions = motions_with_tallies(meeting, user)

@@ -180,3 +180,33 @@ def test_the_service_refuses_a_far_start_without_confirm(community, offset):
         svc.meeting_start(meeting=meeting, by=people["chair"].user)
     svc.meeting_start(meeting=meeting, by=people["chair"].user, confirm=True)
     assert Meeting.objects.get(pk=meeting.pk).status == Meeting.Status.IN_PROGRESS
+
+
+@pytest.mark.django_db
+def test_the_live_page_reads_its_state_its_entries_and_its_agenda_once(client, community):
+    """The minutes shown are the minutes verified against their seal: one read of the state and
+    of the entries serves both; the agenda is read once for the page and its forwarding card."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from meetings.services import convening
+
+    meeting = make_meeting(community, status=Meeting.Status.SCHEDULED)
+    people = four_parties(meeting)
+    convening.agenda_item_add(meeting=meeting, by=meeting.convener, title="电梯维修")
+    svc.meeting_start(meeting=meeting, by=people["chair"].user)
+    svc.minute_add(meeting=meeting, by=people["secretary"].user, kind="note", text="业主代表发言")
+    svc.meeting_close(meeting=meeting, by=people["chair"].user)
+    url = reverse("meeting_live", args=[meeting.pk])
+    client.get(url)  # warm the per-process caches (pages, site)
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    assert "业主代表发言" in body and "电梯维修" in body
+    assert 'data-verified="true"' in body
+
+    def reading(table):
+        return [q["sql"] for q in queries.captured_queries if f'FROM "{table}"' in q["sql"]]
+
+    assert len(reading("meetings_livestate")) == 1, reading("meetings_livestate")
+    assert len(reading("meetings_minuteentry")) == 1, reading("meetings_minuteentry")
+    assert len(reading("meetings_agendaitem")) == 1, reading("meetings_agendaitem")
