@@ -244,7 +244,7 @@ def _hall_cache(request) -> dict:
     return _HALL_PAGES.setdefault(request, {}) if request is not None else {}
 
 
-_ROUTED_COMMUNITIES: WeakKeyDictionary = WeakKeyDictionary()
+_COMMUNITIES: WeakKeyDictionary = WeakKeyDictionary()
 
 
 def remember_community(request, community) -> None:
@@ -253,13 +253,13 @@ def remember_community(request, community) -> None:
     served, as Wagtail's routing read it (the page's parent: no query), or a meeting's. Anything
     that is not a community page (a parent read as a plain page, in a preview) is not kept."""
     if isinstance(community, CommunityPage):
-        _ROUTED_COMMUNITIES[request] = community
+        _COMMUNITIES[request] = community
 
 
 def remembered_community(request, community_id) -> CommunityPage | None:
     """The community remembered for this request (``remember_community``) if it is the one
     ``community_id`` names."""
-    community = _ROUTED_COMMUNITIES.get(request) if request is not None else None
+    community = _COMMUNITIES.get(request) if request is not None else None
     if community is not None and str(community.pk) == str(community_id):
         return community
     return None
