@@ -38,17 +38,10 @@ class ChildInOneQuery:
             child = self.get_children().filter(slug=path_components[0]).select_related(*links).get()
         except Page.DoesNotExist:
             raise Http404 from None
-        specific = next(
-            (
-                joined
-                for joined in (getattr(child, link, None) for link in links)
-                if joined is not None and type(joined) is child.specific_class
-            ),
-            None,
+        joined = (getattr(child, link, None) for link in links)  # None where the join found no row
+        specific = (
+            next((page for page in joined if type(page) is child.specific_class), None) or child.specific
         )
-        if specific is None:
-            child._cached_parent_obj = self
-            specific = child.specific
         specific._cached_parent_obj = self  # treebeard's get_parent() answers without a query
         return specific.route(request, path_components[1:])
 
