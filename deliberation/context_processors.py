@@ -1,13 +1,14 @@
-"""The header's links to each person's own pages (``selectors.nav_links_for``)."""
+"""The header of each page: the person's links and unread notices (``selectors.header_for``)."""
 
 from django.utils.functional import SimpleLazyObject
 
-from .selectors import nav_links_for
+from .selectors import Header, header_for
 
 
 def nav(request):
-    """``nav_links``: asked only when a template shows it (mail and fragments never pay for it)."""
+    """``site_header``: asked only when a template shows it (mail and fragments never pay for it), in
+    two queries."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"nav_links": []}
-    return {"nav_links": SimpleLazyObject(lambda: nav_links_for(user))}
+        return {"site_header": Header(links=[])}
+    return {"site_header": SimpleLazyObject(lambda: header_for(user))}

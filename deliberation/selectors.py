@@ -3,13 +3,24 @@
 Every list here costs a fixed number of queries whatever the number of rows.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
 import rules
 from django.core.paginator import Paginator
-from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Cast, Concat
 from django.urls import reverse
 from django.utils import timezone
@@ -459,68 +470,117 @@ def _titled(label, community, many: bool) -> str:
     return f"{label} · {community.title}" if many else label
 
 
+class Counted(Subquery):
+    """How many rows ``queryset`` has, as a scalar subquery: several counts of different tables
+    are asked in one ``SELECT`` (``header_counts``)."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+    def __init__(self, queryset, **extra):
+        super().__init__(queryset.order_by().values("pk"), **extra)
+
+
+def header_counts(user, wanted: dict) -> dict[str, int]:
+    """The counts of ``wanted`` (a name → queryset) in one query, one row: what the header shows
+    costs one round trip whatever it counts."""
+    if not wanted:
+        return {}
+    row = User.objects.filter(pk=user.pk).values(**{name: Counted(qs) for name, qs in wanted.items()})
+    return row.first() or dict.fromkeys(wanted, 0)
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the header shows a signed-in person: their links (``NavLink``) and their unread inbox
+    notices."""
+
+    links: list[NavLink]
+    unread: int = 0
+
+
 def nav_links_for(user, *, counts: bool = True) -> list[NavLink]:
-    """The one answer to "which of their pages does the header show this person": each link is
-    there because a permission rule holds (``deliberation/rules.py``), never because of a role's
-    name. The first link is where their work is (``landing_url_for``). The counts are aggregate
-    queries, one per kind of work, whatever the number of requests.
+    """The one answer to "which of their pages does the header show this person" (``header_for``)."""
+    return header_for(user, counts=counts).links
+
+
+def header_for(user, *, counts: bool = True) -> Header:
+    """The header of ``user``: each link is there because a permission rule holds
+    (``deliberation/rules.py``), never because of a role's name. The first link is where their
+    work is (``landing_url_for``). Two queries whatever the person and the number of requests:
+    their communities (with their roles, which the rules read), then every count the links show
+    and their unread notices in one (``header_counts``); ``counts=False`` asks only whether they
+    have submitted a request.
     """
     if not user.is_authenticated:
-        return []
-    links: list[NavLink] = []
+        return Header(links=[])
     communities = _member_communities(user)
     triage = [c for c in communities if rules.has_perm("deliberation.triage_request", user, c)]
     follow = [c for c in communities if rules.has_perm("deliberation.follow_own_requests", user, c)]
     deciders = [c for c in communities if rules.has_perm("deliberation.decide_membership", user, c)]
     members = [c for c in communities if rules.has_perm("deliberation.view_members", user, c)]
     rosters = [c for c in communities if rules.has_perm("deliberation.import_roster", user, c)]
-    work_url = reverse("work_queue")
+    company = rules.has_perm("deliberation.view_company_queue", user)
+    street = rules.has_perm("deliberation.oversee_street", user)
 
-    if triage:
-        count, label = 0, ""
-        if counts:
-            totals = Request.objects.filter(community__in=triage).aggregate(
-                to_accept=Count("pk", filter=Q(status=Request.Status.SUBMITTED)),
-                overdue=Count("pk", filter=Request.overdue_condition()),
-            )
-            count = totals["to_accept"] + totals["overdue"]
-            label = _("%(accept)d to accept, %(overdue)d overdue") % {
-                "accept": totals["to_accept"],
-                "overdue": totals["overdue"],
-            }
-        links.append(NavLink("work", _("Work queue"), work_url, count, label))
-    if rules.has_perm("deliberation.view_company_queue", user):
-        count = 0
-        if counts:
-            count = (
+    own = Request.objects.filter(requester=user)
+    wanted = {}
+    if not follow:  # staff see "My requests" only once they have submitted one
+        wanted["own_total"] = own
+    if counts:
+        wanted["unread"] = Notification.objects.filter(user=user, read_at__isnull=True)
+        wanted["own_total"] = own
+        wanted["own_updated"] = own.filter(Exists(unread_request_updates(user)))
+        if triage:
+            in_triage = Request.objects.filter(community__in=[c.pk for c in triage])
+            wanted["to_accept"] = in_triage.filter(status=Request.Status.SUBMITTED)
+            wanted["overdue"] = in_triage.overdue()
+        if company:
+            wanted["company"] = (
                 Request.objects.filter(assigned_company_id=user.property_company_id)
                 .filter(responsible_party=ResponsibleParty.PROPERTY)
                 .open()
-                .count()
             )
-        links.append(
-            NavLink(
-                "company",
-                _("Assigned requests"),
-                f"{work_url}#company",
-                count,
-                _("%(n)d open") % {"n": count},
-            )
-        )
-    if rules.has_perm("deliberation.oversee_street", user):
-        count = 0
-        if counts:
-            count = (
+        if street:
+            wanted["escalations"] = (
                 Request.objects.filter(
                     community__in=CommunityPage.objects.child_of(user.street_office).values("pk")
                 )
                 .escalated()
                 .open()
-                .count()
             )
+        for community in deciders:
+            wanted[f"pending_{community.pk}"] = Membership.objects.pending().filter(community=community)
+    n = defaultdict(int, header_counts(user, wanted))
+
+    links: list[NavLink] = []
+    work_url = reverse("work_queue")
+    if triage:
+        label = ""
+        if counts:
+            label = _("%(accept)d to accept, %(overdue)d overdue") % {
+                "accept": n["to_accept"],
+                "overdue": n["overdue"],
+            }
+        links.append(NavLink("work", _("Work queue"), work_url, n["to_accept"] + n["overdue"], label))
+    if company:
         links.append(
             NavLink(
-                "escalations", _("Escalations"), f"{work_url}#street", count, _("%(n)d open") % {"n": count}
+                "company",
+                _("Assigned requests"),
+                f"{work_url}#company",
+                n["company"],
+                _("%(n)d open") % {"n": n["company"]},
+            )
+        )
+    if street:
+        links.append(
+            NavLink(
+                "escalations",
+                _("Escalations"),
+                f"{work_url}#street",
+                n["escalations"],
+                _("%(n)d open") % {"n": n["escalations"]},
             )
         )
         links.append(
@@ -530,40 +590,21 @@ def nav_links_for(user, *, counts: bool = True) -> list[NavLink]:
                 reverse("street_statistics", kwargs={"street_id": user.street_office_id}),
             )
         )
-    # "My requests" shows for whoever follows requests, and for staff who submitted one: their
-    # number is a plain count, and the count of those with news (the costly part) is asked only
-    # when the link shows.
-    own = {"total": 0, "updated": 0}
-    if not follow:
-        own["total"] = Request.objects.filter(requester=user).count()
-    if counts and (follow or own["total"]):
-        own = Request.objects.filter(requester=user).aggregate(
-            total=Count("pk"), updated=Count("pk", filter=Q(Exists(unread_request_updates(user))))
-        )
-    if follow or own["total"]:
-        label = _("%(n)d with news") % {"n": own["updated"]}
-        mine = NavLink("mine", _("My requests"), reverse("my_requests"), own["updated"], label)
+    # "My requests" shows for whoever follows requests, and for staff who submitted one.
+    if follow or n["own_total"]:
+        label = _("%(n)d with news") % {"n": n["own_updated"]}
+        mine = NavLink("mine", _("My requests"), reverse("my_requests"), n["own_updated"], label)
         # A resident's work is their requests: first. Staff who also submitted one: after their work.
         links.append(mine)
-    pending = {}
-    if counts and deciders:
-        pending = dict(
-            Membership.objects.pending()
-            .filter(community__in=deciders)
-            .order_by()
-            .values_list("community")
-            .annotate(n=Count("pk"))
-            .values_list("community", "n")
-        )
     for community in members:
-        n = pending.get(community.pk, 0)
+        pending = n[f"pending_{community.pk}"]
         links.append(
             NavLink(
                 f"members-{community.pk}",
                 _titled(_("Members"), community, len(members) > 1),
                 reverse("members", kwargs={"community_id": community.pk}),
-                n,
-                _("%(n)d waiting for verification") % {"n": n},
+                pending,
+                _("%(n)d waiting for verification") % {"n": pending},
             )
         )
     for community in rosters:
@@ -574,7 +615,7 @@ def nav_links_for(user, *, counts: bool = True) -> list[NavLink]:
                 reverse("roster", kwargs={"community_id": community.pk}),
             )
         )
-    return links
+    return Header(links=links, unread=n["unread"])
 
 
 def landing_url_for(user) -> str:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from deliberation.models import Membership, Notification, Request, Role
-from deliberation.selectors import hall_url, landing_url_for, nav_links_for, request_url
+from deliberation.selectors import hall_url, header_for, landing_url_for, nav_links_for, request_url
 from deliberation.services.memberships import membership_request
 from deliberation.services.requests import request_accept, request_escalate, request_resolve, request_submit
 from tests.conftest import as_user
@@ -149,6 +149,37 @@ def test_counts_are_aggregate_queries_whatever_the_number_of_requests(
         fresh = type(user).objects.get(pk=user.pk)  # no cached roles
         with django_assert_max_num_queries(8):
             nav_links_for(fresh)
+
+
+@pytest.mark.parametrize("role", [role for role in EXPECTED_KEYS if role != "anonymous"])
+def test_the_header_is_read_in_two_queries_whatever_the_role(
+    role, users_by_role, community, category, django_assert_num_queries
+):
+    """Their communities with their roles, then every count and the unread notices in one query
+    (a street officer's street is read too: its communities are its page's children)."""
+    for n in range(3):
+        submit(community, users_by_role["resident"], category, title=f"诉求{n}")
+    submit(community, users_by_role["worker"], category, title="社工自己报的诉求")
+    fresh = type(users_by_role[role]).objects.get(pk=users_by_role[role].pk)  # no cached roles
+    with django_assert_num_queries(3 if role == "street" else 2):
+        header = header_for(fresh)
+    assert header.unread == Notification.objects.filter(user=fresh, read_at__isnull=True).count()
+    assert [link.key for link in header.links] == [link.key for link in nav_links_for(fresh)]
+
+
+def test_the_inbox_link_counts_the_unread_notices(client, resident, worker, community, category):
+    request_accept(request=submit(community, resident, category), by=worker, party="community")
+    assert Notification.objects.filter(user=resident, read_at__isnull=True).count() == 1
+    client.force_login(resident)
+    assert "Mark all as read" in client.get(reverse("inbox")).content.decode()
+    header = client.get(reverse("profile")).content.decode().split("</header>")[0]
+    assert '<span class="badge" aria-hidden="true">1</span><span class="visually-hidden">(1 unread)' in header
+    Notification.objects.filter(user=resident).update(
+        read_at=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    )
+    header = client.get(reverse("inbox")).content.decode()
+    assert "unread)" not in header.split("</header>")[0]
+    assert "Mark all as read" not in header
 
 
 def test_the_badge_tells_screen_readers_what_it_counts(client, users_by_role, community, category):
