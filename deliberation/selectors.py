@@ -82,12 +82,14 @@ def _remembered_roles(user) -> dict:
 
 def remembered_membership_role(user, community) -> str | None:
     """``membership_role``, remembered on the user object for the rest of the HTTP request (the
-    permission predicates ask it many times per page; ``_member_communities`` fills it too)."""
+    permission predicates ask it many times per page): the first question reads their role in
+    every community they belong to, with the communities the header lists (``_member_communities``)."""
     if not user.is_authenticated or community is None:
         return None
     roles = _remembered_roles(user)
     if community.pk not in roles:
-        roles[community.pk] = membership_role(user=user, community=community)
+        _member_communities(user)  # the role in each of their communities, in one query
+        roles.setdefault(community.pk, None)
     return roles[community.pk]
 
 
@@ -450,7 +452,15 @@ NAV_COMMUNITY_FIELDS = ("title", "slug", "live", "path", "depth", "url_path", "p
 
 def _member_communities(user) -> list:
     """The communities ``user`` is a verified member of, by title, in one query that also
-    remembers their role in each (``remembered_membership_role``)."""
+    remembers their role in each (``remembered_membership_role``); remembered for the rest of the
+    HTTP request too."""
+    remembered = remembered_on_user(user, "_member_communities")
+    if "communities" not in remembered:
+        remembered["communities"] = _read_member_communities(user)
+    return remembered["communities"]
+
+
+def _read_member_communities(user) -> list:
     memberships = (
         Membership.objects.approved()
         .filter(user=user)

@@ -80,3 +80,27 @@ def test_a_request_asks_the_role_once_through_its_lazy_user_and_the_user_inside(
     assert len(role_queries) == 1, role_queries
     # the roles of one person are not another's: a new request, a new user object, asks again
     assert remembered_membership_role(SimpleLazyObject(lambda: User.objects.get(pk=worker.pk)), community)
+
+
+@pytest.mark.parametrize("role", ["resident", "worker", "outsider"])
+def test_a_page_reads_the_person_s_memberships_once_for_its_rules_and_its_header(
+    client, users_by_role, community, other_community, role
+):
+    """The first role a page asks reads the person's role in every community they belong to, with
+    the communities the header lists: one query of memberships for the page, whatever it asks
+    (here a community they may or may not belong to, and another they do not)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from deliberation.selectors import hall_url
+
+    client.force_login(users_by_role[role])
+    for page in (hall_url(community), hall_url(other_community)):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page).status_code == 200
+        reads = [
+            q["sql"]
+            for q in queries.captured_queries
+            if q["sql"].startswith('SELECT "deliberation_membership".')
+        ]
+        assert len(reads) == 1, reads
