@@ -16,6 +16,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from cms.converters import KEY_REGEX as KEY
+from cms.models import RestrictionsInOneQuery
 
 #: The slug a community's hall page is created with (editors may rename it; the URLs follow).
 HALL_SLUG = "hall"
@@ -25,7 +26,7 @@ SUPPORT_ACTIONS = "support|withdraw"
 TRANSITION_ACTIONS = r"[a-z_]+"
 
 
-class HallPage(RoutablePageMixin, Page):
+class HallPage(RoutablePageMixin, RestrictionsInOneQuery, Page):
     """议事厅: one per community. Its text is the editors'; its requests are the residents'."""
 
     rules = RichTextField(

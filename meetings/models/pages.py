@@ -12,11 +12,13 @@ from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from cms.models import RestrictionsInOneQuery
+
 #: The slug a community's meetings page is created with (editors may rename it).
 MEETINGS_SLUG = "meetings"
 
 
-class MeetingIndexPage(RoutablePageMixin, Page):
+class MeetingIndexPage(RoutablePageMixin, RestrictionsInOneQuery, Page):
     """四方会议: one per community; lists its meetings, and convenes new ones."""
 
     intro = RichTextField(

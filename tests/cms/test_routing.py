@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.http import Http404
 from django.test import RequestFactory
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 
 from cms.models import CommunityPage, HomePage, NewsPage, StreetOfficePage
 from deliberation.models import HallPage
@@ -129,3 +129,63 @@ def test_the_route_s_view_reads_no_page_the_routing_read(tree, child, client):
     assert page_reads == []
     levels = [q["sql"] for q in queries.captured_queries if '"wagtailcore_page"."slug" =' in q["sql"]]
     assert len(levels) == 3  # street, community, hall or meetings: one query each
+
+
+def _restrictions(tree, *placed):
+    """View restrictions on the pages named (``login`` or ``password``), as editors set them."""
+    pages = {
+        "community": tree["community"],
+        "news": NewsPage.objects.get(slug="notice"),
+        "hall": HallPage.objects.child_of(tree["community"]).get(),
+        "street": tree["street"],
+    }
+    for name, kind in placed:
+        PageViewRestriction.objects.create(
+            page=pages[name],
+            restriction_type=kind,
+            password="secret" if kind == PageViewRestriction.PASSWORD else "",
+        )
+    return pages
+
+
+@pytest.mark.parametrize(
+    "placed",
+    [
+        [],
+        [("news", PageViewRestriction.LOGIN)],
+        [("community", PageViewRestriction.PASSWORD)],
+        [("street", PageViewRestriction.LOGIN), ("hall", PageViewRestriction.PASSWORD)],
+    ],
+)
+def test_a_page_s_view_restrictions_are_wagtail_s_read_in_one_query(tree, placed, django_assert_num_queries):
+    """``cms.models.RestrictionsInOneQuery``: the page's own restrictions and its ancestors', as
+    Wagtail's ``Page.get_view_restrictions`` finds them, in one query instead of two."""
+    pages = _restrictions(tree, *placed)
+    for page in [*pages.values(), tree["home"]]:
+        page = Page.objects.get(pk=page.pk).specific
+        with django_assert_num_queries(1):
+            ours = sorted(restriction.pk for restriction in page.get_view_restrictions())
+        assert ours == sorted(restriction.pk for restriction in Page.get_view_restrictions(page))
+
+
+def test_an_alias_is_restricted_as_the_page_it_stands_for(tree):
+    """Wagtail checks the page an alias stands for in place of the alias, for the page and for
+    each of its ancestors: so do we."""
+    pages = _restrictions(tree, ("news", PageViewRestriction.LOGIN))
+    other = make_community(street=tree["street"], slug="hexie", title="和谐社区")
+    alias = pages["news"].create_alias(parent=other, update_slug="notice-copy")
+    PageViewRestriction.objects.create(
+        page=alias, restriction_type=PageViewRestriction.PASSWORD, password="x"
+    )
+    alias = Page.objects.get(pk=alias.pk).specific
+    ours = sorted(restriction.pk for restriction in alias.get_view_restrictions())
+    assert ours == sorted(restriction.pk for restriction in Page.get_view_restrictions(alias))
+    assert [r.restriction_type for r in alias.get_view_restrictions()] == [PageViewRestriction.LOGIN]
+
+
+def test_a_restricted_page_asks_for_its_password_and_a_private_one_for_a_login(tree, client):
+    pages = _restrictions(tree, ("news", PageViewRestriction.PASSWORD), ("hall", PageViewRestriction.LOGIN))
+    response = client.get(pages["news"].url)
+    assert response.status_code == 200 and 'name="password"' in response.content.decode()
+    response = client.get(pages["hall"].url)
+    assert response.status_code == 302 and "login" in response["Location"]
