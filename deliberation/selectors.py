@@ -224,7 +224,7 @@ def work_queue(*, user) -> dict:
         .order_by(F("due_date").asc(nulls_first=True), "id")
     )
     if user.street_office_id:
-        communities = CommunityPage.objects.child_of(user.street_office).values("pk")
+        communities = user.street_office.communities().values("pk")
         sections["street"] = (
             Request.objects.for_list()
             .filter(community__in=communities)
@@ -535,11 +535,10 @@ def header_for(user, *, counts: bool = True) -> Header:
 
     own = Request.objects.filter(requester=user)
     wanted = {}
-    if not follow:  # staff see "My requests" only once they have submitted one
+    if counts or not follow:  # staff see "My requests" only once they have submitted one
         wanted["own_total"] = own
     if counts:
         wanted["unread"] = Notification.objects.filter(user=user, read_at__isnull=True)
-        wanted["own_total"] = own
         wanted["own_updated"] = own.filter(Exists(unread_request_updates(user)))
         if triage:
             in_triage = Request.objects.filter(community__in=[c.pk for c in triage])
@@ -553,9 +552,7 @@ def header_for(user, *, counts: bool = True) -> Header:
             )
         if street:
             wanted["escalations"] = (
-                Request.objects.filter(
-                    community__in=CommunityPage.objects.child_of(user.street_office).values("pk")
-                )
+                Request.objects.filter(community__in=user.street_office.communities().values("pk"))
                 .escalated()
                 .open()
             )

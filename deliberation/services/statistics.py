@@ -25,8 +25,6 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from cms.models import CommunityPage
-
 from ..exports import safe_cell
 from ..models import Category, CommunityFigures, Request, RequestEvent
 
@@ -449,7 +447,7 @@ def community_statistics(*, community, today=None) -> Statistics:
 
 
 def street_statistics(*, street, today=None) -> Statistics:
-    communities = dict(CommunityPage.objects.child_of(street).values_list("pk", "title"))
+    communities = dict(street.communities().values_list("pk", "title"))
     return statistics_for(community_ids=list(communities), today=today, community_names=communities)
 
 

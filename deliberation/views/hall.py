@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cms.models import CommunityPage
 from cms.views import ServiceActionView, ServiceFormView
 
 from ..forms import hall as forms
@@ -392,7 +391,7 @@ def street_requests(request, street_id):
     form = forms.HallFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     requests = request_list(
-        communities=CommunityPage.objects.live().child_of(street).values("pk"),
+        communities=street.communities().live().values("pk"),
         status=filters.get("status") or "",
         category=filters.get("category"),
         flag=filters.get("flag") or "",
