@@ -9,6 +9,7 @@ supporting it, the meeting and the live minutes — are added here the same way.
 import re
 
 from django.core import mail
+from playwright.sync_api import expect
 
 from deliberation.selectors import hall_url
 from meetings.selectors import meetings_url
@@ -282,6 +283,9 @@ def run_meeting_core(pages, meeting, *, screenshots: str = ""):
     chair.locator("#entry-submit").click()
     for page in pages.values():
         page.locator("#minutes-list li.entry .entry-text", has_text="北门停车场两盏路灯").wait_for()
+    # The box is cleared by the server's acknowledgement, which may come after the entry's broadcast
+    # (two workers sharing Redis): wait for it, then the same assertion.
+    expect(chair.locator("#entry-text")).to_have_value("")
     assert chair.locator("#entry-text").input_value() == ""
 
     chair.locator("#motions details.console summary").click()
