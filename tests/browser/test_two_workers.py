@@ -11,6 +11,7 @@ workers that share Redis (given explicitly, so it also runs in the SQLite pass:
 import re
 
 from django.db import connection
+from playwright.sync_api import expect
 
 from deliberation.models import User
 from tests.meetings.live.live_servers import workers_redis_url
@@ -80,7 +81,10 @@ def test_live_minutes_across_two_workers_sharing_redis(world, live_meeting, asgi
     assert {base for _context, base in contexts.values()} == {worker_a.url, worker_b.url}
     pages = {party: goto_live(context, base, meeting) for party, (context, base) in contexts.items()}
     motion_id = run_meeting_core(pages, meeting, screenshots="two-workers-live")
+    chair_seq = pages["community"].locator("#live").get_attribute("data-seq")
     for page in pages.values():
+        # Each page may still be applying the last event its worker relays: wait for it, then assert.
+        expect(page.locator("#live")).to_have_attribute("data-seq", chair_seq)
         assert page.locator(f"#motion-{motion_id} .my-vote").get_attribute("data-choice") == "for"
         assert page.locator("#live").get_attribute("data-seq") == pages["community"].locator(
             "#live"
