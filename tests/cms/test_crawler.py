@@ -23,6 +23,7 @@ import time
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
 
+import django.test.client
 import pytest
 from django.core.signals import got_request_exception
 from django.test import Client
@@ -270,8 +271,13 @@ def test_the_crawl_is_large():
 
 
 @pytest.fixture
-def crawl_world(crawled):
-    """The ids, the URL patterns, the pages and the people of the crawl, and the crawl itself."""
+def crawl_world(crawled, monkeypatch):
+    """The ids, the URL patterns, the pages and the people of the crawl, and the crawl itself.
+
+    The crawl reads status codes and forms, never ``response.context`` or ``response.templates``:
+    the test client does not keep a copy of the context of every template and include rendered.
+    """
+    monkeypatch.setattr(django.test.client, "store_rendered_templates", lambda *args, **kwargs: None)
     assert Meeting.objects.filter(title=meetings_demo.SCHEDULED_TITLE).exists()
     assert Meeting.objects.filter(title=demo_live.LIVE_TITLE).exists()
     patterns = list(leaf_patterns())
