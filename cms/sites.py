@@ -9,19 +9,24 @@ anywhere: the change writes a new token in the shared cache, at once and again o
 committed (Redis where several workers run), and each process compares its token with it on
 every request.
 
-``SiteMiddleware`` puts the answer where Wagtail looks first (``request._wagtail_site``).
+``SiteMiddleware`` puts the answer where Wagtail looks first (``request._wagtail_site``). The type
+of the site's root page is remembered with its row (a page never changes type; a site given
+another root page is saved, and forgotten), so that a request for a page reads the root page as
+its own type in one query, where Wagtail reads the base row, then the specific one.
 """
 
 import logging
 import secrets
 import threading
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http.request import split_domain_port
 from wagtail.models import Site
 from wagtail.models.sites import get_site_for_hostname
+from wagtail.views import serve as wagtail_serve
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +34,9 @@ TOKEN_KEY = "cms:sites:token"
 #: Hosts remembered per process; a request naming yet another host asks the database, as before
 #: (anyone can send any ``Host``, so the memory is bounded).
 MAX_HOSTS = 64
+#: Remembered with a site's row (``get_site_for_hostname`` reads the root page with the site) and
+#: set on each instance as a query's annotation would be.
+ROOT_TYPE = "root_page_content_type_id"
 _UNKNOWN = object()
 
 
@@ -78,13 +86,31 @@ def site_for_host(hostname: str, port: int) -> Site | None:
             row = None
         else:
             row = {field.attname: getattr(site, field.attname) for field in Site._meta.concrete_fields}
+            row[ROOT_TYPE] = site.root_page.content_type_id
         if token is not None:
             _remembered.put(token, (hostname, port), row)
     if row is None:
         return None
-    site = Site(**row)
+    site = Site(**{name: value for name, value in row.items() if name != ROOT_TYPE})
     site._state.adding, site._state.db = False, DEFAULT_DB_ALIAS
+    setattr(site, ROOT_TYPE, row[ROOT_TYPE])
     return site
+
+
+def read_root_page(site: Site) -> None:
+    """Load the site's root page onto it as its own type, in one query; Wagtail's routing then
+    finds it there (``site.root_page.specific`` is the page itself). A type no longer in the code
+    or a root page deleted meanwhile leaves it to Wagtail's own queries, which answer as before."""
+    content_type_id = getattr(site, ROOT_TYPE, None)
+    if content_type_id is None or Site.root_page.is_cached(site):
+        return
+    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    if model is None:
+        return
+    try:
+        site.root_page = model.objects.get(pk=site.root_page_id)
+    except model.DoesNotExist:
+        return
 
 
 def site_for_request(request) -> Site | None:
@@ -122,3 +148,10 @@ class SiteMiddleware:
         except DisallowedHost:
             pass  # answered 400 further on (CommonMiddleware), as any request to a host not allowed
         return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        """A request for a page (Wagtail's ``serve``) has its site's root page read in one query;
+        any other view never reads it, and reads nothing more."""
+        site = getattr(request, "_wagtail_site", None)
+        if view_func is wagtail_serve and site is not None:
+            read_root_page(site)

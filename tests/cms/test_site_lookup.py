@@ -1,15 +1,18 @@
 """Which Wagtail site answers a request (cms/sites.py): asked of the database once per host and
 process, and asked again as soon as a site is saved or deleted, by an editor or anyone."""
 
+import re
 from unittest import mock
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import Page, Site
 
 from cms import sites
+from cms.models import HomePage, NewsPage
 from tests.factories import PropertyCompanyFactory, make_community, make_street
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +115,48 @@ def test_a_cache_that_cannot_be_used_leaves_the_answer_to_wagtails_query(client,
         assert lookups.call_count == 2
         Site.objects.create(hostname="xingfu.test", port=80, root_page=hosts, site_name="幸福社区")
         assert "宜居物业" in client.get("/", HTTP_HOST="xingfu.test").content.decode()
+
+
+def root_page_reads(queries, root) -> list[str]:
+    """The queries that get the root page's row by its id: Wagtail's base row, or the row of its
+    type (not the queries of its children, which name it in their conditions)."""
+    by_id = re.compile(rf'WHERE "\w+"\."(?:id|page_ptr_id)" = {root.pk} LIMIT 21$')
+    return [q["sql"] for q in queries if by_id.search(q["sql"])]
+
+
+@pytest.mark.parametrize("host", ["testserver", "xingfu.test"])
+def test_a_page_served_reads_its_site_s_root_page_once_as_its_own_type(client, hosts, host):
+    """The home page (the default site's root) and a community page (the root of its own host's
+    site): one query each for the root, where Wagtail reads the base row and then the specific
+    one; the page served is the same."""
+    Site.objects.create(hostname="xingfu.test", port=80, root_page=hosts, site_name="幸福社区")
+    root = Site.objects.get(hostname=host) if host != "testserver" else Site.objects.get(is_default_site=True)
+    root = root.root_page.specific
+    client.get("/", HTTP_HOST=host)  # the host remembered
+    with CaptureQueriesContext(connection) as ours:
+        response = client.get("/", HTTP_HOST=host)
+    with mock.patch.object(sites, "read_root_page"), CaptureQueriesContext(connection) as wagtails:
+        theirs = client.get("/", HTTP_HOST=host)
+    assert response.status_code == theirs.status_code == 200
+    assert response.context["page"].pk == theirs.context["page"].pk == root.pk
+    assert type(response.context["page"]) is type(theirs.context["page"]) is type(root)
+    assert len(root_page_reads(ours.captured_queries, root)) == 1
+    assert len(root_page_reads(wagtails.captured_queries, root)) == 2
+    assert len(ours.captured_queries) == len(wagtails.captured_queries) - 1
+
+
+def test_a_view_that_serves_no_page_never_reads_the_root_page(client, hosts):
+    home = Site.objects.get(is_default_site=True).root_page
+    client.get("/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("account_login")).status_code == 200
+    assert root_page_reads(queries.captured_queries, home) == []
+
+
+def test_a_root_page_not_of_its_remembered_type_is_left_to_wagtail(hosts):
+    """A row remembered before a change no signal tells of: Wagtail's queries answer, as before."""
+    site = sites.site_for_host("testserver", 80)
+    setattr(site, sites.ROOT_TYPE, ContentType.objects.get_for_model(NewsPage).pk)
+    sites.read_root_page(site)
+    assert not Site.root_page.is_cached(site)
+    assert type(site.root_page.specific) is HomePage
