@@ -99,12 +99,15 @@ def site_for_host(hostname: str, port: int) -> Site | None:
 
 def read_root_page(site: Site) -> None:
     """Load the site's root page onto it as its own type, in one query; Wagtail's routing then
-    finds it there (``site.root_page.specific`` is the page itself). A type no longer in the code
-    or a root page deleted meanwhile leaves it to Wagtail's own queries, which answer as before."""
+    finds it there (``site.root_page.specific`` is the page itself). A type no longer known or in
+    the code, or a root page deleted meanwhile, leaves it to Wagtail's own queries, as before."""
     content_type_id = getattr(site, ROOT_TYPE, None)
     if content_type_id is None or Site.root_page.is_cached(site):
         return
-    model = ContentType.objects.get_for_id(content_type_id).model_class()
+    try:
+        model = ContentType.objects.get_for_id(content_type_id).model_class()
+    except ContentType.DoesNotExist:
+        return
     if model is None:
         return
     try:
