@@ -11,7 +11,8 @@ them to the meeting, so the socket and the HTTP views call the same function the
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import CharField, F
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,19 +47,24 @@ MAX_MOTION_LENGTH = 2000
 
 
 def owner_registry(community) -> voting.OwnerRegistry:
-    """Art. 278 heads and area of the community's roster (see ``voting.owner_weights``)."""
-    households = Household.objects.for_community(community).prefetch_related("owners")
-    return voting.owner_weights(
-        (
-            h.pk,
-            h.area,
-            [
-                voting.owner_identity(owner_id=o.pk, user_id=o.user_id, name=o.name, phone=o.phone)
-                for o in h.owners.all()
-            ],
-        )
-        for h in households
+    """Art. 278 heads and area of the community's roster (see ``voting.owner_weights``).
+
+    Every ballot and tally asks it of the whole roster (a head may join parts anywhere in the
+    community), so it reads plain values in two queries: no model instance per row, and the phone
+    as stored (E.164, what ``str()`` of the parsed number gives back) rather than parsed per row.
+    """
+    owners: dict[int, list] = {}
+    rows = (
+        Owner.objects.filter(household__building__community=community)
+        .annotate(stored_phone=Cast("phone", output_field=CharField()))
+        .values_list("household_id", "pk", "user_id", "name", "stored_phone")
     )
+    for household_id, owner_id, user_id, name, phone in rows:
+        owners.setdefault(household_id, []).append(
+            voting.owner_identity(owner_id=owner_id, user_id=user_id, name=name, phone=phone)
+        )
+    households = Household.objects.for_community(community).values_list("pk", "area")
+    return voting.owner_weights((pk, area, owners.get(pk, [])) for pk, area in households)
 
 
 def motion_tally(motion) -> voting.Result:
