@@ -7,6 +7,7 @@ One browser, one context per role, one test (the world is built once)."""
 import re
 
 from allauth.account.models import EmailAddress
+from django.urls import reverse
 
 from deliberation.models import HallPage, Membership
 from deliberation.selectors import hall_url
@@ -83,6 +84,7 @@ def test_each_role_lands_on_its_work_and_finds_its_pages(world, hall_request, li
 
         if role == "resident":
             page.locator("header [data-nav=mine]").click()
+            page.wait_for_url(f"**{reverse('my_requests')}")  # not the rows of the page before
             page.locator(".request-row").first.wait_for()
             assert hall_request.title in page.locator(".request-row").first.inner_text()
             page.goto(base + hall_url(community))

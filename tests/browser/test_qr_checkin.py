@@ -11,6 +11,7 @@ Screenshots: artifacts/screenshots/qr-checkin-*.png.
 """
 
 import io
+import re
 from datetime import timedelta
 
 import time_machine
@@ -108,7 +109,11 @@ def test_the_secretarys_qr_code_checks_a_participant_in_and_stale_links_are_refu
 
     # The full-screen page, for the door: the big code decodes to this meeting's check-in link.
     secretary.locator("#checkin-qr-screen").click()
+    # The live page has a code, a title and a check-in code of its own: wait for the new page
+    # first, or the checks below may read the small code (whose link was signed seconds earlier).
+    secretary.wait_for_url(f"{worker.url}/meetings/{meeting.pk}/live/checkin/qr/")
     big = secretary.locator("#checkin-qr")
+    expect(big).to_have_class(re.compile(r"\bcheckin-qr-big\b"))
     expect(big).to_be_visible()
     expect(secretary.locator("h1")).to_have_text(meeting.title)
     expect(secretary.locator("#checkin-code")).to_have_text(minutes.live_state(meeting).checkin_code)
