@@ -113,7 +113,8 @@ def test_each_role_lands_on_its_work_and_finds_its_pages(world, hall_request, li
             assert_accessible(page, "members page with a roster search")
             shot(page, "find-your-way-worker-roster-search")
             results.locator("label", has_text="2号楼-2单元-302").click()
-            page.locator(f"#membership-{applicant.pk} button", has_text="通过").click()
+            with page.expect_navigation():  # the decision stored before the database is read
+                page.locator(f"#membership-{applicant.pk} button", has_text="通过").click()
             page.wait_for_load_state()
             applicant.refresh_from_db()
             assert applicant.household == world.households[5]
