@@ -5,22 +5,12 @@ directory (migrations, one community, 10,000 requests), renders the first page o
 a bare ``ListView`` over the same rows, and prints both medians; the last line is ``ratio=<x>``.
 """
 
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="hall-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+from on_sqlite import django_on_temporary_sqlite  # bench/, the folder of the script
 
-import django  # noqa: E402
-
-django.setup()
+django_on_temporary_sqlite("hall-bench-")
 
 import datetime  # noqa: E402
 

@@ -8,23 +8,13 @@ and deliveries and sends them afterwards, which the bench then shows for the 10-
 over the 10-person one's (1.0 means it does not grow).
 """
 
-import os
 import statistics
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="invite-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+from on_sqlite import django_on_temporary_sqlite  # bench/, the folder of the script
 
-import django  # noqa: E402
-
-django.setup()
+django_on_temporary_sqlite("invite-bench-")
 
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402

@@ -10,24 +10,13 @@ and owner a model instance, every phone parsed). The last line is ``ratio=<ours 
 """
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
+from decimal import Decimal
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-TMP = tempfile.mkdtemp(prefix="registry-bench-")
-os.environ["DATABASE_URL"] = f"sqlite:///{TMP}/bench.sqlite3"
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
+from on_sqlite import django_on_temporary_sqlite  # bench/, the folder of the script
 
-import django  # noqa: E402
-
-django.setup()
-
-from decimal import Decimal  # noqa: E402
+django_on_temporary_sqlite("registry-bench-")
 
 from django.core.management import call_command  # noqa: E402
 
