@@ -238,7 +238,7 @@ def work_queue(*, user) -> dict:
 def owners_linked(user, community_id):
     """The owners on a community's roster linked to the user's account (they vote on art. 278
     motions). ``community_id`` may be an ``OuterRef`` (``Meeting.objects.visible_to`` asks it in SQL)."""
-    return Owner.objects.filter(user=user, household__building__community_id=community_id)
+    return Owner.objects.for_community(community_id).filter(user=user)
 
 
 # --- The hall's URLs ---------------------------------------------------------------------------

@@ -112,7 +112,7 @@ class ApproveForm(forms.Form):
         if value in ("", NOT_AN_OWNER):
             return {"owner": None, "not_an_owner": value == NOT_AN_OWNER}
         owner = (
-            Owner.objects.filter(pk=int(value), household__building__community=self.community).first()
+            Owner.objects.for_community(self.community).filter(pk=int(value)).first()
             if is_id(value)
             else None
         )
@@ -130,7 +130,7 @@ class OwnerLinkForm(forms.Form):
     def __init__(self, *args, community, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["membership"].queryset = Membership.objects.for_community(community).approved()
-        self.fields["owner"].queryset = Owner.objects.filter(household__building__community=community)
+        self.fields["owner"].queryset = Owner.objects.for_community(community)
 
 
 class RejectForm(forms.Form):

@@ -179,6 +179,12 @@ class Household(models.Model):
         return self.building.community
 
 
+class OwnerQuerySet(models.QuerySet):
+    def for_community(self, community):
+        """The owners on ``community``'s roster (a page, or its id)."""
+        return self.filter(household__building__community=community)
+
+
 class Owner(models.Model):
     """An owner on the roster. Co-owners of one household share its single art. 278 ballot.
 
@@ -197,6 +203,8 @@ class Owner(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     linked_at = models.DateTimeField(_("linked at"), null=True, blank=True)
+
+    objects = OwnerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("owner")

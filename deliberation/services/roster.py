@@ -250,7 +250,7 @@ def roster_import(
             .select_for_update(of=("self",))
         }
         owners_by_household: dict[int, dict[str, Owner]] = {}
-        for owner in Owner.objects.filter(household__building__community=community):
+        for owner in Owner.objects.for_community(community):
             owners_by_household.setdefault(owner.household_id, {})[owner.name] = owner
         to_update = []
         for index, row in enumerate(rows, start=1):

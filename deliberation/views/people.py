@@ -121,11 +121,7 @@ class Members(CommunityMixin, PermissionView):
         memberships = Membership.objects.for_community(community).select_related(
             "user", "household__building", "decided_by"
         )
-        owners = list(
-            Owner.objects.filter(household__building__community=community).select_related(
-                "household__building", "user"
-            )
-        )
+        owners = list(Owner.objects.for_community(community).select_related("household__building", "user"))
         by_household, by_user = {}, {}
         for owner in owners:
             by_household.setdefault(owner.household_id, []).append(owner)
@@ -290,9 +286,8 @@ class OwnerUnlink(CommunityMixin, MembersAction):
 
     def perform(self, form):
         owner = get_object_or_404(
-            Owner.objects.select_related("household__building"),
+            Owner.objects.for_community(self.community).select_related("household__building"),
             pk=self.kwargs["owner_id"],
-            household__building__community=self.community,
         )
         owner_unlink(owner=owner, by=self.request.user)
         return owner

@@ -125,7 +125,7 @@ def _closed_meeting(community, ctx):
         agenda_item=items[1],
     )
     owners_vote = Motion.objects.get(pk=event.payload["id"])
-    owners = list(Owner.objects.filter(household__building__community=community).order_by("pk"))
+    owners = list(Owner.objects.for_community(community).order_by("pk"))
     rng = random.Random(278)
     for owner in owners[: int(len(owners) * 0.8)]:
         choice = rng.choices(["for", "against", "abstain"], weights=[86, 9, 5])[0]

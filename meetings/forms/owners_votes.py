@@ -188,9 +188,7 @@ class CollectForm(ChoicesMixin, forms.Form):
             if len(owners) == 1:
                 self.fields["owner"].initial = owners[0].pk
         else:
-            self.fields["owner"].queryset = Owner.objects.filter(
-                household__building__community=vote.community
-            )
+            self.fields["owner"].queryset = Owner.objects.for_community(vote.community)
 
     def clean(self):
         cleaned = super().clean()

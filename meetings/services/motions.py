@@ -55,7 +55,7 @@ def owner_registry(community) -> voting.OwnerRegistry:
     """
     owners: dict[int, list] = {}
     rows = (
-        Owner.objects.filter(household__building__community=community)
+        Owner.objects.for_community(community)
         .annotate(stored_phone=Cast("phone", output_field=CharField()))
         .values_list("household_id", "pk", "user_id", "name", "stored_phone")
     )
@@ -328,7 +328,7 @@ def _owner_parts(motion, *, owner) -> list[tuple]:
     choice, so a ballot is written on each part; the owner on each row is the person's own roster
     row there (None where the part came into the group through a co-owner)."""
     registry = owner_registry(motion.meeting.community)
-    community_owners = Owner.objects.filter(household__building__community=motion.meeting.community)
+    community_owners = Owner.objects.for_community(motion.meeting.community)
     voter = registry.voter_of.get(owner.household_id)
     if voter is None:
         return []
@@ -354,7 +354,7 @@ def _voter_for(motion, user, owner):
     not eligible. Under art. 278 a linked owner casts their own head's ballot, whether or not they
     sit in the meeting; ``owner`` (optional) must be one of their own linked roster rows."""
     if motion.rule == Motion.Rule.CIVIL_CODE_278:
-        owners = Owner.objects.filter(user=user, household__building__community=motion.meeting.community)
+        owners = Owner.objects.for_community(motion.meeting.community).filter(user=user)
         if owner is not None:
             owners = owners.filter(pk=owner.pk)
         owner = owners.order_by("pk").first()

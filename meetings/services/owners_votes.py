@@ -168,9 +168,7 @@ def _tell_owners(vote, *, kind: str, households) -> int:
     roster's phone. Idempotent per owner and kind."""
     from deliberation.phones import is_mobile
 
-    owners = Owner.objects.filter(household__building__community=vote.community).select_related(
-        "user", "household"
-    )
+    owners = Owner.objects.for_community(vote.community).select_related("user", "household")
     if households is not None:
         owners = owners.filter(household__in=households)
     url = vote_url(vote)
@@ -217,7 +215,7 @@ def owners_vote_audience(vote) -> dict:
     (their inbox, and e-mail or SMS as they chose) and owners told by SMS to the roster's phone."""
     from deliberation.phones import is_mobile
 
-    owners = Owner.objects.filter(household__building__community=vote.community)
+    owners = Owner.objects.for_community(vote.community)
     inbox = owners.filter(user__isnull=False).count()
     sms = sum(
         1 for phone in owners.filter(user__isnull=True).values_list("phone", flat=True) if is_mobile(phone)

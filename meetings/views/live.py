@@ -88,9 +88,7 @@ class MeetingLive(MeetingMixin, PermissionView):
         motions = motions_with_tallies(meeting, user)
         owners = []
         if can_keep and any(m.is_open and m.rule == Motion.Rule.CIVIL_CODE_278 for m in motions):
-            owners = Owner.objects.filter(household__building__community=meeting.community).select_related(
-                "household__building"
-            )
+            owners = Owner.objects.for_community(meeting.community).select_related("household__building")
         # The door's QR code, for whoever may check people in, while check-in is possible.
         checkin_url = ""
         if user.has_perm("meetings.show_checkin_qr", meeting) and meeting.allows("prepare_live"):
@@ -350,9 +348,7 @@ class LiveBallotProxy(LiveAction):
     success_message = gettext_lazy("The written proxy ballot was recorded.")
 
     def get_form_kwargs(self):
-        owners = Owner.objects.filter(household__building__community=self.meeting.community).select_related(
-            "household__building"
-        )
+        owners = Owner.objects.for_community(self.meeting.community).select_related("household__building")
         return {**super().get_form_kwargs(), "owners": owners}
 
     def form_invalid(self, form):
